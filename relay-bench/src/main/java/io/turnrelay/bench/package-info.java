@@ -1,0 +1,5 @@
+/** JMH benchmarks and load tools. */
+@NullMarked
+package io.turnrelay.bench;
+
+import org.jspecify.annotations.NullMarked;

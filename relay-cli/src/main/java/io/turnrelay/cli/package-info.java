@@ -1,0 +1,5 @@
+/** The standalone relay binary. */
+@NullMarked
+package io.turnrelay.cli;
+
+import org.jspecify.annotations.NullMarked;
