@@ -11,9 +11,9 @@ public interface DatagramSink {
 
     /**
      * A datagram of {@code length} bytes at absolute index {@code offset} of {@code buffer} arrived from
-     * {@code sender} on the local socket bound to {@code localPort}. There are at least
-     * {@link Transport#HEADROOM} writable bytes in front of {@code offset}, so the driver can prepend a
-     * ChannelData header in place. The buffer is reused for the next datagram: nothing may keep it.
+     * {@code sender} on the local socket bound to {@code localPort}. The buffer belongs to the transport
+     * and is reused for the next datagram: nothing may keep it or change its position and limit, and
+     * replies that carry part of it go out through the transport during this call.
      */
     void onDatagram(int localPort, ByteBuffer buffer, int offset, int length, InetSocketAddress sender, long nowNanos);
 

@@ -1,7 +1,6 @@
 package io.turnrelay.core.spi;
 
 import io.turnrelay.core.stun.AddressFamily;
-import io.turnrelay.core.stun.ChannelData;
 import io.turnrelay.core.turn.Forwarding;
 import io.turnrelay.core.turn.RelayAction;
 import io.turnrelay.core.turn.TurnCommand;
@@ -14,7 +13,7 @@ import org.jspecify.annotations.Nullable;
 /**
  * The event loop of one relay shard, independent of the IO library: feeds a {@link TurnServer} with what
  * its {@link Transport} receives, performs data-plane decisions straight from the transport's receive
- * buffer (a ChannelData header goes into the headroom, nothing is copied or allocated), and carries out
+ * buffer (nothing is copied or allocated), and carries out
  * the server's commands. It runs only on the transport's thread; it neither starts threads nor reads clocks.
  */
 public final class RelayLoop implements DatagramSink {
@@ -57,9 +56,8 @@ public final class RelayLoop implements DatagramSink {
             }
             case FORWARD_TO_CLIENT -> {
                 Forwarding forwarding = server.forwarding();
-                int frameOffset = forwarding.payloadOffset() - ChannelData.HEADER_LENGTH;
-                ChannelData.writeHeader(buffer, frameOffset, forwarding.channelNumber(), forwarding.payloadLength());
-                transport.send(listenPort, buffer, frameOffset, forwarding.payloadLength() + ChannelData.HEADER_LENGTH, forwarding.client());
+                transport.sendChannelData(
+                        listenPort, forwarding.channelNumber(), buffer, forwarding.payloadOffset(), forwarding.payloadLength(), forwarding.client());
             }
             case HANDLED -> executeCommands(nowNanos);
             case DROP -> {

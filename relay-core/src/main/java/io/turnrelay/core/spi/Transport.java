@@ -18,9 +18,6 @@ import java.nio.ByteBuffer;
  */
 public interface Transport extends AutoCloseable {
 
-    /** Bytes the receive buffer keeps free in front of every datagram (room for a ChannelData header). */
-    int HEADROOM = 4;
-
     /** Largest datagram the transport reads; larger ones are truncated by the kernel and dropped. */
     int MAX_DATAGRAM = 65_535;
 
@@ -53,6 +50,15 @@ public interface Transport extends AutoCloseable {
      * when the datagram was dropped (no such socket, socket not writable, or a send error).
      */
     boolean send(int localPort, ByteBuffer buffer, int offset, int length, InetSocketAddress destination);
+
+    /**
+     * Sends a ChannelData frame for {@code channelNumber} whose payload is {@code payloadLength} bytes at absolute
+     * index {@code payloadOffset} of {@code buffer} (the buffer of the datagram being delivered), from the socket
+     * bound to {@code localPort}. The payload is not copied in user space where the transport can avoid it:
+     * the header goes into the headroom, or out as a separate piece of a gathering write. Returns false when dropped.
+     */
+    boolean sendChannelData(
+            int localPort, int channelNumber, ByteBuffer buffer, int payloadOffset, int payloadLength, InetSocketAddress destination);
 
     /** Runs {@code task} on the loop thread soon (the loop is woken up); used for control from other threads. */
     void execute(Runnable task);

@@ -1,8 +1,10 @@
 package io.turnrelay.transport.nio;
 
 import io.turnrelay.core.spi.DatagramSink;
+import io.turnrelay.core.spi.SocketTable;
 import io.turnrelay.core.spi.Transport;
 import io.turnrelay.core.stun.AddressFamily;
+import io.turnrelay.core.stun.ChannelData;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.Inet6Address;
@@ -39,18 +41,25 @@ public final class NioTransport implements Transport {
     private static final Logger LOG = LoggerFactory.getLogger(NioTransport.class);
     /** Datagrams read from one socket per selector round, so one busy socket cannot starve the rest. */
     static final int READ_BUDGET = 64;
+    /** Free bytes kept in front of every received datagram, so a ChannelData header can be written in place. */
+    static final int HEADROOM = ChannelData.HEADER_LENGTH;
+    /** Level-triggered readiness is reported again by the next selection, so a deregistering one may ignore it. */
+    private static final Consumer<SelectionKey> IGNORE_READY = key -> {};
     private static final int SOCKET_BUFFER_BYTES = 4 << 20;
     private static final InetAddress WILDCARD_IPV6 = wildcardIpv6();
 
     private final String shardName;
     private final Selector selector;
-    private final PortSockets sockets = new PortSockets();
+    private final SocketTable<DatagramChannel> sockets = new SocketTable<>();
     private final List<DatagramChannel> listenChannels = new ArrayList<>();
     private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final ByteBuffer receiveBuffer = ByteBuffer.allocateDirect(HEADROOM + MAX_DATAGRAM);
     private final Consumer<SelectionKey> readReady = this::readUntilBlockedOrBudget;
     private final AtomicLong sendDrops = new AtomicLong();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final List<DatagramChannel> pendingCloses = new ArrayList<>();
+    /** True while the selector runs the read callback; a nested selection is not allowed there. */
+    private boolean selecting;
     private volatile boolean running;
     private @Nullable Thread thread;
     private @Nullable DatagramSink sink;
@@ -110,9 +119,34 @@ public final class NioTransport implements Transport {
     @Override
     public void closeRelay(int port, AddressFamily family) {
         DatagramChannel channel = sockets.remove(port, family);
-        if (channel != null) {
+        if (channel == null) {
+            return;
+        }
+        // A registered channel keeps its port until the selector deregisters its key, so cancel, deregister
+        // with a selectNow, then close; inside a selection that has to wait until the selection returns.
+        SelectionKey key = channel.keyFor(selector);
+        if (key != null) {
+            key.cancel();
+        }
+        pendingCloses.add(channel);
+        if (!selecting) {
+            closePending();
+        }
+    }
+
+    private void closePending() {
+        if (pendingCloses.isEmpty()) {
+            return;
+        }
+        try {
+            selector.selectNow(IGNORE_READY);
+        } catch (IOException e) {
+            LOG.debug("Deregistering closed sockets failed", e);
+        }
+        for (DatagramChannel channel : pendingCloses) {
             closeQuietly(channel);
         }
+        pendingCloses.clear();
     }
 
     @Override
@@ -133,6 +167,19 @@ public final class NioTransport implements Transport {
             sendDrops.incrementAndGet();
             return false;
         }
+    }
+
+    @Override
+    public boolean sendChannelData(
+            int localPort, int channelNumber, ByteBuffer buffer, int payloadOffset, int payloadLength, InetSocketAddress destination) {
+        // Every datagram is received behind HEADROOM free bytes, so the header goes in place.
+        int frameOffset = payloadOffset - ChannelData.HEADER_LENGTH;
+        if (buffer != receiveBuffer || frameOffset < 0) {
+            sendDrops.incrementAndGet();
+            return false;
+        }
+        ChannelData.writeHeader(buffer, frameOffset, channelNumber, payloadLength);
+        return send(localPort, buffer, frameOffset, payloadLength + ChannelData.HEADER_LENGTH, destination);
     }
 
     @Override
@@ -237,7 +284,13 @@ public final class NioTransport implements Transport {
                     continue;
                 }
                 long waitMillis = deadline == Long.MAX_VALUE ? 0 : Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - now + 999_999));
-                selector.select(readReady, waitMillis);
+                selecting = true;
+                try {
+                    selector.select(readReady, waitMillis);
+                } finally {
+                    selecting = false;
+                }
+                closePending();
             }
         } catch (IOException | ClosedSelectorException e) {
             if (running) {

@@ -119,7 +119,7 @@ class NioTransportTest {
             assertThat(received.localPort()).isEqualTo(listenPort);
             assertThat(received.text()).isEqualTo("hello");
             assertThat(received.sender()).isEqualTo(client.getLocalSocketAddress());
-            assertThat(received.offset()).isGreaterThanOrEqualTo(Transport.HEADROOM);
+            assertThat(received.offset()).isGreaterThanOrEqualTo(NioTransport.HEADROOM);
         }
     }
 
