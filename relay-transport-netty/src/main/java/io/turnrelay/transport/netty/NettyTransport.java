@@ -71,7 +71,7 @@ public final class NettyTransport implements Transport {
     private final AtomicLong sendDrops = new AtomicLong();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Runnable timeoutTask = this::onTimer;
-    private @Nullable DatagramSink sink;
+    private volatile @Nullable DatagramSink sink;
     private @Nullable ScheduledFuture<?> timer;
     private long timerDeadline = Long.MAX_VALUE;
 
@@ -128,10 +128,11 @@ public final class NettyTransport implements Transport {
 
     @Override
     public void start(DatagramSink sink) {
-        loop.execute(() -> {
-            this.sink = sink;
-            rescheduleTimer();
-        });
+        if (this.sink != null) {
+            throw new IllegalStateException("transport already started");
+        }
+        this.sink = sink;
+        loop.execute(this::rescheduleTimer);
     }
 
     @Override
