@@ -23,6 +23,8 @@ public final class RelayLoop implements DatagramSink {
     private final @Nullable InetAddress relayBindIpv4;
     private final @Nullable InetAddress relayBindIpv6;
     private final @Nullable RelayEventListener listener;
+    /** The latest time a transport callback brought, for work that arrives without one (shutdown). */
+    private long lastNowNanos;
 
     /**
      * @param relayBindIpv4 local address relay sockets of IPv4 allocations bind to, null when IPv4 is not served
@@ -46,6 +48,7 @@ public final class RelayLoop implements DatagramSink {
 
     @Override
     public void onDatagram(int localPort, ByteBuffer buffer, int offset, int length, InetSocketAddress sender, long nowNanos) {
+        lastNowNanos = nowNanos;
         RelayAction action = localPort == listenPort
                 ? server.handleClientDatagram(buffer, offset, length, sender, nowNanos)
                 : server.handlePeerDatagram(buffer, offset, length, sender, localPort, nowNanos);
@@ -68,6 +71,7 @@ public final class RelayLoop implements DatagramSink {
 
     @Override
     public void onTimeout(long nowNanos) {
+        lastNowNanos = nowNanos;
         server.handleTimeout(nowNanos);
         executeCommands(nowNanos);
     }
@@ -82,10 +86,10 @@ public final class RelayLoop implements DatagramSink {
         server.stopAccepting();
     }
 
-    /** Graceful shutdown, step 2: deletes every allocation and closes its sockets. */
-    public void releaseAll(long nowNanos) {
-        server.releaseAll(nowNanos);
-        executeCommands(nowNanos);
+    /** Graceful shutdown, step 2: deletes every allocation and closes its sockets (on the loop thread). */
+    public void releaseAll() {
+        server.releaseAll(lastNowNanos);
+        executeCommands(lastNowNanos);
     }
 
     private void executeCommands(long nowNanos) {
