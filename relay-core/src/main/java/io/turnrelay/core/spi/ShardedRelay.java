@@ -1,0 +1,187 @@
+package io.turnrelay.core.spi;
+
+import io.turnrelay.api.Relay;
+import io.turnrelay.api.RelayConfig;
+import io.turnrelay.api.RelayStartException;
+import io.turnrelay.api.RelayStats;
+import io.turnrelay.core.stun.StunMethod;
+import io.turnrelay.core.turn.DropReason;
+import io.turnrelay.core.turn.TurnServer;
+import io.turnrelay.core.turn.TurnServerConfig;
+import io.turnrelay.core.turn.TurnStats;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The {@link Relay} implementation: {@code workers} independent shards, each a {@link TurnServer} driven by a
+ * {@link RelayLoop} on its own {@link Transport} thread, with a disjoint slice of the relay port range. With
+ * more than one worker the listen port is shared with SO_REUSEPORT, so the kernel keeps each client
+ * 5-tuple on one shard. Per-user quotas are enforced per shard.
+ */
+public final class ShardedRelay implements Relay {
+    private static final long SHUTDOWN_STEP_MILLIS = 2_000;
+
+    private final RelayConfig config;
+    private final TransportProvider provider;
+    private final @Nullable RelayEventListener listener;
+    private final List<RelayShard> shards = new ArrayList<>();
+    private final List<InetSocketAddress> listenAddresses = new ArrayList<>();
+    private boolean started;
+    private boolean closed;
+
+    /**
+     * A relay on an explicit transport provider (instead of the {@link java.util.ServiceLoader} choice),
+     * with an optional listener for allocation and channel events (called on worker threads).
+     */
+    public ShardedRelay(RelayConfig config, TransportProvider provider, @Nullable RelayEventListener listener) {
+        this.config = config;
+        this.provider = provider;
+        this.listener = listener;
+    }
+
+    /** A relay on the transport the configuration names, or the best one on the class path. */
+    public static ShardedRelay create(RelayConfig config) {
+        return new ShardedRelay(config, TransportProviders.select(config.transport()), null);
+    }
+
+    @Override
+    public synchronized void start() throws RelayStartException {
+        if (started || closed) {
+            throw new IllegalStateException(closed ? "relay is closed" : "relay already started");
+        }
+        started = true;
+        int workers = config.workers();
+        int ports = config.highestPort() - config.lowestPort() + 1;
+        int sliceSize = ports / workers;
+        try {
+            for (int i = 0; i < workers; i++) {
+                int lowest = config.lowestPort() + i * sliceSize;
+                int highest = i == workers - 1 ? config.highestPort() : lowest + sliceSize - 1;
+                shards.add(startShard(i, lowest, highest, workers > 1));
+            }
+        } catch (RelayStartException | RuntimeException e) {
+            closeShards();
+            throw e;
+        }
+    }
+
+    private RelayShard startShard(int index, int lowestPort, int highestPort, boolean sharedListenPort) throws RelayStartException {
+        TurnServer server = new TurnServer(serverConfig(lowestPort, highestPort), config.randomSource().get());
+        Transport transport = provider.create(Integer.toString(index));
+        RelayLoop loop = new RelayLoop(server, transport, config.listenPort(), config.bindIpv4(), config.bindIpv6(), listener);
+        RelayShard shard = new RelayShard(server, loop, transport);
+        try {
+            for (InetAddress bind : bindAddresses()) {
+                InetSocketAddress address = new InetSocketAddress(bind, config.listenPort());
+                transport.bindListen(address, sharedListenPort);
+                if (index == 0) {
+                    listenAddresses.add(address);
+                }
+            }
+        } catch (IOException e) {
+            transport.close();
+            throw new RelayStartException("listenPort: " + e.getMessage(), e);
+        }
+        transport.start(loop);
+        return shard;
+    }
+
+    private List<InetAddress> bindAddresses() {
+        List<InetAddress> addresses = new ArrayList<>(2);
+        // The IPv6 wildcard first: where it is dual-stack, the IPv4 wildcard then shares its socket.
+        if (config.bindIpv6() != null) {
+            addresses.add(config.bindIpv6());
+        }
+        if (config.bindIpv4() != null) {
+            addresses.add(config.bindIpv4());
+        }
+        return addresses;
+    }
+
+    private TurnServerConfig serverConfig(int lowestPort, int highestPort) {
+        int ports = highestPort - lowestPort + 1;
+        int maxAllocations = config.maxAllocations() == 0
+                ? ports
+                : Math.max(1, Math.min(ports, divideRoundingUp(config.maxAllocations(), config.workers())));
+        return TurnServerConfig.builder()
+                .realm(config.realm())
+                .software(config.software())
+                .portRange(lowestPort, highestPort)
+                .publicIpv4(config.publicIpv4())
+                .publicIpv6(config.publicIpv6())
+                .authenticator(config.authenticator())
+                .peerPolicy(config.peerPolicy())
+                .unixClock(() -> config.clock().millis() / 1000)
+                .defaultLifetime(config.defaultLifetime())
+                .maxLifetime(config.maxLifetime())
+                .nonceValidity(config.nonceValidity())
+                .maxAllocationsPerUser(config.maxAllocationsPerUser())
+                .maxAllocations(maxAllocations)
+                .oneAllocationPerUsername(config.oneAllocationPerUsername())
+                .rfc5766ChannelNumbers(config.rfc5766ChannelNumbers())
+                .build();
+    }
+
+    private static int divideRoundingUp(int value, int divisor) {
+        return (value + divisor - 1) / divisor;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        closeShards();
+    }
+
+    private void closeShards() {
+        for (RelayShard shard : shards) {
+            shard.shutDown(SHUTDOWN_STEP_MILLIS);
+        }
+        shards.clear();
+    }
+
+    @Override
+    public RelayStats stats() {
+        List<RelayShard> current;
+        synchronized (this) {
+            current = List.copyOf(shards);
+        }
+        long allocations = 0, permissions = 0, channels = 0, packetsOut = 0, bytesOut = 0, packetsIn = 0, bytesIn = 0, sendDrops = 0;
+        Map<String, Long> drops = new TreeMap<>();
+        Map<String, Long> responses = new TreeMap<>();
+        for (RelayShard shard : current) {
+            TurnStats stats = shard.server.stats();
+            allocations += stats.allocations();
+            permissions += stats.permissions();
+            channels += stats.channels();
+            packetsOut += stats.packetsClientToPeer();
+            bytesOut += stats.bytesClientToPeer();
+            packetsIn += stats.packetsPeerToClient();
+            bytesIn += stats.bytesPeerToClient();
+            sendDrops += shard.transport.sendDrops();
+            for (DropReason reason : DropReason.values()) {
+                drops.merge(reason.name(), stats.dropped(reason), Long::sum);
+            }
+            stats.forEachResponseCounter((method, code, count) -> responses.merge(StunMethod.name(method) + "/" + code, count, Long::sum));
+        }
+        return new RelayStats(allocations, permissions, channels, packetsOut, bytesOut, packetsIn, bytesIn, drops, responses, sendDrops);
+    }
+
+    @Override
+    public synchronized List<InetSocketAddress> listenAddresses() {
+        return List.copyOf(listenAddresses);
+    }
+
+    @Override
+    public String transportName() {
+        return provider.name();
+    }
+}

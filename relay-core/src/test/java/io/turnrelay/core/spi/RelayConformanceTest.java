@@ -1,0 +1,324 @@
+package io.turnrelay.core.spi;
+
+import static io.turnrelay.core.spi.UdpTurnClient.errorCode;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.turnrelay.api.PeerAddressPolicy;
+import io.turnrelay.api.RelayConfig;
+import io.turnrelay.api.StaticUsersAuthenticator;
+import io.turnrelay.core.spi.UdpTurnClient.RelayedData;
+import io.turnrelay.core.stun.AddressFamily;
+import io.turnrelay.core.stun.ErrorCode;
+import io.turnrelay.core.stun.StunClass;
+import io.turnrelay.core.stun.StunMessage;
+import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The TURN conformance suite over real loopback UDP sockets: a {@link ShardedRelay} on the transport under
+ * test, driven by {@link UdpTurnClient}s and plain peer sockets. Each transport module extends it.
+ */
+public abstract class RelayConformanceTest {
+    private static final InetAddress LOOPBACK4 = address("127.0.0.1");
+    private static final InetAddress LOOPBACK6 = address("::1");
+    private static final int WAIT_MS = 5_000;
+    private static final String USER = "alice";
+    private static final String PASSWORD = "wonderland";
+
+    private final List<AutoCloseable> resources = new ArrayList<>();
+    private @Nullable ShardedRelay relay;
+    private int listenPort;
+    private int lowestPort;
+    private int highestPort;
+
+    /** The transport under test. */
+    protected abstract TransportProvider provider();
+
+    @AfterEach
+    void closeEverything() throws Exception {
+        for (AutoCloseable resource : resources) {
+            resource.close();
+        }
+        if (relay != null) {
+            relay.close();
+        }
+    }
+
+    private ShardedRelay startRelay(int ports, Consumer<RelayConfig.Builder> settings) throws Exception {
+        listenPort = TransportContractTest.freePort();
+        // Below the kernel's ephemeral range, so client sockets never land in it; taken ports are skipped anyway.
+        lowestPort = 20_000 + ThreadLocalRandom.current().nextInt(0, 10_000);
+        highestPort = lowestPort + ports - 1;
+        RelayConfig.Builder builder = RelayConfig.builder()
+                .listenPort(listenPort)
+                .bindIpv4(LOOPBACK4)
+                .portRange(lowestPort, highestPort)
+                .authenticator(new StaticUsersAuthenticator(Map.of(USER, PASSWORD, "bob", "builder")))
+                .peerPolicy(PeerAddressPolicy.builder().allowLoopback(true).build());
+        settings.accept(builder);
+        ShardedRelay started = new ShardedRelay(builder.build(), provider(), null);
+        relay = started;
+        started.start();
+        return started;
+    }
+
+    private UdpTurnClient client(InetAddress local) throws IOException {
+        InetSocketAddress server = new InetSocketAddress(local, listenPort);
+        UdpTurnClient client = new UdpTurnClient(local, server, USER, PASSWORD);
+        resources.add(client);
+        return client;
+    }
+
+    private DatagramSocket peer(InetAddress local) throws SocketException {
+        DatagramSocket peer = new DatagramSocket(new InetSocketAddress(local, 0));
+        peer.setSoTimeout(WAIT_MS);
+        resources.add(peer);
+        return peer;
+    }
+
+    @Test
+    void bindingReturnsTheReflexiveAddress() throws Exception {
+        startRelay(10, b -> {});
+        UdpTurnClient client = client(LOOPBACK4);
+        assertThat(client.binding()).isEqualTo(client.localAddress());
+    }
+
+    @Test
+    void allocateIsChallengedThenSucceedsWithARelayAddressInTheRange() throws Exception {
+        startRelay(10, b -> {});
+        UdpTurnClient client = client(LOOPBACK4);
+        List<InetSocketAddress> relayed = client.allocate();
+
+        StunMessage challenge = client.lastChallenge();
+        assertThat(challenge).isNotNull();
+        assertThat(errorCode(challenge)).isEqualTo(ErrorCode.UNAUTHENTICATED);
+        assertThat(challenge.realm()).isEqualTo("turnrelay");
+        assertThat(challenge.nonce()).isNotEmpty();
+        assertThat(relayed).hasSize(1);
+        assertThat(relayed.get(0).getAddress()).isEqualTo(LOOPBACK4);
+        assertThat(relayed.get(0).getPort()).isBetween(lowestPort, highestPort);
+        assertThat(relay.stats().allocations()).isEqualTo(1);
+    }
+
+    @Test
+    void refreshKeepsTheAllocationAndLifetimeZeroFreesItsPort() throws Exception {
+        startRelay(10, b -> {});
+        UdpTurnClient client = client(LOOPBACK4);
+        InetSocketAddress relayed = client.allocate().get(0);
+
+        StunMessage refreshed = client.refresh(600);
+        assertThat(refreshed.messageClass()).isEqualTo(StunClass.SUCCESS_RESPONSE);
+        assertThat(refreshed.lifetime()).hasValue(600);
+
+        StunMessage deleted = client.refresh(0);
+        assertThat(deleted.messageClass()).isEqualTo(StunClass.SUCCESS_RESPONSE);
+        TransportContractTest.assertBindableWithinTimeout(relayed);
+        assertThat(relay.stats().allocations()).isZero();
+    }
+
+    @Test
+    void sendAndDataIndicationsRelayBetweenClientAndPeer() throws Exception {
+        startRelay(10, b -> {});
+        UdpTurnClient client = client(LOOPBACK4);
+        InetSocketAddress relayed = client.allocate().get(0);
+        DatagramSocket peer = peer(LOOPBACK4);
+        InetSocketAddress peerAddress = (InetSocketAddress) peer.getLocalSocketAddress();
+
+        assertThat(client.createPermission(peerAddress).messageClass()).isEqualTo(StunClass.SUCCESS_RESPONSE);
+        client.sendIndication(peerAddress, bytes("to the peer"));
+        DatagramPacket atPeer = receive(peer);
+        assertThat(text(atPeer)).isEqualTo("to the peer");
+        assertThat(atPeer.getSocketAddress()).isEqualTo(relayed);
+
+        peer.send(new DatagramPacket(bytes("to the client"), "to the client".length(), relayed));
+        RelayedData back = client.receiveData(WAIT_MS);
+        assertThat(back).isNotNull();
+        assertThat(back.peer()).isEqualTo(peerAddress);
+        assertThat(new String(back.payload(), StandardCharsets.UTF_8)).isEqualTo("to the client");
+    }
+
+    @Test
+    void channelDataRelaysBothWays() throws Exception {
+        startRelay(10, b -> {});
+        UdpTurnClient client = client(LOOPBACK4);
+        InetSocketAddress relayed = client.allocate().get(0);
+        DatagramSocket peer = peer(LOOPBACK4);
+        InetSocketAddress peerAddress = (InetSocketAddress) peer.getLocalSocketAddress();
+        assertThat(client.channelBind(0x4000, peerAddress).messageClass()).isEqualTo(StunClass.SUCCESS_RESPONSE);
+
+        assertChannelRoundTrip(client, 0x4000, peer, relayed, 20);
+        assertThat(relay.stats().packetsClientToPeer()).isEqualTo(20);
+        assertThat(relay.stats().packetsPeerToClient()).isEqualTo(20);
+    }
+
+    @Test
+    void ipv6ClientsGetIpv6Allocations() throws Exception {
+        startRelay(10, b -> b.bindIpv6(LOOPBACK6));
+        UdpTurnClient client = client(LOOPBACK6);
+        StunMessage response = client.allocate(w -> w.requestedAddressFamily(AddressFamily.IPV6));
+        UdpTurnClient.requireSuccess(response);
+        InetSocketAddress relayed = response.xorRelayedAddresses().get(0);
+        assertThat(relayed.getAddress()).isEqualTo(LOOPBACK6);
+
+        DatagramSocket peer = peer(LOOPBACK6);
+        client.channelBind(0x4001, (InetSocketAddress) peer.getLocalSocketAddress());
+        assertChannelRoundTrip(client, 0x4001, peer, relayed, 5);
+    }
+
+    @Test
+    void dualStackAllocationsRelayToPeersOfBothFamilies() throws Exception {
+        startRelay(10, b -> b.bindIpv6(LOOPBACK6));
+        UdpTurnClient client = client(LOOPBACK4);
+        StunMessage response = client.allocate(w -> w.additionalAddressFamily(AddressFamily.IPV6));
+        UdpTurnClient.requireSuccess(response);
+        List<InetSocketAddress> relayed = response.xorRelayedAddresses();
+        assertThat(relayed).extracting(InetSocketAddress::getAddress).containsExactly(LOOPBACK4, LOOPBACK6);
+        assertThat(relayed.get(0).getPort()).isEqualTo(relayed.get(1).getPort());
+
+        DatagramSocket peer4 = peer(LOOPBACK4);
+        DatagramSocket peer6 = peer(LOOPBACK6);
+        client.channelBind(0x4002, (InetSocketAddress) peer4.getLocalSocketAddress());
+        client.channelBind(0x4003, (InetSocketAddress) peer6.getLocalSocketAddress());
+        assertChannelRoundTrip(client, 0x4002, peer4, relayed.get(0), 3);
+        assertChannelRoundTrip(client, 0x4003, peer6, relayed.get(1), 3);
+    }
+
+    @Test
+    void anExpiredAllocationFreesItsRelaySocket() throws Exception {
+        startRelay(10, b -> {});
+        UdpTurnClient client = client(LOOPBACK4);
+        StunMessage response = client.allocate(w -> w.lifetime(1));
+        UdpTurnClient.requireSuccess(response);
+        assertThat(response.lifetime()).hasValue(1);
+        TransportContractTest.assertBindableWithinTimeout(response.xorRelayedAddresses().get(0));
+        assertThat(relay.stats().allocations()).isZero();
+    }
+
+    @Test
+    void portsTakenByAnotherProcessAreSkippedAndOnlyAFullRangeGives508() throws Exception {
+        startRelay(3, b -> {});
+        // Squat two of the three relay ports, as another process would.
+        DatagramSocket squatterA = new DatagramSocket(new InetSocketAddress(LOOPBACK4, lowestPort));
+        DatagramSocket squatterB = new DatagramSocket(new InetSocketAddress(LOOPBACK4, lowestPort + 2));
+        resources.add(squatterA);
+        resources.add(squatterB);
+
+        UdpTurnClient first = client(LOOPBACK4);
+        InetSocketAddress relayed = first.allocate().get(0);
+        assertThat(relayed.getPort()).isEqualTo(lowestPort + 1);
+
+        UdpTurnClient second = client(LOOPBACK4);
+        assertThat(errorCode(second.allocate(w -> {}))).isEqualTo(ErrorCode.INSUFFICIENT_CAPACITY);
+
+        // The first client keeps relaying.
+        DatagramSocket peer = peer(LOOPBACK4);
+        first.channelBind(0x4000, (InetSocketAddress) peer.getLocalSocketAddress());
+        assertChannelRoundTrip(first, 0x4000, peer, relayed, 3);
+    }
+
+    @Test
+    void holdsAThousandConcurrentAllocations() throws Exception {
+        int clients = 1_000;
+        startRelay(1_100, b -> b.maxAllocationsPerUser(clients));
+        List<UdpTurnClient> allocated = new ArrayList<>();
+        Set<Integer> ports = new HashSet<>();
+        for (int i = 0; i < clients; i++) {
+            UdpTurnClient client = client(LOOPBACK4);
+            ports.add(client.allocate().get(0).getPort());
+            allocated.add(client);
+        }
+        assertThat(ports).hasSize(clients);
+        assertThat(relay.stats().allocations()).isEqualTo(clients);
+
+        DatagramSocket peer = peer(LOOPBACK4);
+        InetSocketAddress peerAddress = (InetSocketAddress) peer.getLocalSocketAddress();
+        for (int i = 0; i < clients; i += 97) {
+            UdpTurnClient client = allocated.get(i);
+            client.channelBind(0x4000, peerAddress);
+            client.sendChannelData(0x4000, bytes("from " + i));
+            assertThat(text(receive(peer))).isEqualTo("from " + i);
+        }
+    }
+
+    @Test
+    void closeReleasesEveryPort() throws Exception {
+        ShardedRelay started = startRelay(10, b -> {});
+        List<InetSocketAddress> relayed = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            relayed.add(client(LOOPBACK4).allocate().get(0));
+        }
+        started.close();
+        for (InetSocketAddress address : relayed) {
+            TransportContractTest.assertBindableWithinTimeout(address);
+        }
+        TransportContractTest.assertBindableWithinTimeout(new InetSocketAddress(LOOPBACK4, listenPort));
+    }
+
+    @Test
+    void severalWorkersShareTheListenPort() throws Exception {
+        ShardedRelay started = startRelay(40, b -> b.workers(2).maxAllocationsPerUser(100));
+        DatagramSocket peer = peer(LOOPBACK4);
+        InetSocketAddress peerAddress = (InetSocketAddress) peer.getLocalSocketAddress();
+        for (int i = 0; i < 8; i++) {
+            UdpTurnClient client = client(LOOPBACK4);
+            InetSocketAddress relayed = client.allocate().get(0);
+            client.channelBind(0x4000, peerAddress);
+            assertChannelRoundTrip(client, 0x4000, peer, relayed, 1);
+        }
+        assertThat(started.stats().allocations()).isEqualTo(8);
+    }
+
+    private static void assertChannelRoundTrip(UdpTurnClient client, int channel, DatagramSocket peer, InetSocketAddress relayed, int count)
+            throws IOException {
+        for (int i = 0; i < count; i++) {
+            client.sendChannelData(channel, bytes("out " + i));
+            DatagramPacket atPeer = receive(peer);
+            assertThat(text(atPeer)).isEqualTo("out " + i);
+            assertThat(atPeer.getSocketAddress()).isEqualTo(relayed);
+
+            byte[] reply = bytes("in " + i);
+            peer.send(new DatagramPacket(reply, reply.length, relayed));
+            RelayedData back = client.receiveData(WAIT_MS);
+            assertThat(back).as("channel data back to the client").isNotNull();
+            assertThat(back.channel()).isEqualTo(channel);
+            assertThat(new String(back.payload(), StandardCharsets.UTF_8)).isEqualTo("in " + i);
+        }
+    }
+
+    private static DatagramPacket receive(DatagramSocket socket) throws IOException {
+        DatagramPacket packet = new DatagramPacket(new byte[2048], 2048);
+        socket.receive(packet);
+        return packet;
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String text(DatagramPacket packet) {
+        return new String(packet.getData(), 0, packet.getLength(), StandardCharsets.UTF_8);
+    }
+
+    private static InetAddress address(String literal) {
+        try {
+            return InetAddress.getByName(literal);
+        } catch (java.net.UnknownHostException e) {
+            throw new AssertionError(e);
+        }
+    }
+}

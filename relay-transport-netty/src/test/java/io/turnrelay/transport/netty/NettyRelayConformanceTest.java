@@ -1,0 +1,12 @@
+package io.turnrelay.transport.netty;
+
+import io.turnrelay.core.spi.RelayConformanceTest;
+import io.turnrelay.core.spi.TransportProvider;
+
+/** The TURN conformance suite on the Netty transport. */
+class NettyRelayConformanceTest extends RelayConformanceTest {
+    @Override
+    protected TransportProvider provider() {
+        return new NettyTransportProvider();
+    }
+}
