@@ -1,0 +1,136 @@
+package io.turnrelay.cli.interop;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.turnrelay.cli.interop.TurnServerUnderTest.Setup;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * coturn's test clients (Debian package {@code coturn}: turnutils_uclient, turnutils_peer) against relay-cli on
+ * both transports, and the same runs against coturn's own turnserver: every scenario must come out the same
+ * on all three, and that outcome is spelled out here. CI installs the package; elsewhere the suite is skipped
+ * when the tools are missing (it fails instead when CI=true).
+ */
+class CoturnClientInteropIT {
+    private static final List<String> SERVERS = List.of("nio", "netty", "coturn");
+    private static final Map<String, TurnServerUnderTest> RUNNING = new HashMap<>();
+    private static ExternalProcess peer;
+    private static int peerPort;
+
+    /** One uclient run: its arguments (before the server address), and what every server must make of it. */
+    record Scenario(String name, Setup setup, String expected, boolean ipv6, List<String> arguments) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    static Stream<Arguments> runs() {
+        List<Scenario> scenarios = List.of(
+                new Scenario("channel data, 1,000 messages", Setup.OPEN, "ok", false, List.of("-n", "1000", "-z", "2")),
+                new Scenario("send indications", Setup.OPEN, "ok", false, List.of("-s", "-n", "200", "-z", "5")),
+                new Scenario("several clients", Setup.OPEN, "ok", false, List.of("-m", "10", "-n", "100", "-z", "5")),
+                new Scenario("large payloads", Setup.OPEN, "ok", false, List.of("-l", "1200", "-n", "200", "-z", "5")),
+                new Scenario("client to client", Setup.OPEN, "ok", false, List.of("-y", "-m", "4", "-n", "100", "-z", "5")),
+                new Scenario("IPv6", Setup.OPEN, "ok", true, List.of("-x", "-n", "100", "-z", "5")),
+                new Scenario("dual allocation", Setup.OPEN, "ok", false, List.of("-Z", "-n", "100", "-z", "5")),
+                new Scenario("DONT-FRAGMENT", Setup.OPEN, "ok", false, List.of("-g", "-n", "100", "-z", "5")),
+                new Scenario("padded channel data", Setup.OPEN, "ok", false, List.of("-D", "-n", "100", "-z", "5")),
+                new Scenario("TURN REST credentials", Setup.REST, "ok", false, List.of("-W", TurnServerUnderTest.REST_SECRET, "-n", "100", "-z", "5")),
+                new Scenario("negative protocol tests", Setup.OPEN, "error 400", false, List.of("-N", "-n", "10")),
+                new Scenario("forbidden peer", Setup.STRICT_POLICY, "error 403", false, List.of("-n", "10")),
+                new Scenario("user quota", Setup.QUOTA_ONE, "error 486", false, List.of("-m", "2", "-n", "10")),
+                new Scenario("exhausted port range", Setup.ONE_PORT, "error 508", false, List.of("-m", "2", "-n", "10")));
+        List<Arguments> runs = new ArrayList<>();
+        for (Scenario scenario : scenarios) {
+            for (String server : SERVERS) {
+                runs.add(Arguments.of(server, scenario));
+            }
+        }
+        return runs.stream();
+    }
+
+    @BeforeAll
+    static void startPeer() throws Exception {
+        boolean installed = onPath("turnutils_uclient") && onPath("turnutils_peer") && onPath("turnserver");
+        if (!installed && "true".equals(System.getenv("CI"))) {
+            throw new AssertionError("coturn's tools are missing; .ci/run installs the Debian package coturn");
+        }
+        Assumptions.assumeTrue(installed, "coturn's test clients are not installed (apt-get install coturn)");
+        peerPort = TurnServerUnderTest.freeUdpPort();
+        // turnutils_peer echoes every datagram back; bounded so a crashed test run cannot leave it behind.
+        peer = ExternalProcess.start(List.of("timeout", "900", "turnutils_peer", "-p", Integer.toString(peerPort), "-L", "127.0.0.1", "-L", "::1"));
+    }
+
+    @AfterAll
+    static void stopAll() throws IOException {
+        for (TurnServerUnderTest server : RUNNING.values()) {
+            server.close();
+        }
+        RUNNING.clear();
+        if (peer != null) {
+            peer.close();
+        }
+    }
+
+    @ParameterizedTest(name = "{1} on {0}")
+    @MethodSource("runs")
+    void scenarioComesOutAsOnEveryServer(String server, Scenario scenario) throws Exception {
+        TurnServerUnderTest target = running(server, scenario.setup());
+        String host = scenario.ipv6() ? "::1" : "127.0.0.1";
+        List<String> command = new ArrayList<>(List.of("turnutils_uclient", "-p", Integer.toString(target.port)));
+        if (scenario.setup() == Setup.REST) {
+            command.addAll(List.of("-u", "alice"));
+        } else {
+            command.addAll(List.of("-u", TurnServerUnderTest.USER, "-w", TurnServerUnderTest.PASSWORD));
+        }
+        if (!scenario.arguments().contains("-y")) {
+            command.addAll(List.of("-e", host, "-r", Integer.toString(peerPort)));
+        }
+        command.addAll(scenario.arguments());
+        command.add(host);
+        UclientOutcome outcome = UclientOutcome.of(ExternalProcess.run(command, 60));
+        assertThat(outcome.label()).as("%s against %s: %s%nserver log tail:%n%s", scenario, server, outcome, tail(target.log()))
+                .isEqualTo(scenario.expected());
+    }
+
+    private static TurnServerUnderTest running(String server, Setup setup) throws Exception {
+        String key = server + "/" + setup;
+        TurnServerUnderTest running = RUNNING.get(key);
+        if (running == null) {
+            running = TurnServerUnderTest.start(server, setup);
+            RUNNING.put(key, running);
+        }
+        return running;
+    }
+
+    private static String tail(String log) {
+        return log.length() > 2000 ? log.substring(log.length() - 2000) : log;
+    }
+
+    private static boolean onPath(String tool) {
+        String path = System.getenv("PATH");
+        if (path == null) {
+            return false;
+        }
+        for (String directory : path.split(java.io.File.pathSeparator)) {
+            if (Files.isExecutable(Path.of(directory, tool))) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
