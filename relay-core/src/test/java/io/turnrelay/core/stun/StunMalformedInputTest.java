@@ -86,7 +86,7 @@ class StunMalformedInputTest {
 
     @Test
     void bitFlippedMessagesOnlyEverFailWithStunDecodeException() {
-        qt().withExamples(3_000)
+        qt().withExamples(2_000)
                 .forAll(messages(Size.FULL), Generate.intArrays(Generate.range(1, 8), Generate.range(0, Integer.MAX_VALUE)),
                         placements())
                 .checkAssert((spec, bitSeeds, placement) -> {
@@ -116,7 +116,7 @@ class StunMalformedInputTest {
 
     @Test
     void tamperedAttributeLengthsOnlyEverFailWithStunDecodeException() {
-        qt().withExamples(3_000)
+        qt().withExamples(2_000)
                 .forAll(messages(Size.FULL).assuming(s -> !s.wireTypes().isEmpty()),
                         Generate.range(0, Integer.MAX_VALUE), Generate.range(0, 0xFFFF), placements())
                 .checkAssert((spec, indexSeed, declared, placement) -> {
