@@ -48,6 +48,24 @@ class StunCodecPropertiesTest {
                 });
     }
 
+    /** Two generated attribute sets back to back: every single-valued attribute may now appear twice. */
+    @Test
+    void repeatedAttributesReadAsTheirFirstOccurrence() {
+        qt().withExamples(500)
+                .forAll(messages(Size.COMPACT), messages(Size.COMPACT))
+                .checkAssert((first, second) -> {
+                    List<AttributeSpec> both = new ArrayList<>(first.attributes());
+                    both.addAll(second.attributes());
+                    MessageSpec spec = new MessageSpec(first.messageClass(), first.method(), first.transactionId(),
+                            List.copyOf(both), second.integrityKey(), second.integritySha256Key(), second.fingerprint());
+                    byte[] wire = spec.encode();
+                    StunMessage message = decode(Placement.DIRECT_AT_POSITION, wire, 5);
+                    assertHeader(message, spec, wire);
+                    assertAttributes(message, spec);
+                    assertIntegrityAndFingerprint(message, spec);
+                });
+    }
+
     @Test
     void writerOutputIsIndependentOfBufferKindAndStartPosition() {
         qt().withExamples(1_000)
@@ -175,7 +193,7 @@ class StunCodecPropertiesTest {
     /** Small signed messages, every one of their bits flipped in turn. */
     @Test
     void everySingleBitFlipOfASignedMessageIsDetected() {
-        qt().withExamples(80)
+        qt().withExamples(60)
                 .forAll(signedMessages(Size.COMPACT))
                 .checkAssert(spec -> {
                     byte[] wire = spec.encode();
@@ -188,7 +206,7 @@ class StunCodecPropertiesTest {
     /** Messages of any size, one generated bit flipped, placed anywhere. */
     @Test
     void aGeneratedSingleBitFlipOfAnySignedMessageIsDetected() {
-        qt().withExamples(2_000)
+        qt().withExamples(1_500)
                 .forAll(signedMessages(Size.FULL), Generate.range(0, Integer.MAX_VALUE))
                 .checkAssert((spec, bitSeed) -> {
                     byte[] wire = spec.encode();
@@ -297,7 +315,11 @@ class StunCodecPropertiesTest {
                 assertThat(message.attributeValueLength(i)).as("value length of %s", attribute).isEqualTo(attribute.valueLength());
             }
             int ordinal = ordinals.merge(attribute.type(), 1, Integer::sum) - 1;
-            attribute.assertDecoded(message, i, ordinal);
+            // Single-valued accessors show the first occurrence only; lists and raw access show every one.
+            if (ordinal == 0 || attribute instanceof StunMessageGenerators.RawAttribute
+                    || attribute.type() == AttributeType.XOR_PEER_ADDRESS || attribute.type() == AttributeType.XOR_RELAYED_ADDRESS) {
+                attribute.assertDecoded(message, i, ordinal);
+            }
         }
         assertThat(message.xorPeerAddresses()).as("XOR-PEER-ADDRESS count")
                 .hasSize(ordinals.getOrDefault(AttributeType.XOR_PEER_ADDRESS, 0));
