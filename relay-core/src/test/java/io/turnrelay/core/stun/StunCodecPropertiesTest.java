@@ -5,6 +5,7 @@ import static io.turnrelay.core.stun.StunMessageGenerators.messages;
 import static io.turnrelay.core.stun.StunMessageGenerators.placements;
 import static io.turnrelay.core.stun.StunMessageGenerators.signedMessages;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.fail;
 import static org.quicktheories.QuickTheory.qt;
 
@@ -12,6 +13,7 @@ import io.turnrelay.core.stun.StunMessageGenerators.AttributeSpec;
 import io.turnrelay.core.stun.StunMessageGenerators.MessageSpec;
 import io.turnrelay.core.stun.StunMessageGenerators.Placement;
 import io.turnrelay.core.stun.StunMessageGenerators.Size;
+import java.nio.BufferOverflowException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -96,9 +98,9 @@ class StunCodecPropertiesTest {
                     int room = roomSeed % needed;
                     ByteBuffer out = direct ? ByteBuffer.allocateDirect(needed + 8) : ByteBuffer.allocate(needed + 8);
                     out.position(8).limit(8 + room);
-                    assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> spec.writeTo(out)))
+                    assertThat(catchThrowable(() -> spec.writeTo(out)))
                             .as("writing %d bytes into %d", needed, room)
-                            .isInstanceOf(java.nio.BufferOverflowException.class);
+                            .isInstanceOf(BufferOverflowException.class);
                 });
     }
 
@@ -109,9 +111,9 @@ class StunCodecPropertiesTest {
                 out, StunClass.REQUEST, StunMethod.BINDING, TransactionId.of(new byte[TransactionId.LENGTH]));
         writer.software("x");
         writer.finish();
-        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> writer.lifetime(600)))
+        assertThat(catchThrowable(() -> writer.lifetime(600)))
                 .isInstanceOf(IllegalStateException.class);
-        assertThat(org.assertj.core.api.Assertions.catchThrowable(writer::finish))
+        assertThat(catchThrowable(writer::finish))
                 .isInstanceOf(IllegalStateException.class);
     }
 

@@ -15,12 +15,14 @@ import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.quicktheories.core.Gen;
+import org.quicktheories.core.RandomnessSource;
 import org.quicktheories.generators.Generate;
 
 /**
@@ -66,7 +68,7 @@ class StunMalformedInputTest {
                 .forAll(messages(Size.FULL), Generate.range(0, Integer.MAX_VALUE), placements())
                 .checkAssert((spec, cutSeed, placement) -> {
                     byte[] wire = spec.encode();
-                    byte[] truncated = java.util.Arrays.copyOf(wire, cutSeed % wire.length);
+                    byte[] truncated = Arrays.copyOf(wire, cutSeed % wire.length);
                     Reason reason = rejectionReason(truncated, placement, 3);
                     assertThat(reason).as("reason for %d of %d bytes", truncated.length, wire.length)
                             .isEqualTo(truncated.length < StunMessage.HEADER_LENGTH ? Reason.NOT_STUN : Reason.BAD_LENGTH);
@@ -79,7 +81,7 @@ class StunMalformedInputTest {
                 .forAll(messages(Size.COMPACT), Generate.range(1, 40), placements())
                 .checkAssert((spec, extra, placement) -> {
                     byte[] wire = spec.encode();
-                    byte[] extended = java.util.Arrays.copyOf(wire, wire.length + extra);
+                    byte[] extended = Arrays.copyOf(wire, wire.length + extra);
                     assertThat(rejectionReason(extended, placement, 5)).isEqualTo(Reason.BAD_LENGTH);
                 });
     }
@@ -239,7 +241,7 @@ class StunMalformedInputTest {
         assertRejected(withDeclaredLength(message(0x0001, software), software.length + 4), Reason.BAD_LENGTH);
         assertRejected(withDeclaredLength(message(0x0001, software), software.length - 4), Reason.BAD_LENGTH);
         // Not a multiple of 4, although it matches the bytes that follow.
-        byte[] odd = java.util.Arrays.copyOf(message(0x0001), 22);
+        byte[] odd = Arrays.copyOf(message(0x0001), 22);
         assertRejected(withDeclaredLength(odd, 2), Reason.BAD_LENGTH);
     }
 
@@ -458,7 +460,7 @@ class StunMalformedInputTest {
         };
     }
 
-    private static byte[] plausibleValue(org.quicktheories.core.RandomnessSource in, int type) {
+    private static byte[] plausibleValue(RandomnessSource in, int type) {
         if (draw(in, 0, 4) == 0) {
             return bytes(in, draw(in, 0, 40));
         }
@@ -478,10 +480,9 @@ class StunMalformedInputTest {
                 return value;
             }
             case AttributeType.USERNAME, AttributeType.REALM, AttributeType.NONCE, AttributeType.SOFTWARE,
-                    AttributeType.ALTERNATE_DOMAIN ->
-                    {
-                        return StunMessageGenerators.text(in, 20).getBytes(StandardCharsets.UTF_8);
-                    }
+                    AttributeType.ALTERNATE_DOMAIN -> {
+                return StunMessageGenerators.text(in, 20).getBytes(StandardCharsets.UTF_8);
+            }
             case AttributeType.LIFETIME, AttributeType.CHANNEL_NUMBER, AttributeType.REQUESTED_TRANSPORT,
                     AttributeType.REQUESTED_ADDRESS_FAMILY, AttributeType.ADDITIONAL_ADDRESS_FAMILY,
                     AttributeType.FINGERPRINT -> {
@@ -512,7 +513,7 @@ class StunMalformedInputTest {
                 byte[] parameters = bytes(in, draw(in, 0, 6));
                 byte[] entry = concat(new byte[] {0, (byte) draw(in, 1, 3), 0, (byte) parameters.length}, parameters);
                 return type == AttributeType.PASSWORD_ALGORITHM || coin(in)
-                        ? entry : concat(java.util.Arrays.copyOf(entry, 4 + StunMessageGenerators.padded(parameters.length)), entry);
+                        ? entry : concat(Arrays.copyOf(entry, 4 + StunMessageGenerators.padded(parameters.length)), entry);
             }
             default -> {
                 return bytes(in, draw(in, 0, 40));

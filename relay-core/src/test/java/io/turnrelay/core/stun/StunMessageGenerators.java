@@ -8,6 +8,7 @@ import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
@@ -804,7 +805,7 @@ final class StunMessageGenerators {
         /** Decodes {@code wire} placed this way; asserts the decoder left position and limit alone. */
         StunMessage parse(byte[] wire, int offset) throws StunDecodeException {
             byte[] surrounded = new byte[offset + wire.length + 7];
-            java.util.Arrays.fill(surrounded, (byte) 0xA5);
+            Arrays.fill(surrounded, (byte) 0xA5);
             System.arraycopy(wire, 0, surrounded, offset, wire.length);
             if (this == BYTE_ARRAY_AT_OFFSET) {
                 return StunMessage.parse(surrounded, offset, wire.length);
