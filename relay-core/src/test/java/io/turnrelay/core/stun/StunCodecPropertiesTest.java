@@ -17,6 +17,7 @@ import java.nio.BufferOverflowException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
@@ -101,6 +102,45 @@ class StunCodecPropertiesTest {
                     assertThat(catchThrowable(() -> spec.writeTo(out)))
                             .as("writing %d bytes into %d", needed, room)
                             .isInstanceOf(BufferOverflowException.class);
+                });
+    }
+
+    /** The 16-bit length field caps the attributes at 65532 bytes (a multiple of 4): DATA of 65528 bytes fills it. */
+    @Test
+    void theLargestMessageRoundTripsAndOneByteMoreIsRefused() {
+        byte[] payload = new byte[0xFFFC - 4];
+        Arrays.fill(payload, (byte) 0x5C);
+        ByteBuffer out = ByteBuffer.allocateDirect(StunMessage.HEADER_LENGTH + 0x10000);
+        int length = StunMessageWriter.start(out, StunClass.INDICATION, StunMethod.DATA, TransactionId.of(new byte[12]))
+                .data(payload, 0, payload.length)
+                .finish();
+        assertThat(length).isEqualTo(StunMessage.HEADER_LENGTH + 0xFFFC);
+        StunMessage message = decode(Placement.DIRECT_AT_POSITION, StunMessageGenerators.bytesAt(out, 0, length), 3);
+        assertThat(message.dataLength()).isEqualTo(payload.length);
+        assertThat(StunMessageGenerators.bytesAt(message.buffer(), message.dataOffset(), message.dataLength())).containsExactly(payload);
+
+        out.clear();
+        StunMessageWriter writer = StunMessageWriter.start(out, StunClass.INDICATION, StunMethod.DATA, TransactionId.of(new byte[12]));
+        assertThat(catchThrowable(() -> writer.data(new byte[payload.length + 1], 0, payload.length + 1)))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void transactionIdsAreValues() {
+        qt().withExamples(1_000)
+                .forAll(Generate.byteArrays(Generate.constant(TransactionId.LENGTH), Generate.bytes((byte) -128, (byte) 127, (byte) 0)),
+                        Generate.range(0, TransactionId.LENGTH - 1))
+                .checkAssert((bytes, index) -> {
+                    byte[] source = bytes.clone();
+                    TransactionId id = TransactionId.of(source);
+                    byte[] other = bytes.clone();
+                    other[index] ^= 1;
+                    assertThat(id).isEqualTo(TransactionId.of(bytes.clone())).hasSameHashCodeAs(TransactionId.of(bytes.clone()));
+                    assertThat(id).isNotEqualTo(TransactionId.of(other));
+                    assertThat(id.toString()).isEqualTo(HEX.formatHex(bytes));
+                    source[index] ^= 1; // of() must have copied its input
+                    id.toBytes()[index] ^= 1; // and toBytes() must hand out a copy
+                    assertThat(id.toBytes()).containsExactly(bytes);
                 });
     }
 
