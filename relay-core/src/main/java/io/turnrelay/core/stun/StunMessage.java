@@ -3,6 +3,7 @@ package io.turnrelay.core.stun;
 import io.turnrelay.core.stun.StunDecodeException.Reason;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -51,7 +52,9 @@ public final class StunMessage {
 
     /** Decodes the bytes from {@code datagram.position()} to {@code limit()}; leaves position and limit alone. */
     public static StunMessage parse(ByteBuffer datagram) throws StunDecodeException {
-        return decode(datagram, datagram.position(), datagram.limit());
+        // STUN is big-endian whatever order the caller's buffer is set to; a duplicate shares bytes and indexes.
+        ByteBuffer bigEndian = datagram.order() == ByteOrder.BIG_ENDIAN ? datagram : datagram.duplicate().order(ByteOrder.BIG_ENDIAN);
+        return decode(bigEndian, datagram.position(), datagram.limit());
     }
 
     /**

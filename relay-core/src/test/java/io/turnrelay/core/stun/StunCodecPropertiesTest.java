@@ -24,7 +24,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.quicktheories.generators.Generate;
 
@@ -188,7 +187,6 @@ class StunCodecPropertiesTest {
      */
 
     @Test
-    @Disabled("codec bug: StunMessage.parse reads with the buffer's byte order, so a little-endian view of a valid message is rejected")
     void decodingDoesNotDependOnTheBufferByteOrder() {
         qt().withExamples(500).forAll(messages(Size.COMPACT)).checkAssert(spec -> {
             byte[] wire = spec.encode();
@@ -207,7 +205,6 @@ class StunCodecPropertiesTest {
     }
 
     @Test
-    @Disabled("codec bug: StunMessageWriter writes multi-byte fields in the buffer's byte order, producing malformed STUN in a little-endian buffer")
     void writingDoesNotDependOnTheBufferByteOrder() {
         qt().withExamples(500).forAll(messages(Size.COMPACT), Generate.booleans()).checkAssert((spec, direct) -> {
             byte[] reference = spec.encode();
@@ -220,7 +217,6 @@ class StunCodecPropertiesTest {
     }
 
     @Test
-    @Disabled("codec bug: ChannelData reads and writes the header in the buffer's byte order")
     void channelDataDoesNotDependOnTheBufferByteOrder() {
         ByteBuffer bigEndian = ByteBuffer.allocate(8);
         ByteBuffer littleEndian = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
