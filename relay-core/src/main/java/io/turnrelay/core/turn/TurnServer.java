@@ -52,6 +52,8 @@ public final class TurnServer {
     private final Map<Integer, PendingAllocation> pendingByPort = new HashMap<>();
     private final Map<Long, Reservation> reservations = new HashMap<>();
     private boolean accepting = true;
+    /** How often the last-resort guard caught a bug; tests assert it stays 0. */
+    private long guardTrips;
 
     /** {@code random} supplies relay ports, nonce secrets and reservation tokens. */
     public TurnServer(TurnServerConfig config, RandomGenerator random) {
@@ -88,6 +90,7 @@ public final class TurnServer {
             return stunFromClient(buffer, offset, length, client, nowNanos);
         } catch (RuntimeException e) {
             // Last resort: a bug must not take the relay down; the datagram is dropped and counted.
+            guardTrips++;
             return drop(DropReason.MALFORMED_STUN);
         }
     }
@@ -153,6 +156,7 @@ public final class TurnServer {
             sendDataIndication(allocation, peer, buffer, offset, length);
         } catch (RuntimeException e) {
             // Last resort, e.g. a datagram too large for a Data indication.
+            guardTrips++;
             return drop(DropReason.NOT_TURN);
         }
         stats.relayedToClient(length);
@@ -822,6 +826,10 @@ public final class TurnServer {
 
     public TurnStats stats() {
         return stats;
+    }
+
+    long guardTrips() {
+        return guardTrips;
     }
 
     /** For tests of the no-leak property: how many entries the deadline queue holds. */
