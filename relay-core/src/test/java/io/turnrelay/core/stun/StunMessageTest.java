@@ -1,7 +1,6 @@
 package io.turnrelay.core.stun;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.turnrelay.core.stun.StunDecodeException.Reason;
 import java.net.InetAddress;
@@ -9,6 +8,7 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.List;
 import java.util.stream.Stream;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -408,13 +408,12 @@ class StunMessageTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("malformedMessages")
     void malformedInputIsRejectedWithTheRightReason(String description, byte[] bytes, Reason expected) {
-        StunDecodeException error = catchThrowableOfType(() -> StunMessage.parse(bytes, 0, bytes.length), StunDecodeException.class);
-        assertThat(error).as(description).isNotNull();
+        StunDecodeException error = decodeError(() -> StunMessage.parse(bytes, 0, bytes.length));
         assertThat(error.reason()).as(description).isEqualTo(expected);
         assertThat(error.getMessage()).isNotBlank();
 
         ByteBuffer direct = ByteBuffer.allocateDirect(bytes.length).put(bytes).flip();
-        StunDecodeException fromDirect = catchThrowableOfType(() -> StunMessage.parse(direct), StunDecodeException.class);
+        StunDecodeException fromDirect = decodeError(() -> StunMessage.parse(direct));
         assertThat(fromDirect.reason()).isEqualTo(expected);
     }
 
@@ -424,7 +423,7 @@ class StunMessageTest {
                 .attribute(AttributeType.LIFETIME, new byte[4])
                 .attribute(AttributeType.USERNAME, filled(514))
                 .build();
-        StunDecodeException error = catchThrowableOfType(() -> StunMessage.parse(bytes, 0, bytes.length), StunDecodeException.class);
+        StunDecodeException error = decodeError(() -> StunMessage.parse(bytes, 0, bytes.length));
         assertThat(error.getMessage()).contains("USERNAME").contains("offset 28");
     }
 
@@ -455,7 +454,103 @@ class StunMessageTest {
         }
     }
 
+    @Test
+    void everySingleByteCorruptionEitherFailsCleanlyOrGivesWorkingAccessors() throws Exception {
+        ByteBuffer out = ByteBuffer.allocate(1000);
+        int length = StunMessageWriter.start(out, StunClass.REQUEST, StunMethod.ALLOCATE, TRANSACTION)
+                .xorPeerAddress(new InetSocketAddress(InetAddress.getByName("192.0.2.7"), 7))
+                .xorRelayedAddress(new InetSocketAddress(InetAddress.getByName("2001:db8::7"), 8))
+                .mappedAddress(new InetSocketAddress(InetAddress.getByName("192.0.2.8"), 9))
+                .alternateServer(new InetSocketAddress(InetAddress.getByName("2001:db8::9"), 10))
+                .username("\u00e9l\u00e8ve").realm("r").nonce("n").software("s").alternateDomain("d")
+                .userhash(new byte[32])
+                .errorCode(420, "Unknown").addressErrorCode(AddressFamily.IPV4, 440, "f")
+                .unknownAttributes(List.of(1, 2, 3))
+                .passwordAlgorithms(List.of(PasswordAlgorithmEntry.of(1), new PasswordAlgorithmEntry(9, new byte[] {1, 2, 3, 4, 5})))
+                .passwordAlgorithm(PasswordAlgorithmEntry.of(2))
+                .lifetime(60).channelNumber(0x4000).requestedTransport(17)
+                .requestedAddressFamily(AddressFamily.IPV4).additionalAddressFamily(AddressFamily.IPV6)
+                .evenPort(true).reservationToken(5).dontFragment().data(new byte[7], 0, 7).icmp(1, 2, 3)
+                .rawAttribute(0x0055, new byte[3])
+                .messageIntegrity(KEY).messageIntegritySha256(KEY).finishWithFingerprint();
+        byte[] original = Arrays.copyOf(out.array(), length);
+        java.util.Random random = new java.util.Random(42);
+        int parsed = 0;
+        for (int index = 0; index < length; index++) {
+            for (int variant = 0; variant < 6; variant++) {
+                byte[] corrupted = original.clone();
+                corrupted[index] = variant < 3 ? (byte) (corrupted[index] ^ (1 << random.nextInt(8))) : (byte) random.nextInt(256);
+                StunMessage message;
+                try {
+                    message = StunMessage.parse(corrupted, 0, corrupted.length);
+                } catch (StunDecodeException expected) {
+                    continue;
+                }
+                parsed++;
+                exerciseEveryAccessor(message);
+            }
+        }
+        assertThat(parsed).isPositive();
+    }
+
+    private static void exerciseEveryAccessor(StunMessage message) {
+        message.messageClass();
+        message.method();
+        message.transactionId();
+        for (int i = 0; i < message.attributeCount(); i++) {
+            message.attributeType(i);
+            message.attributeValueOffset(i);
+            message.attributeValueLength(i);
+        }
+        message.unknownComprehensionRequiredAttributes();
+        message.mappedAddress();
+        message.xorMappedAddress();
+        message.xorPeerAddresses();
+        message.xorRelayedAddresses();
+        message.alternateServer();
+        message.username();
+        message.userhash();
+        message.realm();
+        message.nonce();
+        message.software();
+        message.alternateDomain();
+        message.errorCode();
+        message.unknownAttributes();
+        message.passwordAlgorithms();
+        message.passwordAlgorithm();
+        message.lifetime();
+        message.channelNumber();
+        message.requestedTransport();
+        message.requestedAddressFamily();
+        message.additionalAddressFamily();
+        message.evenPortReserveNext();
+        message.reservationToken();
+        message.dontFragment();
+        message.dataOffset();
+        message.dataLength();
+        message.addressErrorCode();
+        message.icmp();
+        message.verifyMessageIntegrity(KEY);
+        message.verifyMessageIntegritySha256(KEY);
+        message.verifyFingerprint();
+        assertThat(message.toString()).isNotEmpty();
+    }
+
     // ---- helpers ----
+
+    private interface Parse {
+        StunMessage run() throws StunDecodeException;
+    }
+
+    /** The decode error {@code parse} throws; fails the test when it parses or throws anything else. */
+    private static StunDecodeException decodeError(Parse parse) {
+        try {
+            StunMessage message = parse.run();
+            throw new AssertionError("expected a StunDecodeException, got " + message);
+        } catch (StunDecodeException e) {
+            return e;
+        }
+    }
 
     private static Arguments malformed(String description, byte[] bytes, Reason reason) {
         return Arguments.of(description, bytes, reason);
