@@ -33,7 +33,6 @@ import org.jspecify.annotations.Nullable;
  * Not thread-safe: one thread drives one instance. Nothing a client or peer sends makes it throw.
  */
 public final class TurnServer {
-    private static final int UDP = 17;
     private static final long NANOS_PER_SECOND = 1_000_000_000L;
 
     private final TurnServerConfig config;
@@ -373,47 +372,10 @@ public final class TurnServer {
             reply(request, ErrorCode.INSUFFICIENT_CAPACITY, credentials, w -> {});
             return;
         }
-        OptionalInt transport = message.requestedTransport();
-        if (transport.isEmpty()) {
-            reply(request, ErrorCode.BAD_REQUEST, credentials, w -> {});
+        AllocateTerms terms = AllocateTerms.read(message, config);
+        if (terms.errorCode() != 0) {
+            reply(request, terms.errorCode(), credentials, w -> {});
             return;
-        }
-        if (transport.getAsInt() != UDP) {
-            reply(request, ErrorCode.UNSUPPORTED_TRANSPORT_PROTOCOL, credentials, w -> {});
-            return;
-        }
-        boolean hasRequestedFamily = message.has(AttributeType.REQUESTED_ADDRESS_FAMILY);
-        boolean hasAdditionalFamily = message.has(AttributeType.ADDITIONAL_ADDRESS_FAMILY);
-        OptionalLong token = message.reservationToken();
-        if (token.isPresent() && (message.hasEvenPort() || hasRequestedFamily)) {
-            reply(request, ErrorCode.BAD_REQUEST, credentials, w -> {});
-            return;
-        }
-        if (hasRequestedFamily && hasAdditionalFamily) {
-            reply(request, ErrorCode.BAD_REQUEST, credentials, w -> {});
-            return;
-        }
-        boolean servesIpv4 = config.publicIpv4() != null;
-        boolean servesIpv6 = config.publicIpv6() != null;
-        boolean ipv4;
-        boolean ipv6;
-        AddressFamily unserved = null;
-        if (hasAdditionalFamily) {
-            if (message.additionalAddressFamilyCode().orElse(-1) != AddressFamily.IPV6.code()) {
-                reply(request, ErrorCode.BAD_REQUEST, credentials, w -> {});
-                return;
-            }
-            ipv4 = servesIpv4;
-            ipv6 = servesIpv6;
-            unserved = !servesIpv4 ? AddressFamily.IPV4 : !servesIpv6 ? AddressFamily.IPV6 : null;
-        } else {
-            int family = hasRequestedFamily ? message.requestedAddressFamilyCode().orElse(-1) : AddressFamily.IPV4.code();
-            ipv4 = family == AddressFamily.IPV4.code();
-            ipv6 = family == AddressFamily.IPV6.code();
-            if (!(ipv4 && servesIpv4) && !(ipv6 && servesIpv6)) {
-                reply(request, ErrorCode.ADDRESS_FAMILY_NOT_SUPPORTED, credentials, w -> {});
-                return;
-            }
         }
         String username = credentials.username();
         int replaced = config.oneAllocationPerUsername() ? allocations.countOf(username) : 0;
@@ -430,11 +392,9 @@ public final class TurnServer {
                 deleteAllocation(old);
             }
         }
-        boolean evenPort = message.hasEvenPort();
-        boolean reserveNext = message.evenPortReserveNext();
         int port;
-        if (token.isPresent()) {
-            Reservation reservation = reservations.remove(token.getAsLong());
+        if (terms.hasToken()) {
+            Reservation reservation = reservations.remove(terms.token());
             if (reservation == null) {
                 reply(request, ErrorCode.INSUFFICIENT_CAPACITY, credentials, w -> {});
                 return;
@@ -442,16 +402,14 @@ public final class TurnServer {
             reservation.removed = true;
             port = reservation.port; // stays taken: it moves from the reservation to this request
         } else {
-            port = pickPort(evenPort, reserveNext);
+            port = pickPort(terms.evenPort(), terms.reserveNext());
             if (port == PortPool.NONE) {
                 reply(request, ErrorCode.INSUFFICIENT_CAPACITY, credentials, w -> {});
                 return;
             }
         }
-        long lifetime = message.lifetime().orElse(0);
-        long seconds = lifetime == 0 ? config.defaultLifetime().toSeconds() : Math.min(lifetime, config.maxLifetime().toSeconds());
         PendingAllocation created = new PendingAllocation(request.client(), message.transactionId(), credentials,
-                request.fingerprint(), ipv4, ipv6, unserved, seconds, evenPort, reserveNext, token.isPresent(), port);
+                request.fingerprint(), terms, port);
         pendingByClient.put(created.client, created);
         requestBinds(created);
     }
