@@ -115,8 +115,7 @@ public final class TurnServer {
 
     /**
      * A datagram from {@code peer} that arrived on relay port {@code relayPort}. Gives
-     * {@link RelayAction#FORWARD_TO_CLIENT} when a channel is bound (the caller needs 4 bytes of headroom
-     * before {@code offset}), {@link RelayAction#HANDLED} when it went out as a Data indication command,
+     * {@link RelayAction#FORWARD_TO_CLIENT} when a channel is bound, {@link RelayAction#HANDLED} when it went out as a Data indication command,
      * or {@link RelayAction#DROP}.
      */
     public RelayAction handlePeerDatagram(ByteBuffer buffer, int offset, int length, InetSocketAddress peer, int relayPort, long nowNanos) {
@@ -128,7 +127,7 @@ public final class TurnServer {
             return drop(DropReason.NO_ALLOCATION);
         }
         Channel channel = allocation.channelsByPeer.get(peer);
-        if (channel != null && channel.relays(nowNanos) && offset >= ChannelData.HEADER_LENGTH && length <= 0xFFFF) {
+        if (channel != null && channel.relays(nowNanos) && length <= 0xFFFF) {
             Forwarding f = forwarding;
             f.relayPort = allocation.port;
             f.peer = channel.peer;
