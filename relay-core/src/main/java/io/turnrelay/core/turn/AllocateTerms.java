@@ -26,6 +26,11 @@ record AllocateTerms(
 
     private static final int UDP = 17;
 
+    /** The same terms for the families of a reservation: a token request carries no family of its own. */
+    AllocateTerms withFamiliesOf(Reservation reservation) {
+        return new AllocateTerms(errorCode, reservation.ipv4, reservation.ipv6, null, lifetimeSeconds, evenPort, reserveNext, hasToken, token);
+    }
+
     private static AllocateTerms refuse(int code) {
         return new AllocateTerms(code, false, false, null, 0, false, false, false, 0);
     }

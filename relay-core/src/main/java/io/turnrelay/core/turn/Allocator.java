@@ -84,6 +84,10 @@ final class Allocator {
         if (terms.errorCode() != 0) {
             return terms.errorCode();
         }
+        Reservation redeemed = terms.hasToken() ? reservations.get(terms.token()) : null;
+        if (redeemed != null) {
+            terms = terms.withFamiliesOf(redeemed);
+        }
         String username = credentials.username();
         int replaced = config.oneAllocationPerUsername() ? allocations.countOf(username) : 0;
         if (!config.oneAllocationPerUsername() && allocations.countOf(username) + pendingCountOf(username) >= config.maxAllocationsPerUser()) {
@@ -209,7 +213,8 @@ final class Allocator {
             while (token == 0 || reservations.containsKey(token)) {
                 token = random.nextLong();
             }
-            Reservation reservation = new Reservation(token, pending.port + 1, now + config.reservationLifetime().toNanos());
+            Reservation reservation = new Reservation(
+                    token, pending.port + 1, now + config.reservationLifetime().toNanos(), pending.ipv4, pending.ipv6);
             reservations.put(token, reservation);
             deadlines.schedule(reservation);
         }

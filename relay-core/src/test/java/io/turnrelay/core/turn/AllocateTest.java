@@ -187,6 +187,26 @@ class AllocateTest {
     }
 
     @Test
+    void aReservationTokenGetsTheAddressFamiliesOfTheAllocationThatReserved() {
+        StunMessage ipv6 = alice.allocate(w -> w.evenPort(true).requestedAddressFamily(AddressFamily.IPV6));
+        InetSocketAddress reserving = ipv6.xorRelayedAddresses().get(0);
+        TestClient other = new TestClient(h, address("198.51.100.99", 5555), "bob", "bob-pw");
+        StunMessage redeemed = other.allocate(w -> w.reservationToken(ipv6.reservationToken().getAsLong()));
+        assertThat(code(redeemed)).isZero();
+        assertThat(redeemed.xorRelayedAddresses()).singleElement().satisfies(relayed -> {
+            assertThat(relayed.getAddress()).isEqualTo(reserving.getAddress());
+            assertThat(relayed.getPort()).isEqualTo(reserving.getPort() + 1);
+        });
+
+        TestClient dual = client(h, 1, "carol");
+        StunMessage both = dual.allocate(w -> w.evenPort(true).additionalAddressFamily(AddressFamily.IPV6));
+        TestClient redeemer = client(h, 2, "carol");
+        StunMessage redeemedBoth = redeemer.allocate(w -> w.reservationToken(both.reservationToken().getAsLong()));
+        assertThat(redeemedBoth.xorRelayedAddresses()).extracting(a -> AddressFamily.of(a.getAddress()))
+                .containsExactly(AddressFamily.IPV4, AddressFamily.IPV6);
+    }
+
+    @Test
     void reservationExpiresExactlyAfter30Seconds() {
         StunMessage first = alice.allocate(w -> w.evenPort(true));
         long token = first.reservationToken().getAsLong();
