@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -20,7 +21,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -58,7 +58,7 @@ public final class PortalClient implements AutoCloseable {
 
     // Confined to the scheduler thread from start() on.
     private final ReconnectBackoff backoff;
-    private @Nullable HttpClient httpClient;
+    private volatile @Nullable HttpClient httpClient;
     private @Nullable Connection connection;
     private @Nullable ScheduledFuture<?> pendingAttempt;
     private boolean everJoined;
@@ -79,7 +79,7 @@ public final class PortalClient implements AutoCloseable {
             throw new IllegalArgumentException("portal token is empty");
         }
         this.authorization = "Bearer " + token;
-        this.backoff = new ReconnectBackoff(settings.timings(), ThreadLocalRandom.current());
+        this.backoff = new ReconnectBackoff(settings.timings(), new Random());
         // One thread: every protocol decision runs on it, so the connection state needs no locks.
         this.scheduler = new ScheduledThreadPoolExecutor(1, runnable -> {
             Thread thread = new Thread(runnable, THREAD_NAME);
@@ -372,11 +372,13 @@ public final class PortalClient implements AutoCloseable {
         connection = null;
         if (current != null) {
             current.finish();
-            current.closeWebSocket(null);
         }
         notifyListener(() -> listener.onFatal(reason));
-        terminated.complete(null);
-        scheduler.shutdown();
+        if (current != null) {
+            current.closeWebSocket(this::terminate);
+        } else {
+            terminate();
+        }
     }
 
     private void beginClose() {
@@ -387,7 +389,7 @@ public final class PortalClient implements AutoCloseable {
             if (current != null) {
                 current.finish(); // a connect in flight is aborted when it opens
             }
-            finishClose();
+            terminate();
             return;
         }
         log.info("Closing the portal connection");
@@ -395,12 +397,26 @@ public final class PortalClient implements AutoCloseable {
         if (current.joined) {
             current.send(new PhoenixMessage(TOPIC, "phx_leave", Map.of(), current.nextRef()));
         }
-        current.closeWebSocket(this::finishClose);
+        current.closeWebSocket(this::terminate);
     }
 
-    private void finishClose() {
+    /** The end after close or fatal; may run on a JDK thread once the websocket is closed. */
+    private void terminate() {
         terminated.complete(null);
         scheduler.shutdown();
+        HttpClient client = httpClient;
+        if (client != null) {
+            shutDown(client);
+        }
+    }
+
+    /** Ends the HttpClient's selector thread at once on JDK 21+; on 17 it ends when the client is collected. */
+    private static void shutDown(HttpClient client) {
+        try {
+            HttpClient.class.getMethod("shutdownNow").invoke(client);
+        } catch (ReflectiveOperationException e) {
+            // JDK 17: no shutdownNow.
+        }
     }
 
     private boolean isFinished() {
@@ -486,12 +502,10 @@ public final class PortalClient implements AutoCloseable {
         }
 
         /** Sends a close after any queued frame, waits for the portal's close (bounded), then drops the socket. */
-        void closeWebSocket(@Nullable Runnable then) {
+        void closeWebSocket(Runnable then) {
             WebSocket open = webSocket;
             if (open == null) {
-                if (then != null) {
-                    then.run();
-                }
+                then.run();
                 return;
             }
             lastSend.handle((ignored, error) -> null)
@@ -500,9 +514,7 @@ public final class PortalClient implements AutoCloseable {
                     .orTimeout(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS)
                     .whenComplete((ignored, error) -> {
                         open.abort();
-                        if (then != null) {
-                            then.run();
-                        }
+                        then.run();
                     });
         }
 

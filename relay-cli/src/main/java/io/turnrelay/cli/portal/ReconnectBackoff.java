@@ -48,7 +48,9 @@ final class ReconnectBackoff {
             delayNanos = retryAfter.toNanos();
         } else {
             double factor = 1 - JITTER + random.nextDouble() * 2 * JITTER;
-            delayNanos = Math.min((long) (currentIntervalNanos * factor), timings.backoffMax().toNanos());
+            // Jitter applies to the capped interval, so a delay may exceed the cap by up to JITTER, as in the
+            // backoff crate the Firezone relay uses; otherwise relays would retry in lockstep at the cap.
+            delayNanos = (long) (currentIntervalNanos * factor);
             currentIntervalNanos = (long) Math.min(
                     currentIntervalNanos * timings.backoffMultiplier(), (double) timings.backoffMax().toNanos());
         }

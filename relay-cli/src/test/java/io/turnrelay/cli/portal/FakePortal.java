@@ -54,7 +54,7 @@ import java.util.stream.Collectors;
 final class FakePortal implements AutoCloseable {
 
     /** What the portal says to a phx_join. */
-    enum JoinReply { OK, OK_FRAGMENTED, ERROR, NONE }
+    enum JoinReply { OK, OK_FRAGMENTED, ERROR, NONE, HOLD }
 
     record Request(String path, Map<String, List<String>> query, String rawQuery, Map<String, String> headers, long nanos) {}
 
@@ -74,6 +74,15 @@ final class FakePortal implements AutoCloseable {
     final List<Frame> frames = new CopyOnWriteArrayList<>();
     final AtomicInteger closeFramesReceived = new AtomicInteger();
     final AtomicInteger websocketsEnded = new AtomicInteger();
+
+    private volatile ChannelHandlerContext heldJoin;
+    private volatile Object heldJoinRef;
+
+    /** Answers the join held back by {@link JoinReply#HOLD} with ok. */
+    void replyToHeldJoin() {
+        heldJoin.writeAndFlush(new TextWebSocketFrame(
+                message("relay", "phx_reply", Map.of("status", "ok", "response", Map.of()), heldJoinRef)));
+    }
 
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final ChannelGroup websockets = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
@@ -228,6 +237,11 @@ final class FakePortal implements AutoCloseable {
                     case ERROR -> context.writeAndFlush(
                             new TextWebSocketFrame(reply(topic, ref, "error", Map.of("reason", "unauthorized"))));
                     case NONE -> {
+                        return;
+                    }
+                    case HOLD -> {
+                        heldJoinRef = ref;
+                        heldJoin = context;
                         return;
                     }
                 }
