@@ -135,6 +135,24 @@ class PortalClientTest {
     }
 
     @Test
+    void onlyTheReplyCarryingTheJoinRefJoins() {
+        portal.joinReply = FakePortal.JoinReply.HOLD;
+        PortalClient client = start(settings(portal.apiUrl(), FAST));
+        await().atMost(WAIT).until(() -> portal.framesWithEvent("phx_join").size() == 1);
+
+        portal.push(FakePortal.message("relay", "phx_reply", Map.of("status", "ok", "response", Map.of()), "99"));
+        // Frames are handled in order: once the re-join this asks for arrives, the stray reply has been seen.
+        portal.push(FakePortal.message("relay", "phx_reply",
+                Map.of("status", "error", "response", Map.of("reason", "unmatched topic")), null));
+        await().atMost(WAIT).until(() -> portal.framesWithEvent("phx_join").size() == 2);
+        assertThat(client.state()).isEqualTo(PortalState.CONNECTING);
+        assertThat(listener.joins).isEmpty();
+
+        portal.replyToHeldJoin();
+        awaitJoins(client, 1);
+    }
+
+    @Test
     void joinErrorIsFatal() {
         portal.joinReply = FakePortal.JoinReply.ERROR;
         PortalClient client = start(settings(portal.apiUrl(), FAST));
@@ -264,6 +282,9 @@ class PortalClientTest {
         assertThat(listener.fatals).singleElement().asString().contains("expired");
         await().atMost(WAIT).until(() -> portal.websocketsEnded.get() == 1);
         assertThat(portal.requests).hasSize(1);
+
+        client.close();
+        assertThat(client.state()).as("close keeps the reason for giving up").isEqualTo(PortalState.FAILED);
     }
 
     @Test
