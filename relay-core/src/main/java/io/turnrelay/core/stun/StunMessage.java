@@ -209,6 +209,7 @@ public final class StunMessage {
                 case AttributeType.REQUESTED_TRANSPORT:
                 case AttributeType.REQUESTED_ADDRESS_FAMILY:
                 case AttributeType.ADDITIONAL_ADDRESS_FAMILY:
+                case AttributeType.ADDITIONAL_ADDRESS_FAMILY_DRAFT:
                     requireExactly(type, length, 4, relative);
                     break;
                 case AttributeType.EVEN_PORT:
@@ -564,8 +565,10 @@ public final class StunMessage {
         return family(additionalAddressFamilyCode());
     }
 
+    /** The raw family byte of ADDITIONAL-ADDRESS-FAMILY, under its RFC 8656 codepoint or else the draft one coturn uses. */
     public OptionalInt additionalAddressFamilyCode() {
-        return firstByte(AttributeType.ADDITIONAL_ADDRESS_FAMILY);
+        OptionalInt standard = firstByte(AttributeType.ADDITIONAL_ADDRESS_FAMILY);
+        return standard.isPresent() ? standard : firstByte(AttributeType.ADDITIONAL_ADDRESS_FAMILY_DRAFT);
     }
 
     private OptionalInt firstByte(int type) {

@@ -44,7 +44,7 @@ record AllocateTerms(
             return refuse(ErrorCode.UNSUPPORTED_TRANSPORT_PROTOCOL);
         }
         boolean hasRequestedFamily = message.has(AttributeType.REQUESTED_ADDRESS_FAMILY);
-        boolean hasAdditionalFamily = message.has(AttributeType.ADDITIONAL_ADDRESS_FAMILY);
+        boolean hasAdditionalFamily = message.additionalAddressFamilyCode().isPresent();
         OptionalLong token = message.reservationToken();
         if (token.isPresent() && (message.hasEvenPort() || hasRequestedFamily)) {
             return refuse(ErrorCode.BAD_REQUEST);

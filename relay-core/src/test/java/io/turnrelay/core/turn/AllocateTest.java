@@ -132,6 +132,13 @@ class AllocateTest {
     }
 
     @Test
+    void coturnsDraftCodepointForAdditionalAddressFamilyAlsoGivesADualAllocation() {
+        StunMessage dual = alice.allocate(w -> w.rawAttribute(AttributeType.ADDITIONAL_ADDRESS_FAMILY_DRAFT, new byte[] {2, 0, 0, 0}));
+        assertThat(dual.xorRelayedAddresses()).extracting(a -> a.getAddress())
+                .containsExactly(TurnHarness.PUBLIC_IPV4, TurnHarness.PUBLIC_IPV6);
+    }
+
+    @Test
     void unservedFamilyIs440() {
         TurnHarness v4only = TurnHarness.with(b -> b.publicIpv6(null));
         TestClient c4 = new TestClient(v4only, CLIENT, "alice", "alice-pw");
