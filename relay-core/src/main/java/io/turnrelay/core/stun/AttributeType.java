@@ -35,6 +35,11 @@ public final class AttributeType {
     public static final int FINGERPRINT = 0x8028;
     public static final int ADDITIONAL_ADDRESS_FAMILY = 0x8000;
     public static final int ADDRESS_ERROR_CODE = 0x8001;
+    /**
+     * ADDITIONAL-ADDRESS-FAMILY under the codepoint of the drafts before RFC 8656, which coturn 4.x clients
+     * (turnutils_uclient -Z) still send; decoded as an alias of {@link #ADDITIONAL_ADDRESS_FAMILY}.
+     */
+    public static final int ADDITIONAL_ADDRESS_FAMILY_DRAFT = 0x8032;
 
     private AttributeType() {}
 
@@ -84,6 +89,7 @@ public final class AttributeType {
             case ALTERNATE_SERVER: return "ALTERNATE-SERVER";
             case FINGERPRINT: return "FINGERPRINT";
             case ADDITIONAL_ADDRESS_FAMILY: return "ADDITIONAL-ADDRESS-FAMILY";
+            case ADDITIONAL_ADDRESS_FAMILY_DRAFT: return "ADDITIONAL-ADDRESS-FAMILY (draft 0x8032)";
             case ADDRESS_ERROR_CODE: return "ADDRESS-ERROR-CODE";
             default: return null;
         }

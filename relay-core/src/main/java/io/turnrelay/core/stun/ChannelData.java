@@ -37,7 +37,17 @@ public final class ChannelData {
      * @throws IndexOutOfBoundsException if the buffer's limit leaves fewer than 2 bytes at {@code offset}
      */
     public static int channelNumber(ByteBuffer buffer, int offset) {
-        return buffer.getShort(offset) & 0xFFFF;
+        return unsignedShort(buffer, offset);
+    }
+
+    // Byte by byte, so neither the buffer's byte order nor an allocation (a big-endian view) comes into it.
+    private static int unsignedShort(ByteBuffer buffer, int offset) {
+        return ((buffer.get(offset) & 0xFF) << 8) | (buffer.get(offset + 1) & 0xFF);
+    }
+
+    private static void putUnsignedShort(ByteBuffer buffer, int offset, int value) {
+        buffer.put(offset, (byte) (value >>> 8));
+        buffer.put(offset + 1, (byte) value);
     }
 
     /**
@@ -57,7 +67,7 @@ public final class ChannelData {
         if (!isValidChannelNumber(channelNumber(buffer, offset), rfc5766Range)) {
             return BAD_CHANNEL_NUMBER;
         }
-        int payloadLength = buffer.getShort(offset + 2) & 0xFFFF;
+        int payloadLength = unsignedShort(buffer, offset + 2);
         if (payloadLength > available - HEADER_LENGTH) {
             return LENGTH_EXCEEDS_DATAGRAM;
         }
@@ -77,7 +87,7 @@ public final class ChannelData {
         if (payloadLength < 0 || payloadLength > MAX_PAYLOAD_LENGTH) {
             throw new IllegalArgumentException("ChannelData payload length must be 0-65535");
         }
-        buffer.putShort(offset, (short) channelNumber);
-        buffer.putShort(offset + 2, (short) payloadLength);
+        putUnsignedShort(buffer, offset, channelNumber);
+        putUnsignedShort(buffer, offset + 2, payloadLength);
     }
 }

@@ -3,6 +3,7 @@ package io.turnrelay.core.stun;
 import io.turnrelay.core.stun.StunDecodeException.Reason;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -51,7 +52,9 @@ public final class StunMessage {
 
     /** Decodes the bytes from {@code datagram.position()} to {@code limit()}; leaves position and limit alone. */
     public static StunMessage parse(ByteBuffer datagram) throws StunDecodeException {
-        return decode(datagram, datagram.position(), datagram.limit());
+        // STUN is big-endian whatever order the caller's buffer is set to; a duplicate shares bytes and indexes.
+        ByteBuffer bigEndian = datagram.order() == ByteOrder.BIG_ENDIAN ? datagram : datagram.duplicate().order(ByteOrder.BIG_ENDIAN);
+        return decode(bigEndian, datagram.position(), datagram.limit());
     }
 
     /**
@@ -206,6 +209,7 @@ public final class StunMessage {
                 case AttributeType.REQUESTED_TRANSPORT:
                 case AttributeType.REQUESTED_ADDRESS_FAMILY:
                 case AttributeType.ADDITIONAL_ADDRESS_FAMILY:
+                case AttributeType.ADDITIONAL_ADDRESS_FAMILY_DRAFT:
                     requireExactly(type, length, 4, relative);
                     break;
                 case AttributeType.EVEN_PORT:
@@ -561,8 +565,10 @@ public final class StunMessage {
         return family(additionalAddressFamilyCode());
     }
 
+    /** The raw family byte of ADDITIONAL-ADDRESS-FAMILY, under its RFC 8656 codepoint or else the draft one coturn uses. */
     public OptionalInt additionalAddressFamilyCode() {
-        return firstByte(AttributeType.ADDITIONAL_ADDRESS_FAMILY);
+        OptionalInt standard = firstByte(AttributeType.ADDITIONAL_ADDRESS_FAMILY);
+        return standard.isPresent() ? standard : firstByte(AttributeType.ADDITIONAL_ADDRESS_FAMILY_DRAFT);
     }
 
     private OptionalInt firstByte(int type) {

@@ -2,6 +2,7 @@ package io.turnrelay.core.stun;
 
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.List;
 import java.util.Objects;
 
@@ -24,12 +25,16 @@ public final class StunMessageWriter {
 
     private enum Stage { ATTRIBUTES, SIGNED_SHA1, SIGNED_SHA256, FINISHED }
 
+    /** Where the caller wants the message; its position moves past the message at finish. */
+    private final ByteBuffer destination;
+    /** {@link #destination} itself, or a big-endian duplicate of it when the caller's buffer has another order. */
     private final ByteBuffer out;
     private final int start;
     private Stage stage = Stage.ATTRIBUTES;
 
-    private StunMessageWriter(ByteBuffer out, int start) {
-        this.out = out;
+    private StunMessageWriter(ByteBuffer destination, int start) {
+        this.destination = destination;
+        this.out = destination.order() == ByteOrder.BIG_ENDIAN ? destination : destination.duplicate().order(ByteOrder.BIG_ENDIAN);
         this.start = start;
     }
 
@@ -38,7 +43,7 @@ public final class StunMessageWriter {
      *
      * @throws IllegalArgumentException if {@code method} does not fit 12 bits
      */
-    public static StunMessageWriter start(ByteBuffer out, StunClass messageClass, int method, TransactionId transactionId) {
+    public static StunMessageWriter start(ByteBuffer destination, StunClass messageClass, int method, TransactionId transactionId) {
         Objects.requireNonNull(messageClass, "messageClass");
         Objects.requireNonNull(transactionId, "transactionId");
         if (method < 0 || method > StunMethod.MAX) {
@@ -47,12 +52,12 @@ public final class StunMessageWriter {
         int classBits = messageClass.bits();
         int type = (method & 0x000F) | ((method & 0x0070) << 1) | ((method & 0x0F80) << 2)
                 | ((classBits & 0b01) << 4) | ((classBits & 0b10) << 7);
-        StunMessageWriter writer = new StunMessageWriter(out, out.position());
-        out.putShort((short) type);
-        out.putShort((short) 0);
-        out.putInt(StunMessage.MAGIC_COOKIE);
+        StunMessageWriter writer = new StunMessageWriter(destination, destination.position());
+        writer.out.putShort((short) type);
+        writer.out.putShort((short) 0);
+        writer.out.putInt(StunMessage.MAGIC_COOKIE);
         for (int i = 0; i < TransactionId.LENGTH; i++) {
-            out.put(transactionId.byteAt(i));
+            writer.out.put(transactionId.byteAt(i));
         }
         return writer;
     }
@@ -383,6 +388,7 @@ public final class StunMessageWriter {
         }
         int total = out.position() - start;
         out.putShort(start + 2, (short) (total - StunMessage.HEADER_LENGTH));
+        destination.position(out.position());
         stage = Stage.FINISHED;
         return total;
     }

@@ -10,9 +10,9 @@ public enum RelayAction {
      */
     FORWARD_TO_PEER,
     /**
-     * Write a ChannelData header for {@link Forwarding#channelNumber()} into the 4 bytes in front of the
-     * payload ({@code ChannelData.writeHeader(buffer, payloadOffset - 4, channel, payloadLength)}) and send
-     * {@code payloadOffset - 4 .. payloadOffset + payloadLength} from the listen socket to {@link Forwarding#client()}.
+     * Send the payload ({@link Forwarding#payloadOffset()} .. + {@link Forwarding#payloadLength()}) from the listen
+     * socket to {@link Forwarding#client()} as a ChannelData frame for {@link Forwarding#channelNumber()}; how the
+     * 4-byte header goes in front without copying the payload is the transport's business.
      */
     FORWARD_TO_CLIENT,
     /** The datagram was a control message; its effects (responses, bindings) are in {@link TurnServer#pollCommand()}. */

@@ -60,7 +60,7 @@ public abstract class RelayConformanceTest {
     }
 
     private ShardedRelay startRelay(int ports, Consumer<RelayConfig.Builder> settings) throws Exception {
-        listenPort = TransportContractTest.freePort();
+        listenPort = LoopbackPorts.freePort();
         // Below the kernel's ephemeral range, so client sockets never land in it; taken ports are skipped anyway.
         lowestPort = 20_000 + ThreadLocalRandom.current().nextInt(0, 10_000);
         highestPort = lowestPort + ports - 1;
@@ -127,7 +127,7 @@ public abstract class RelayConformanceTest {
 
         StunMessage deleted = client.refresh(0);
         assertThat(deleted.messageClass()).isEqualTo(StunClass.SUCCESS_RESPONSE);
-        TransportContractTest.assertBindableWithinTimeout(relayed);
+        LoopbackPorts.assertBindableWithinTimeout(relayed);
         assertThat(relay.stats().allocations()).isZero();
     }
 
@@ -205,7 +205,7 @@ public abstract class RelayConformanceTest {
         StunMessage response = client.allocate(w -> w.lifetime(1));
         UdpTurnClient.requireSuccess(response);
         assertThat(response.lifetime()).hasValue(1);
-        TransportContractTest.assertBindableWithinTimeout(response.xorRelayedAddresses().get(0));
+        LoopbackPorts.assertBindableWithinTimeout(response.xorRelayedAddresses().get(0));
         assertThat(relay.stats().allocations()).isZero();
     }
 
@@ -264,9 +264,9 @@ public abstract class RelayConformanceTest {
         }
         started.close();
         for (InetSocketAddress address : relayed) {
-            TransportContractTest.assertBindableWithinTimeout(address);
+            LoopbackPorts.assertBindableWithinTimeout(address);
         }
-        TransportContractTest.assertBindableWithinTimeout(new InetSocketAddress(LOOPBACK4, listenPort));
+        LoopbackPorts.assertBindableWithinTimeout(new InetSocketAddress(LOOPBACK4, listenPort));
     }
 
     @Test

@@ -90,7 +90,7 @@ public abstract class TransportContractTest {
     }
 
     protected int startOnFreeListenPort() throws IOException {
-        int port = freePort();
+        int port = LoopbackPorts.freePort();
         transport.bindListen(new InetSocketAddress(LOOPBACK4, port), false);
         transport.start(sink);
         return port;
@@ -100,12 +100,6 @@ public abstract class TransportContractTest {
         CompletableFuture<T> result = new CompletableFuture<>();
         transport.execute(() -> result.complete(action.get()));
         return result.get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
-    }
-
-    protected static int freePort() throws IOException {
-        try (DatagramSocket probe = new DatagramSocket(0, LOOPBACK4)) {
-            return probe.getLocalPort();
-        }
     }
 
     protected static DatagramSocket client() throws IOException {
@@ -141,7 +135,7 @@ public abstract class TransportContractTest {
     @Test
     void sendsFromTheSocketOfTheGivenLocalPort() throws Exception {
         int listenPort = startOnFreeListenPort();
-        int relayPort = freePort();
+        int relayPort = LoopbackPorts.freePort();
         assertThat(onLoop(() -> transport.bindRelay(relayPort, AddressFamily.IPV4, LOOPBACK4))).isTrue();
         sink.echo = true;
         try (DatagramSocket peer = client(); DatagramSocket client = client()) {
@@ -172,7 +166,7 @@ public abstract class TransportContractTest {
     @Test
     void bindingTheSameRelayPortAndFamilyTwiceIsRefused() throws Exception {
         startOnFreeListenPort();
-        int relayPort = freePort();
+        int relayPort = LoopbackPorts.freePort();
         assertThat(onLoop(() -> transport.bindRelay(relayPort, AddressFamily.IPV4, LOOPBACK4))).isTrue();
         assertThat(onLoop(() -> transport.bindRelay(relayPort, AddressFamily.IPV4, LOOPBACK4))).isFalse();
     }
@@ -180,19 +174,19 @@ public abstract class TransportContractTest {
     @Test
     void closingARelayPortReleasesItToOtherProcesses() throws Exception {
         startOnFreeListenPort();
-        int relayPort = freePort();
+        int relayPort = LoopbackPorts.freePort();
         assertThat(onLoop(() -> transport.bindRelay(relayPort, AddressFamily.IPV4, LOOPBACK4))).isTrue();
         onLoop(() -> {
             transport.closeRelay(relayPort, AddressFamily.IPV4);
             return null;
         });
-        assertBindableWithinTimeout(new InetSocketAddress(LOOPBACK4, relayPort));
+        LoopbackPorts.assertBindableWithinTimeout(new InetSocketAddress(LOOPBACK4, relayPort));
     }
 
     @Test
     void wildcardBindsOfBothFamiliesShareOneDualStackSocket() throws Exception {
         startOnFreeListenPort();
-        int relayPort = freePort();
+        int relayPort = LoopbackPorts.freePort();
         InetAddress any4 = InetAddress.getByName("0.0.0.0");
         InetAddress any6 = InetAddress.getByName("::");
         InetAddress loopback6 = InetAddress.getByName("::1");
@@ -216,13 +210,13 @@ public abstract class TransportContractTest {
             transport.closeRelay(relayPort, AddressFamily.IPV4);
             return null;
         });
-        assertBindableWithinTimeout(new InetSocketAddress(any4, relayPort));
+        LoopbackPorts.assertBindableWithinTimeout(new InetSocketAddress(any4, relayPort));
     }
 
     @Test
     void channelDataFramesTheDeliveredPayloadWithAHeader() throws Exception {
         int listenPort = startOnFreeListenPort();
-        int relayPort = freePort();
+        int relayPort = LoopbackPorts.freePort();
         assertThat(onLoop(() -> transport.bindRelay(relayPort, AddressFamily.IPV4, LOOPBACK4))).isTrue();
         InetSocketAddress[] client = new InetSocketAddress[1];
         try (DatagramSocket peer = client(); DatagramSocket clientSocket = client()) {
@@ -253,35 +247,16 @@ public abstract class TransportContractTest {
     void closeReleasesTheListenPort() throws Exception {
         int listenPort = startOnFreeListenPort();
         transport.close();
-        assertBindableWithinTimeout(new InetSocketAddress(LOOPBACK4, listenPort));
+        LoopbackPorts.assertBindableWithinTimeout(new InetSocketAddress(LOOPBACK4, listenPort));
     }
 
     @Test
     void sendingToAPortWithoutSocketIsADropNotAnError() throws Exception {
         startOnFreeListenPort();
-        int unbound = freePort();
+        int unbound = LoopbackPorts.freePort();
         boolean sent = onLoop(() -> transport.send(unbound, ByteBuffer.allocate(4), 0, 4, new InetSocketAddress(LOOPBACK4, unbound)));
         assertThat(sent).isFalse();
         assertThat(transport.sendDrops()).isEqualTo(1);
-    }
-
-    /**
-     * Some selectors free a closed socket's port only at their next selection, a moment later: wait for that,
-     * within the test timeout.
-     */
-    protected static void assertBindableWithinTimeout(InetSocketAddress address) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TIMEOUT_MS);
-        IOException last = null;
-        do {
-            try (DatagramSocket rebound = new DatagramSocket(address)) {
-                assertThat(rebound.getLocalPort()).isEqualTo(address.getPort());
-                return;
-            } catch (IOException e) {
-                last = e;
-                Thread.sleep(10); // polling interval of a bounded wait, not synchronisation
-            }
-        } while (System.nanoTime() < deadline);
-        throw new AssertionError("port " + address + " still bound after " + TIMEOUT_MS + " ms", last);
     }
 
     protected static void pingPong(DatagramSocket client, DatagramPacket out, DatagramPacket in, int count) throws IOException {

@@ -369,4 +369,21 @@ class StunMessageWriterTest {
         StunMessageWriter writer = StunMessageWriter.start(ByteBuffer.allocate(0x20000), StunClass.REQUEST, StunMethod.BINDING, TRANSACTION);
         assertThatThrownBy(() -> attribute.apply(writer)).isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void theDraftCodepointOfAdditionalAddressFamilyReadsAsTheAttribute() throws Exception {
+        ByteBuffer out = ByteBuffer.allocate(64);
+        int length = StunMessageWriter.start(out, StunClass.REQUEST, StunMethod.ALLOCATE, TransactionId.of(new byte[12]))
+                .rawAttribute(AttributeType.ADDITIONAL_ADDRESS_FAMILY_DRAFT, new byte[] {2, 0, 0, 0})
+                .finish();
+        StunMessage message = StunMessage.parse(out.array(), 0, length);
+        assertThat(message.additionalAddressFamily()).isEqualTo(AddressFamily.IPV6);
+
+        ByteBuffer wrongSize = ByteBuffer.allocate(64);
+        int badLength = StunMessageWriter.start(wrongSize, StunClass.REQUEST, StunMethod.ALLOCATE, TransactionId.of(new byte[12]))
+                .rawAttribute(AttributeType.ADDITIONAL_ADDRESS_FAMILY_DRAFT, new byte[] {2, 0})
+                .finish();
+        assertThatThrownBy(() -> StunMessage.parse(wrongSize.array(), 0, badLength))
+                .isInstanceOf(StunDecodeException.class);
+    }
 }

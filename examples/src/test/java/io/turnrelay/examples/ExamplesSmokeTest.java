@@ -1,0 +1,89 @@
+package io.turnrelay.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.turnrelay.api.Relay;
+import io.turnrelay.core.spi.LoopbackPorts;
+import io.turnrelay.core.spi.UdpTurnClient;
+import io.turnrelay.core.stun.ErrorCode;
+import io.turnrelay.core.stun.StunClass;
+import io.turnrelay.core.stun.StunMessage;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Each example starts a real relay on loopback, and a TURN client allocates through it (or is refused). */
+class ExamplesSmokeTest {
+    private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
+    private final List<AutoCloseable> resources = new ArrayList<>();
+    private int listenPort;
+    private int lowestPort;
+
+    @AfterEach
+    void close() throws Exception {
+        for (AutoCloseable resource : resources) {
+            resource.close();
+        }
+    }
+
+    private <T extends AutoCloseable> T track(T resource) {
+        resources.add(resource);
+        return resource;
+    }
+
+    private void pickPorts() throws Exception {
+        listenPort = LoopbackPorts.freePort();
+        lowestPort = 20_000 + ThreadLocalRandom.current().nextInt(10_000);
+    }
+
+    private UdpTurnClient client(String user, String password) throws Exception {
+        return track(new UdpTurnClient(LOOPBACK, new InetSocketAddress(LOOPBACK, listenPort), user, password));
+    }
+
+    @Test
+    void embeddedRelayWithStaticUsersAllocates() throws Exception {
+        pickPorts();
+        Relay relay = track(EmbeddedRelayExample.start(listenPort, lowestPort, lowestPort + 9));
+        assertThat(client("alice", "wonderland").allocate()).hasSize(1);
+        assertThat(errorCode(client("alice", "wrong").allocate(w -> {}))).isEqualTo(ErrorCode.UNAUTHENTICATED);
+        assertThat(relay.stats().allocations()).isEqualTo(1);
+    }
+
+    @Test
+    void customAuthenticatorUsesTheApplicationsStore() throws Exception {
+        pickPorts();
+        CustomAuthenticatorExample.UserStore store = new CustomAuthenticatorExample.UserStore("example.com");
+        store.register("carol", "horse");
+        store.register("erin", "battery");
+        store.disable("erin");
+        track(CustomAuthenticatorExample.start(store, listenPort, lowestPort, lowestPort + 9));
+        StunMessage allowed = client("carol", "horse").allocate(w -> {});
+        assertThat(allowed.messageClass()).isEqualTo(StunClass.SUCCESS_RESPONSE);
+        assertThat(errorCode(client("erin", "battery").allocate(w -> {}))).isEqualTo(ErrorCode.UNAUTHENTICATED);
+    }
+
+    @Test
+    void restCredentialsMintedByTheApplicationWorkUntilTheyExpire() throws Exception {
+        pickPorts();
+        String secret = "shared-secret";
+        track(TurnRestCredentialsExample.start(secret, listenPort, lowestPort, lowestPort + 9));
+        TurnRestCredentialsExample.IceCredentials fresh = TurnRestCredentialsExample.mint(secret, "dave", Duration.ofHours(1), Clock.systemUTC());
+        assertThat(client(fresh.username(), fresh.credential()).allocate()).hasSize(1);
+
+        Clock lastWeek = Clock.fixed(Instant.now().minus(Duration.ofDays(7)), ZoneOffset.UTC);
+        TurnRestCredentialsExample.IceCredentials expired = TurnRestCredentialsExample.mint(secret, "dave", Duration.ofHours(1), lastWeek);
+        assertThat(errorCode(client(expired.username(), expired.credential()).allocate(w -> {}))).isEqualTo(ErrorCode.UNAUTHENTICATED);
+    }
+
+    private static int errorCode(StunMessage response) {
+        return UdpTurnClient.errorCode(response);
+    }
+}

@@ -1,0 +1,43 @@
+package io.turnrelay.core.spi;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+
+/** UDP ports on loopback for tests: a free one, and waiting until a released one can be bound again. */
+public final class LoopbackPorts {
+    private static final int TIMEOUT_MS = 5_000;
+
+    private LoopbackPorts() {}
+
+    /** A UDP port that was free on 127.0.0.1 a moment ago. */
+    public static int freePort() throws IOException {
+        try (DatagramSocket probe = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            return probe.getLocalPort();
+        }
+    }
+
+    /**
+     * Some selectors free a closed socket's port only at their next selection, a moment later: wait for that,
+     * within the test timeout.
+     */
+    public static void assertBindableWithinTimeout(InetSocketAddress address) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TIMEOUT_MS);
+        IOException last = null;
+        do {
+            try (DatagramSocket rebound = new DatagramSocket(address)) {
+                assertThat(rebound.getLocalPort()).isEqualTo(address.getPort());
+                return;
+            } catch (IOException e) {
+                last = e;
+                Thread.sleep(10); // polling interval of a bounded wait, not synchronisation
+            }
+        } while (System.nanoTime() < deadline);
+        throw new AssertionError("port " + address + " still bound after " + TIMEOUT_MS + " ms", last);
+    }
+
+}
