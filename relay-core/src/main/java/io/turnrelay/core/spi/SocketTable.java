@@ -1,6 +1,9 @@
 package io.turnrelay.core.spi;
 
 import io.turnrelay.core.stun.AddressFamily;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -13,10 +16,56 @@ import org.jspecify.annotations.Nullable;
  */
 public final class SocketTable<S> {
     private static final int PORTS = 65_536;
+    private static final InetAddress WILDCARD_IPV6 = wildcardIpv6();
     private final @Nullable Object[] ipv4 = new Object[PORTS];
     private final @Nullable Object[] ipv6 = new Object[PORTS];
     private final boolean[] ipv4DualStack = new boolean[PORTS];
     private final boolean[] ipv6DualStack = new boolean[PORTS];
+
+    /** Opens one socket of a transport, bound to {@code local}. */
+    @FunctionalInterface
+    public interface SocketOpener<S> {
+        /**
+         * A new socket bound to {@code local}, of {@code family} (an IPv6 socket bound to the wildcard is
+         * dual-stack); null when the address is in use.
+         */
+        @Nullable S open(AddressFamily family, InetSocketAddress local) throws IOException;
+    }
+
+    /**
+     * Binds {@code family} on {@code port} at {@code bindAddress} and records it. A specific address gets a socket
+     * of its own family. A wildcard gets the port's dual-stack socket, opening one if needed, or else, where
+     * IPv6 is unavailable or a specific IPv6 socket holds the port, a plain IPv4 socket. Returns the socket, or
+     * null when the address is in use.
+     */
+    public @Nullable S bind(int port, AddressFamily family, InetAddress bindAddress, SocketOpener<S> opener) throws IOException {
+        if (!bindAddress.isAnyLocalAddress()) {
+            return record(port, family, opener.open(family, new InetSocketAddress(bindAddress, port)), false);
+        }
+        S shared = dualStackSocket(port, family);
+        if (shared != null) {
+            return record(port, family, shared, true);
+        }
+        S dual = null;
+        try {
+            dual = opener.open(AddressFamily.IPV6, new InetSocketAddress(WILDCARD_IPV6, port));
+        } catch (IOException | UnsupportedOperationException e) {
+            if (family == AddressFamily.IPV6) {
+                throw e;
+            }
+        }
+        if (dual != null || family == AddressFamily.IPV6) {
+            return record(port, family, dual, true);
+        }
+        return record(port, family, opener.open(AddressFamily.IPV4, new InetSocketAddress(bindAddress, port)), false);
+    }
+
+    private @Nullable S record(int port, AddressFamily family, @Nullable S socket, boolean dualStack) {
+        if (socket != null) {
+            put(port, family, socket, dualStack);
+        }
+        return socket;
+    }
 
     /** True when {@code family} was bound on {@code port} (and not closed since). */
     public boolean isBound(int port, AddressFamily family) {
@@ -82,6 +131,14 @@ public final class SocketTable<S> {
 
     private boolean isDualStack(int port, AddressFamily family) {
         return family == AddressFamily.IPV4 ? ipv4DualStack[port] : ipv6DualStack[port];
+    }
+
+    private static InetAddress wildcardIpv6() {
+        try {
+            return InetAddress.getByAddress(new byte[16]);
+        } catch (java.net.UnknownHostException e) {
+            throw new AssertionError("16 bytes are an IPv6 address", e);
+        }
     }
 
     private static AddressFamily other(AddressFamily family) {

@@ -58,7 +58,6 @@ public final class NettyTransport implements Transport {
     /** Datagrams per recvmmsg batch. */
     private static final int DATAGRAMS_PER_READ = 8;
     private static final int SOCKET_BUFFER_BYTES = 4 << 20;
-    private static final InetAddress WILDCARD_IPV6 = wildcardIpv6();
 
     private final String shardName;
     private final boolean epoll;
@@ -220,31 +219,11 @@ public final class NettyTransport implements Transport {
 
     /** Registers and binds a socket on the loop thread; null when the address is in use. */
     private @Nullable Channel open(int port, AddressFamily family, InetAddress bindAddress, boolean reusePort) {
-        if (!bindAddress.isAnyLocalAddress()) {
-            Channel channel = openAndBind(family, new InetSocketAddress(bindAddress, port), reusePort);
-            if (channel != null) {
-                sockets.put(port, family, channel, false);
-            }
-            return channel;
+        try {
+            return sockets.bind(port, family, bindAddress, (socketFamily, local) -> openAndBind(socketFamily, local, reusePort));
+        } catch (IOException e) {
+            return null; // openAndBind reports failures as null; nothing else throws here
         }
-        Channel shared = sockets.dualStackSocket(port, family);
-        if (shared != null) {
-            sockets.put(port, family, shared, true);
-            return shared;
-        }
-        Channel dual = openAndBind(AddressFamily.IPV6, new InetSocketAddress(WILDCARD_IPV6, port), reusePort);
-        if (dual != null) {
-            sockets.put(port, family, dual, true);
-            return dual;
-        }
-        if (family == AddressFamily.IPV6) {
-            return null;
-        }
-        Channel channel = openAndBind(AddressFamily.IPV4, new InetSocketAddress(bindAddress, port), reusePort);
-        if (channel != null) {
-            sockets.put(port, family, channel, false);
-        }
-        return channel;
     }
 
     private @Nullable Channel openAndBind(AddressFamily family, InetSocketAddress local, boolean reusePort) {
@@ -403,13 +382,6 @@ public final class NettyTransport implements Transport {
         }
     }
 
-    private static InetAddress wildcardIpv6() {
-        try {
-            return InetAddress.getByAddress(new byte[16]);
-        } catch (java.net.UnknownHostException e) {
-            throw new AssertionError("16 bytes are an IPv6 address", e);
-        }
-    }
 
     private static String format(InetSocketAddress address) {
         InetAddress ip = address.getAddress();

@@ -46,7 +46,6 @@ public final class NioTransport implements Transport {
     /** Level-triggered readiness is reported again by the next selection, so a deregistering one may ignore it. */
     private static final Consumer<SelectionKey> IGNORE_READY = key -> {};
     private static final int SOCKET_BUFFER_BYTES = 4 << 20;
-    private static final InetAddress WILDCARD_IPV6 = wildcardIpv6();
 
     private final String shardName;
     private final Selector selector;
@@ -211,39 +210,7 @@ public final class NioTransport implements Transport {
     /** Binds {@code family} on {@code port}; null when the address is in use. */
     private @Nullable DatagramChannel open(int port, AddressFamily family, InetAddress bindAddress, boolean reusePort)
             throws IOException {
-        if (!bindAddress.isAnyLocalAddress()) {
-            DatagramChannel channel = openAndRegister(family, new InetSocketAddress(bindAddress, port), reusePort);
-            if (channel != null) {
-                sockets.put(port, family, channel, false);
-            }
-            return channel;
-        }
-        DatagramChannel shared = sockets.dualStackSocket(port, family);
-        if (shared != null) {
-            sockets.put(port, family, shared, true);
-            return shared;
-        }
-        DatagramChannel dual = null;
-        try {
-            dual = openAndRegister(AddressFamily.IPV6, new InetSocketAddress(WILDCARD_IPV6, port), reusePort);
-        } catch (IOException | UnsupportedOperationException e) {
-            if (family == AddressFamily.IPV6) {
-                throw e;
-            }
-        }
-        if (dual != null) {
-            sockets.put(port, family, dual, true);
-            return dual;
-        }
-        if (family == AddressFamily.IPV6) {
-            return null;
-        }
-        // No IPv6 here, or a specific IPv6 socket holds the port: a plain IPv4 socket still can.
-        DatagramChannel channel = openAndRegister(AddressFamily.IPV4, new InetSocketAddress(bindAddress, port), reusePort);
-        if (channel != null) {
-            sockets.put(port, family, channel, false);
-        }
-        return channel;
+        return sockets.bind(port, family, bindAddress, (socketFamily, local) -> openAndRegister(socketFamily, local, reusePort));
     }
 
     private @Nullable DatagramChannel openAndRegister(AddressFamily family, InetSocketAddress local, boolean reusePort)
@@ -358,13 +325,6 @@ public final class NioTransport implements Transport {
         }
     }
 
-    private static InetAddress wildcardIpv6() {
-        try {
-            return InetAddress.getByAddress(new byte[16]);
-        } catch (java.net.UnknownHostException e) {
-            throw new AssertionError("16 bytes are an IPv6 address", e);
-        }
-    }
 
     private static AddressFamily familyOf(InetSocketAddress address) {
         InetAddress ip = address.getAddress();
