@@ -24,8 +24,11 @@ public interface Authenticator {
         return null;
     }
 
-    /** Tries each authenticator in turn; the first non-null answer wins. */
+    /**
+     * Tries each authenticator in turn; the first non-null answer wins, for {@link #credential} and
+     * {@link #usernameForUserhash} alike. With no authenticators every user is unknown.
+     */
     static Authenticator firstOf(Authenticator... authenticators) {
-        throw new UnsupportedOperationException("api skeleton");
+        return new FirstMatchingAuthenticator(authenticators);
     }
 }
