@@ -1,0 +1,51 @@
+package io.turnrelay.core.turn.model;
+
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One step of a generated scenario. Clients and peers are indexes into the scenario's pools, so
+ * sequences shrink well and print readably; {@code otherUser} signs with the user that does not own
+ * the client's allocation by default.
+ */
+sealed interface Operation {
+
+    /** The family attributes an Allocate carries. */
+    enum Families { DEFAULT, IPV4, IPV6, DUAL }
+
+    /** What kind of junk a client sends. */
+    enum Garbage { RANDOM, MUTATED_LAST, TRUNCATED_LAST }
+
+    record Allocate(int client, boolean otherUser, @Nullable Long lifetimeSeconds, Families families) implements Operation {}
+
+    record Refresh(int client, boolean otherUser, @Nullable Long lifetimeSeconds) implements Operation {}
+
+    record CreatePermission(int client, boolean otherUser, List<Integer> peers) implements Operation {}
+
+    record ChannelBind(int client, boolean otherUser, int channelNumber, int peer) implements Operation {
+        @Override
+        public String toString() {
+            return String.format("ChannelBind[client=%d, otherUser=%s, channel=0x%04X, peer=%d]", client, otherUser, channelNumber, peer);
+        }
+    }
+
+    record ChannelDataFromClient(int client, int channelNumber, int payloadLength, boolean padded) implements Operation {
+        @Override
+        public String toString() {
+            return String.format("ChannelData[client=%d, channel=0x%04X, length=%d, padded=%s]", client, channelNumber, payloadLength, padded);
+        }
+    }
+
+    record SendIndication(int client, int peer, int payloadLength, boolean dontFragment) implements Operation {}
+
+    /** A datagram from a peer to the relay port {@code lowestPort + portSlot % rangeSize}. */
+    record PeerDatagram(int peer, int portSlot, int payloadLength) implements Operation {}
+
+    record ClientGarbage(int client, Garbage kind, long seed) implements Operation {}
+
+    /** Advance the clock; stepwise wakes at every deadline, otherwise one late handleTimeout. */
+    record Advance(long nanos, boolean stepwise) implements Operation {}
+
+    /** Advance to pollTimeout() plus {@code offsetNanos} (-1, 0 or +1). */
+    record AdvanceToDeadline(long offsetNanos) implements Operation {}
+}

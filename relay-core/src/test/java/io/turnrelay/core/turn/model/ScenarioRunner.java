@@ -1,0 +1,617 @@
+package io.turnrelay.core.turn.model;
+
+import static io.turnrelay.core.turn.model.ServerHarness.check;
+
+import io.turnrelay.api.CidrRange;
+import io.turnrelay.api.PeerAddressPolicy;
+import io.turnrelay.api.StaticUsersAuthenticator;
+import io.turnrelay.core.stun.AddressFamily;
+import io.turnrelay.core.stun.ErrorCode;
+import io.turnrelay.core.stun.StunClass;
+import io.turnrelay.core.stun.StunMessage;
+import io.turnrelay.core.stun.StunMethod;
+import io.turnrelay.core.turn.RelayAction;
+import io.turnrelay.core.turn.TurnCommand;
+import io.turnrelay.core.turn.TurnServerConfig;
+import io.turnrelay.core.turn.TurnStats;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.TreeSet;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Runs one {@link Scenario} against a real {@link io.turnrelay.core.turn.TurnServer} through the
+ * {@link ServerHarness}, predicts every answer and forwarding decision with the {@link RelayModel}, and
+ * checks the invariants after every step and at the end. Failures carry the whole trace.
+ */
+final class ScenarioRunner {
+    static final int LOWEST_PORT = 50_000;
+    static final String REALM = "model.test";
+    static final Map<String, String> PASSWORDS = Map.of("alice", "alice-secret", "bob", "bob-secret");
+    static final List<String> USERS = List.of("alice", "bob");
+    static final int MAX_ALLOCATIONS_PER_USER = 3;
+    static final long SECOND = 1_000_000_000L;
+    static final InetAddress RELAY_IPV4 = address("192.0.2.10");
+    static final InetAddress RELAY_IPV6 = address("2001:db8::10");
+
+    /** Distinct 5-tuples, two of them sharing an IP. */
+    static final List<InetSocketAddress> CLIENTS = List.of(
+            new InetSocketAddress(address("198.51.100.1"), 40_000),
+            new InetSocketAddress(address("198.51.100.1"), 40_001),
+            new InetSocketAddress(address("198.51.100.2"), 40_000),
+            new InetSocketAddress(address("2001:db8:1::1"), 40_000),
+            new InetSocketAddress(address("198.51.100.3"), 3478),
+            new InetSocketAddress(address("2001:db8:1::2"), 50_000),
+            new InetSocketAddress(address("198.51.100.4"), 61_000),
+            new InetSocketAddress(address("198.51.100.5"), 1));
+
+    /** Peers; the last two are refused by the policy (private, loopback). */
+    static final List<InetSocketAddress> PEERS = List.of(
+            new InetSocketAddress(address("8.8.8.8"), 3478),
+            new InetSocketAddress(address("8.8.8.8"), 5000),
+            new InetSocketAddress(address("8.8.4.4"), 6000),
+            new InetSocketAddress(address("203.0.113.7"), 7000),
+            new InetSocketAddress(address("2001:4860::8888"), 3478),
+            new InetSocketAddress(address("10.1.2.3"), 4000),
+            new InetSocketAddress(address("127.0.0.1"), 5000));
+    static final Set<Integer> FORBIDDEN_PEERS = Set.of(5, 6);
+
+    private final Scenario scenario;
+    private final ServerHarness harness;
+    private final RelayModel model;
+    private final List<TurnTestClient> clients = new ArrayList<>();
+    private final List<String> trace = new ArrayList<>();
+    private final Set<Integer> portsHeldByOtherProcesses;
+    private long forwardsToPeers;
+    private long bytesToPeers;
+
+    ScenarioRunner(Scenario scenario) {
+        this.scenario = scenario;
+        this.portsHeldByOtherProcesses = scenario.portTakenByOtherProcess() && scenario.portRangeSize() > 1
+                ? Set.of(LOWEST_PORT + 1) : Set.of();
+        VirtualClock clock = new VirtualClock();
+        TurnServerConfig config = config(clock, LOWEST_PORT, LOWEST_PORT + scenario.portRangeSize() - 1);
+        this.harness = new ServerHarness(config, clock, scenario.serverSeed(), portsHeldByOtherProcesses);
+        this.model = new RelayModel(config.permissionLifetime().toNanos(), config.channelLifetime().toNanos(),
+                config.channelCooldown().toNanos());
+        for (int i = 0; i < scenario.clientCount(); i++) {
+            clients.add(new TurnTestClient(i, CLIENTS.get(i), PASSWORDS, i % 2 == 1));
+        }
+    }
+
+    static TurnServerConfig config(VirtualClock clock, int lowestPort, int highestPort) {
+        return TurnServerConfig.builder()
+                .realm(REALM)
+                .portRange(lowestPort, highestPort)
+                .publicIpv4(RELAY_IPV4)
+                .publicIpv6(RELAY_IPV6)
+                .authenticator(new StaticUsersAuthenticator(PASSWORDS))
+                .peerPolicy(PeerAddressPolicy.builder().allow(CidrRange.parse("203.0.113.0/24")).build())
+                .unixClock(clock::unixSeconds)
+                .maxAllocationsPerUser(MAX_ALLOCATIONS_PER_USER)
+                .build();
+    }
+
+    ServerHarness harness() {
+        return harness;
+    }
+
+    void run() {
+        List<Operation> operations = scenario.operations();
+        for (int i = 0; i < operations.size(); i++) {
+            Operation operation = operations.get(i);
+            try {
+                String summary = apply(operation);
+                trace.add("#" + i + " " + operation + " -> " + summary);
+                model.expire(harness.now());
+                checkInvariants();
+            } catch (AssertionError e) {
+                throw failure("step #" + i + " " + operation, e);
+            }
+        }
+        try {
+            expireEverything();
+        } catch (AssertionError e) {
+            throw failure("final expiry (stepwise=" + scenario.stepwiseEnd() + ")", e);
+        }
+    }
+
+    private AssertionError failure(String where, AssertionError cause) {
+        AssertionError error = new AssertionError(where + " at t=" + harness.now() + ": " + cause.getMessage()
+                + "\nmodel: " + model + "\ntrace:\n  " + String.join("\n  ", trace), cause);
+        return error;
+    }
+
+    private String apply(Operation operation) {
+        if (operation instanceof Operation.Allocate allocate) {
+            return allocate(allocate);
+        } else if (operation instanceof Operation.Refresh refresh) {
+            return refresh(refresh);
+        } else if (operation instanceof Operation.CreatePermission permission) {
+            return createPermission(permission);
+        } else if (operation instanceof Operation.ChannelBind bind) {
+            return channelBind(bind);
+        } else if (operation instanceof Operation.ChannelDataFromClient channelData) {
+            return channelData(channelData);
+        } else if (operation instanceof Operation.SendIndication send) {
+            return send(send);
+        } else if (operation instanceof Operation.PeerDatagram datagram) {
+            return peerDatagram(datagram);
+        } else if (operation instanceof Operation.ClientGarbage garbage) {
+            return garbage(garbage);
+        } else if (operation instanceof Operation.Advance advance) {
+            long target = harness.now() + advance.nanos();
+            if (advance.stepwise()) {
+                harness.advanceStepwiseTo(target);
+            } else {
+                harness.advanceLateTo(target);
+            }
+            return "now " + harness.now();
+        } else if (operation instanceof Operation.AdvanceToDeadline toDeadline) {
+            long deadline = harness.server().pollTimeout();
+            if (deadline == Long.MAX_VALUE) {
+                return "no deadline";
+            }
+            harness.advanceStepwiseTo(Math.max(harness.now(), deadline + toDeadline.offsetNanos()));
+            return "deadline " + deadline + ", now " + harness.now();
+        }
+        throw new AssertionError("unknown operation " + operation);
+    }
+
+    // ---- control plane ----
+
+    private String allocate(Operation.Allocate op) {
+        TurnTestClient client = client(op.client());
+        String user = user(op.client(), op.otherUser());
+        long now = harness.now();
+        RelayModel.Allocation existing = model.allocationOf(client.address());
+        Set<Integer> expected = new TreeSet<>();
+        if (existing != null) {
+            expected.add(ErrorCode.ALLOCATION_MISMATCH);
+            if (!existing.owner.equals(user)) {
+                expected.add(ErrorCode.WRONG_CREDENTIALS);
+            }
+        } else {
+            if (model.allocationsOwnedBy(user) >= MAX_ALLOCATIONS_PER_USER) {
+                expected.add(ErrorCode.ALLOCATION_QUOTA_REACHED);
+            }
+            if (freePorts() == 0) {
+                expected.add(ErrorCode.INSUFFICIENT_CAPACITY);
+            }
+            if (expected.isEmpty()) {
+                expected.add(0);
+            }
+        }
+        TurnTestClient.Response response = client.request(harness, StunMethod.ALLOCATE, user, writer -> {
+            writer.requestedTransport(TurnTestClient.UDP);
+            if (op.lifetimeSeconds() != null) {
+                writer.lifetime(op.lifetimeSeconds());
+            }
+            switch (op.families()) {
+                case IPV4 -> writer.requestedAddressFamily(AddressFamily.IPV4);
+                case IPV6 -> writer.requestedAddressFamily(AddressFamily.IPV6);
+                case DUAL -> writer.additionalAddressFamily(AddressFamily.IPV6);
+                case DEFAULT -> { }
+            }
+        });
+        int code = response.code();
+        boolean gaveUpOnTakenPorts = code == ErrorCode.INSUFFICIENT_CAPACITY && response.bindFailures() > 0;
+        check(expected.contains(code) || gaveUpOnTakenPorts && expected.contains(0),
+                "Allocate by " + user + " got " + code + ", expected one of " + expected + " (free ports " + freePorts() + ")");
+        if (code != 0) {
+            return "error " + code;
+        }
+        StunMessage message = response.message();
+        Set<AddressFamily> families = switch (op.families()) {
+            case DEFAULT, IPV4 -> EnumSet.of(AddressFamily.IPV4);
+            case IPV6 -> EnumSet.of(AddressFamily.IPV6);
+            case DUAL -> EnumSet.of(AddressFamily.IPV4, AddressFamily.IPV6);
+        };
+        List<InetSocketAddress> relayed = message.xorRelayedAddresses();
+        check(relayed.size() == families.size(), "Allocate for " + families + " got relayed addresses " + relayed);
+        int port = relayed.get(0).getPort();
+        for (InetSocketAddress address : relayed) {
+            AddressFamily family = AddressFamily.of(address.getAddress());
+            check(families.contains(family), "relayed address " + address + " of a family not asked for");
+            check(address.getAddress().equals(family == AddressFamily.IPV4 ? RELAY_IPV4 : RELAY_IPV6),
+                    "relayed address " + address + " is not the configured public address");
+            check(address.getPort() == port, "dual-stack allocation on two ports: " + relayed);
+        }
+        check(port >= LOWEST_PORT && port < LOWEST_PORT + scenario.portRangeSize(), "relay port " + port + " outside the range");
+        check(!portsHeldByOtherProcesses.contains(port), "relay port " + port + " is held by another process");
+        check(client.address().equals(message.xorMappedAddress()),
+                "XOR-MAPPED-ADDRESS " + message.xorMappedAddress() + " is not the client " + client.address());
+        long lifetime = grantedLifetime(message, op.lifetimeSeconds());
+        check(lifetime > 0, "Allocate granted lifetime 0");
+        model.addAllocation(new RelayModel.Allocation(client.address(), user, port, families, now + lifetime * SECOND));
+        return "port " + port + " lifetime " + lifetime;
+    }
+
+    private String refresh(Operation.Refresh op) {
+        TurnTestClient client = client(op.client());
+        String user = user(op.client(), op.otherUser());
+        long now = harness.now();
+        RelayModel.Allocation existing = model.allocationOf(client.address());
+        Set<Integer> expected = new TreeSet<>();
+        if (existing == null) {
+            expected.add(ErrorCode.ALLOCATION_MISMATCH);
+        } else if (!existing.owner.equals(user)) {
+            expected.add(ErrorCode.WRONG_CREDENTIALS);
+        } else {
+            expected.add(0);
+        }
+        TurnTestClient.Response response = client.request(harness, StunMethod.REFRESH, user, writer -> {
+            if (op.lifetimeSeconds() != null) {
+                writer.lifetime(op.lifetimeSeconds());
+            }
+        });
+        int code = response.code();
+        check(expected.contains(code), "Refresh by " + user + " got " + code + ", expected one of " + expected);
+        if (code != 0) {
+            return "error " + code;
+        }
+        long lifetime = grantedLifetime(response.message(), op.lifetimeSeconds());
+        if (lifetime == 0) {
+            model.deleteAllocation(client.address());
+            return "deleted";
+        }
+        existing.expiresAt = now + lifetime * SECOND;
+        return "lifetime " + lifetime;
+    }
+
+    /** Checks LIFETIME against RFC 8656 §7.2 (or the Firezone variant without a lower bound) and returns it. */
+    private long grantedLifetime(StunMessage response, @Nullable Long requested) {
+        check(response.lifetime().isPresent(), "success response without LIFETIME");
+        long granted = response.lifetime().getAsLong();
+        TurnServerConfig config = harness.config();
+        long defaultSeconds = config.defaultLifetime().toSeconds();
+        long maxSeconds = config.maxLifetime().toSeconds();
+        if (requested == null) {
+            check(granted == defaultSeconds, "no LIFETIME asked, granted " + granted);
+        } else if (requested == 0) {
+            check(granted == 0, "LIFETIME 0 asked, granted " + granted);
+        } else {
+            long capped = Math.min(requested, maxSeconds);
+            check(granted == capped || granted == Math.max(capped, defaultSeconds),
+                    "LIFETIME " + requested + " asked, granted " + granted);
+        }
+        return granted;
+    }
+
+    private String createPermission(Operation.CreatePermission op) {
+        TurnTestClient client = client(op.client());
+        String user = user(op.client(), op.otherUser());
+        long now = harness.now();
+        RelayModel.Allocation allocation = model.allocationOf(client.address());
+        Set<Integer> expected = new TreeSet<>();
+        for (int peer : op.peers()) {
+            if (FORBIDDEN_PEERS.contains(peer)) {
+                expected.add(ErrorCode.FORBIDDEN);
+            }
+        }
+        if (allocation == null) {
+            expected.add(ErrorCode.ALLOCATION_MISMATCH);
+        } else {
+            if (!allocation.owner.equals(user)) {
+                expected.add(ErrorCode.WRONG_CREDENTIALS);
+            }
+            for (int peer : op.peers()) {
+                if (!allocation.families.contains(AddressFamily.of(PEERS.get(peer).getAddress()))) {
+                    expected.add(ErrorCode.PEER_ADDRESS_FAMILY_MISMATCH);
+                }
+            }
+        }
+        if (expected.isEmpty()) {
+            expected.add(0);
+        }
+        TurnTestClient.Response response = client.request(harness, StunMethod.CREATE_PERMISSION, user, writer -> {
+            for (int peer : op.peers()) {
+                writer.xorPeerAddress(PEERS.get(peer));
+            }
+        });
+        int code = response.code();
+        check(expected.contains(code), "CreatePermission by " + user + " got " + code + ", expected one of " + expected);
+        if (code == 0) {
+            for (int peer : op.peers()) {
+                model.installPermission(allocation, PEERS.get(peer).getAddress(), now);
+            }
+        }
+        return code == 0 ? "installed" : "error " + code;
+    }
+
+    private String channelBind(Operation.ChannelBind op) {
+        TurnTestClient client = client(op.client());
+        String user = user(op.client(), op.otherUser());
+        InetSocketAddress peer = PEERS.get(op.peer());
+        long now = harness.now();
+        RelayModel.Allocation allocation = model.allocationOf(client.address());
+        Set<Integer> expected = new TreeSet<>();
+        if (op.channelNumber() < 0x4000 || op.channelNumber() > 0x4FFF) {
+            expected.add(ErrorCode.BAD_REQUEST);
+        }
+        if (FORBIDDEN_PEERS.contains(op.peer())) {
+            expected.add(ErrorCode.FORBIDDEN);
+        }
+        if (allocation == null) {
+            expected.add(ErrorCode.ALLOCATION_MISMATCH);
+        } else {
+            if (!allocation.owner.equals(user)) {
+                expected.add(ErrorCode.WRONG_CREDENTIALS);
+            }
+            if (!allocation.families.contains(AddressFamily.of(peer.getAddress()))) {
+                expected.add(ErrorCode.PEER_ADDRESS_FAMILY_MISMATCH);
+            }
+            RelayModel.Channel reserving = allocation.reservingChannel(op.channelNumber(), peer, now);
+            if (reserving != null && !(reserving.number == op.channelNumber() && reserving.peer.equals(peer))) {
+                expected.add(ErrorCode.BAD_REQUEST);
+            }
+        }
+        if (expected.isEmpty()) {
+            expected.add(0);
+        }
+        TurnTestClient.Response response = client.request(harness, StunMethod.CHANNEL_BIND, user,
+                writer -> writer.channelNumber(op.channelNumber()).xorPeerAddress(peer));
+        int code = response.code();
+        check(expected.contains(code), "ChannelBind by " + user + " got " + code + ", expected one of " + expected);
+        if (code == 0) {
+            model.bindChannel(allocation, op.channelNumber(), peer, now);
+        }
+        return code == 0 ? "bound" : "error " + code;
+    }
+
+    // ---- data plane ----
+
+    private String channelData(Operation.ChannelDataFromClient op) {
+        TurnTestClient client = client(op.client());
+        byte[] payload = payload(op.payloadLength(), op.channelNumber());
+        long now = harness.now();
+        RelayModel.Allocation allocation = model.allocationOf(client.address());
+        RelayModel.Channel channel = allocation == null ? null : allocation.liveChannel(op.channelNumber(), now);
+        ServerHarness.Outcome outcome = client.channelData(harness, op.channelNumber(), payload, op.padded());
+        if (channel == null) {
+            check(outcome.action() == RelayAction.DROP, "ChannelData on an unbound channel gave " + outcome.action());
+            return "dropped";
+        }
+        boolean permitted = allocation.hasPermission(channel.peer.getAddress(), now);
+        if (outcome.action() == RelayAction.DROP && !permitted) {
+            return "dropped (channel live, permission expired)";
+        }
+        checkForwardToPeer(outcome, allocation, channel.peer, payload, false);
+        return "forwarded to " + channel.peer;
+    }
+
+    private String send(Operation.SendIndication op) {
+        TurnTestClient client = client(op.client());
+        InetSocketAddress peer = PEERS.get(op.peer());
+        byte[] payload = payload(op.payloadLength(), op.peer());
+        RelayModel.Allocation allocation = model.allocationOf(client.address());
+        boolean permitted = allocation != null && allocation.hasPermission(peer.getAddress(), harness.now());
+        ServerHarness.Outcome outcome = client.send(harness, peer, payload, op.dontFragment());
+        if (!permitted) {
+            check(outcome.action() == RelayAction.DROP, "Send without a permission gave " + outcome.action());
+            return "dropped";
+        }
+        checkForwardToPeer(outcome, allocation, peer, payload, op.dontFragment());
+        return "forwarded";
+    }
+
+    private String peerDatagram(Operation.PeerDatagram op) {
+        InetSocketAddress peer = PEERS.get(op.peer());
+        int port = LOWEST_PORT + op.portSlot() % scenario.portRangeSize();
+        byte[] payload = payload(op.payloadLength(), op.portSlot());
+        long now = harness.now();
+        RelayModel.Allocation allocation = model.allocationOnPort(port, AddressFamily.of(peer.getAddress()));
+        ServerHarness.Outcome outcome = harness.fromPeer(peer, port, payload);
+        if (allocation == null) {
+            checkDropped(outcome, "a peer datagram on port " + port + " without an allocation");
+            return "dropped";
+        }
+        RelayModel.Channel channel = allocation.liveChannelTo(peer, now);
+        boolean permitted = allocation.hasPermission(peer.getAddress(), now);
+        if (channel != null) {
+            if (!permitted && outcome.action() == RelayAction.DROP) {
+                checkDropped(outcome, "");
+                return "dropped (channel live, permission expired)";
+            }
+            check(outcome.action() == RelayAction.FORWARD_TO_CLIENT,
+                    "peer datagram on bound channel 0x" + Integer.toHexString(channel.number) + " gave " + outcome.action());
+            check(outcome.client().equals(allocation.client), "forwarded to " + outcome.client() + " not the owner " + allocation.client);
+            check(outcome.channelNumber() == channel.number, "forwarded on channel " + outcome.channelNumber()
+                    + " instead of " + channel.number);
+            check(Arrays.equals(outcome.payload(), payload), "peer payload changed on the way");
+            check(outcome.sentToClients().isEmpty(), "FORWARD_TO_CLIENT also sent " + outcome.sentToClients());
+            return "channel data to client";
+        }
+        if (!permitted) {
+            checkDropped(outcome, "a peer datagram without a permission");
+            return "dropped";
+        }
+        check(outcome.action() == RelayAction.HANDLED, "peer datagram with a permission and no channel gave " + outcome.action());
+        check(outcome.sentToClients().size() == 1, "expected one Data indication, got " + outcome.sentToClients());
+        TurnCommand.SendToClient send = outcome.sentToClients().get(0);
+        check(send.client().equals(allocation.client), "Data indication to " + send.client() + " not the owner " + allocation.client);
+        StunMessage indication = TurnTestClient.parse(send.message());
+        check(indication.messageClass() == StunClass.INDICATION && indication.method() == StunMethod.DATA,
+                "expected a Data indication, got " + indication.messageClass() + " " + StunMethod.name(indication.method()));
+        check(List.of(peer).equals(indication.xorPeerAddresses()), "Data indication names peer " + indication.xorPeerAddresses());
+        check(indication.hasData(), "Data indication without DATA");
+        byte[] data = new byte[indication.dataLength()];
+        indication.buffer().get(indication.dataOffset(), data);
+        check(Arrays.equals(data, payload), "Data indication payload differs");
+        return "data indication";
+    }
+
+    private String garbage(Operation.ClientGarbage op) {
+        TurnTestClient client = client(op.client());
+        SplittableRandom random = new SplittableRandom(op.seed());
+        byte[] bytes = switch (op.kind()) {
+            case RANDOM -> randomBytes(random);
+            case MUTATED_LAST -> mutated(client.lastRequest(), random);
+            case TRUNCATED_LAST -> {
+                byte[] last = client.lastRequest();
+                yield last.length == 0 ? randomBytes(random) : Arrays.copyOf(last, random.nextInt(last.length));
+            }
+        };
+        ServerHarness.Outcome outcome = harness.fromClient(client.address(), bytes);
+        for (TurnCommand.SendToClient send : outcome.sentToClients()) {
+            check(send.client().equals(client.address()), "garbage from " + client.address() + " was answered to " + send.client());
+        }
+        check(outcome.action() != RelayAction.FORWARD_TO_CLIENT, "a client datagram gave FORWARD_TO_CLIENT");
+        if (outcome.action() == RelayAction.FORWARD_TO_PEER) {
+            RelayModel.Allocation allocation = model.allocationOf(client.address());
+            check(allocation != null, "garbage relayed to " + outcome.peer() + " without an allocation");
+            long now = harness.now();
+            check(allocation.hasPermission(outcome.peer().getAddress(), now) || allocation.liveChannelTo(outcome.peer(), now) != null,
+                    "garbage relayed to " + outcome.peer() + " without a permission or channel");
+            check(outcome.relayPort() == allocation.port, "relayed from port " + outcome.relayPort() + " not " + allocation.port);
+            forwardsToPeers++;
+            bytesToPeers += outcome.payload().length;
+        }
+        return op.kind() + " " + bytes.length + " bytes -> " + outcome.action();
+    }
+
+    private void checkForwardToPeer(ServerHarness.Outcome outcome, RelayModel.Allocation allocation, InetSocketAddress peer,
+            byte[] payload, boolean dontFragment) {
+        check(outcome.action() == RelayAction.FORWARD_TO_PEER, "expected FORWARD_TO_PEER to " + peer + ", got " + outcome.action());
+        check(outcome.relayPort() == allocation.port, "relayed from port " + outcome.relayPort() + " not " + allocation.port);
+        check(outcome.peer().equals(peer), "relayed to " + outcome.peer() + " instead of " + peer);
+        check(Arrays.equals(outcome.payload(), payload), "relayed payload differs from what the client sent");
+        check(outcome.dontFragment() == dontFragment, "dontFragment " + outcome.dontFragment() + ", expected " + dontFragment);
+        forwardsToPeers++;
+        bytesToPeers += payload.length;
+    }
+
+    private static void checkDropped(ServerHarness.Outcome outcome, String what) {
+        check(outcome.action() == RelayAction.DROP, what + " gave " + outcome.action());
+        check(outcome.sentToClients().isEmpty(), what + " sent " + outcome.sentToClients());
+    }
+
+    // ---- invariants ----
+
+    private void checkInvariants() {
+        long now = harness.now();
+        check(harness.openSockets().equals(model.expectedSockets()),
+                "open relay sockets " + harness.openSockets() + " but live allocations hold " + model.expectedSockets());
+        Map<InetSocketAddress, Integer> expectedAllocations = new HashMap<>();
+        model.allocations().forEach(allocation -> expectedAllocations.put(allocation.client, allocation.port));
+        check(harness.announcedAllocations().equals(expectedAllocations),
+                "AllocationCreated/Deleted say " + harness.announcedAllocations() + " but the model has " + expectedAllocations);
+        check(harness.announcedChannels().equals(model.liveChannelMap(now)),
+                "ChannelBound/Unbound say " + harness.announcedChannels() + " but the model has " + model.liveChannelMap(now));
+        TurnStats stats = harness.server().stats();
+        check(stats.allocations() == model.allocations().size(),
+                "stats().allocations() " + stats.allocations() + ", model " + model.allocations().size());
+        check(stats.permissions() == model.livePermissions(now),
+                "stats().permissions() " + stats.permissions() + ", model " + model.livePermissions(now));
+        check(stats.channels() == model.liveChannels(now), "stats().channels() " + stats.channels() + ", model " + model.liveChannels(now));
+        check(stats.packetsClientToPeer() == forwardsToPeers,
+                "stats().packetsClientToPeer() " + stats.packetsClientToPeer() + ", forwarded " + forwardsToPeers);
+        check(stats.bytesClientToPeer() == bytesToPeers, "stats().bytesClientToPeer() " + stats.bytesClientToPeer() + ", forwarded " + bytesToPeers);
+        long deadline = harness.server().pollTimeout();
+        check(deadline > now, "pollTimeout() " + deadline + " is not after now " + now);
+        long nextExpiry = model.nextExpiry(now);
+        check(deadline <= nextExpiry, "pollTimeout() " + deadline + " is after the next expiry " + nextExpiry);
+    }
+
+    private void expireEverything() {
+        long target = harness.now() + Duration.ofHours(3).toNanos();
+        if (scenario.stepwiseEnd()) {
+            harness.advanceStepwiseTo(target);
+        } else {
+            harness.advanceLateTo(target);
+        }
+        model.expire(harness.now());
+        check(model.allocations().isEmpty(), "the model kept allocations past every lifetime: " + model);
+        check(harness.openSockets().isEmpty(), "relay sockets still open: " + harness.openSockets());
+        check(harness.announcedAllocations().isEmpty(), "allocations never announced deleted: " + harness.announcedAllocations());
+        check(harness.announcedChannels().isEmpty(), "channels never announced unbound: " + harness.announcedChannels());
+        TurnStats stats = harness.server().stats();
+        check(stats.allocations() == 0 && stats.permissions() == 0 && stats.channels() == 0,
+                "stats after every lifetime: allocations " + stats.allocations() + ", permissions " + stats.permissions()
+                        + ", channels " + stats.channels());
+        check(harness.server().pollTimeout() == Long.MAX_VALUE,
+                "pollTimeout() is " + harness.server().pollTimeout() + " with nothing left to expire (now " + harness.now() + ")");
+    }
+
+    // ---- helpers ----
+
+    private int freePorts() {
+        int free = 0;
+        Set<Integer> held = model.heldPorts();
+        for (int port = LOWEST_PORT; port < LOWEST_PORT + scenario.portRangeSize(); port++) {
+            if (!held.contains(port) && !portsHeldByOtherProcesses.contains(port)) {
+                free++;
+            }
+        }
+        return free;
+    }
+
+    private TurnTestClient client(int index) {
+        return clients.get(index % clients.size());
+    }
+
+    private String user(int clientIndex, boolean otherUser) {
+        int own = clientIndex % clients.size() % USERS.size();
+        return USERS.get(otherUser ? 1 - own : own);
+    }
+
+    private static byte[] payload(int length, int salt) {
+        byte[] payload = new byte[length];
+        for (int i = 0; i < length; i++) {
+            payload[i] = (byte) (salt * 31 + i * 7);
+        }
+        return payload;
+    }
+
+    private static byte[] randomBytes(SplittableRandom random) {
+        byte[] bytes = new byte[random.nextInt(0, 64)];
+        random.nextBytes(bytes);
+        if (bytes.length > 0) {
+            // Aim at the classifier's interesting first bytes: STUN, ChannelData, and their edges.
+            int[] firsts = {0x00, 0x01, 0x3F, 0x40, 0x4F, 0x50, 0x7F, 0x80, 0xFF};
+            bytes[0] = (byte) firsts[random.nextInt(firsts.length)];
+        }
+        if (bytes.length >= 8 && random.nextBoolean()) {
+            bytes[4] = 0x21;
+            bytes[5] = 0x12;
+            bytes[6] = (byte) 0xA4;
+            bytes[7] = 0x42;
+        }
+        return bytes;
+    }
+
+    private static byte[] mutated(byte[] original, SplittableRandom random) {
+        if (original.length == 0) {
+            return randomBytes(random);
+        }
+        byte[] bytes = original.clone();
+        // Distinct positions, so two flips never cancel into an exact replay (a replay may legitimately change state).
+        int flips = Math.min(bytes.length, random.nextInt(1, 4));
+        Set<Integer> positions = new TreeSet<>();
+        while (positions.size() < flips) {
+            positions.add(random.nextInt(bytes.length));
+        }
+        for (int position : positions) {
+            bytes[position] ^= (byte) random.nextInt(1, 256);
+        }
+        return bytes;
+    }
+
+    private static InetAddress address(String literal) {
+        try {
+            return InetAddress.getByName(literal);
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException(literal, e);
+        }
+    }
+}
