@@ -38,8 +38,11 @@ sealed interface Operation {
 
     record SendIndication(int client, int peer, int payloadLength, boolean dontFragment) implements Operation {}
 
-    /** A datagram from a peer to the relay port {@code lowestPort + portSlot % rangeSize}. */
-    record PeerDatagram(int peer, int portSlot, int payloadLength) implements Operation {}
+    /**
+     * A datagram from a peer to a relay port: with {@code toHeldPort}, the {@code portSlot}-th (modulo) port
+     * the model's allocations hold, if any; otherwise port {@code lowestPort + portSlot % rangeSize}.
+     */
+    record PeerDatagram(int peer, int portSlot, int payloadLength, boolean toHeldPort) implements Operation {}
 
     record ClientGarbage(int client, Garbage kind, long seed) implements Operation {}
 

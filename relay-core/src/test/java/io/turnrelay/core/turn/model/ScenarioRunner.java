@@ -75,8 +75,11 @@ final class ScenarioRunner {
     private long forwardsToPeers;
     private long bytesToPeers;
 
-    ScenarioRunner(Scenario scenario) {
+    private final Coverage coverage;
+
+    ScenarioRunner(Scenario scenario, Coverage coverage) {
         this.scenario = scenario;
+        this.coverage = coverage;
         this.portsHeldByOtherProcesses = scenario.portTakenByOtherProcess() && scenario.portRangeSize() > 1
                 ? Set.of(LOWEST_PORT + 1) : Set.of();
         VirtualClock clock = new VirtualClock();
@@ -113,6 +116,7 @@ final class ScenarioRunner {
             try {
                 String summary = apply(operation);
                 trace.add("#" + i + " " + operation + " -> " + summary);
+                coverage.record(label(operation, summary));
                 model.expire(harness.now());
                 checkInvariants();
             } catch (AssertionError e) {
@@ -124,6 +128,12 @@ final class ScenarioRunner {
         } catch (AssertionError e) {
             throw failure("final expiry (stepwise=" + scenario.stepwiseEnd() + ")", e);
         }
+    }
+
+    /** The outcome without its numbers and addresses, e.g. "Allocate error 508" or "PeerDatagram data indication". */
+    private static String label(Operation operation, String summary) {
+        String kind = summary.startsWith("error") ? summary : summary.replaceAll("/[^ ]*", "").replaceAll("[0-9]+", "N").trim();
+        return operation.getClass().getSimpleName() + " " + kind;
     }
 
     private AssertionError failure(String where, AssertionError cause) {
@@ -407,7 +417,10 @@ final class ScenarioRunner {
 
     private String peerDatagram(Operation.PeerDatagram op) {
         InetSocketAddress peer = PEERS.get(op.peer());
-        int port = LOWEST_PORT + op.portSlot() % scenario.portRangeSize();
+        List<Integer> held = new ArrayList<>(model.heldPorts());
+        int port = op.toHeldPort() && !held.isEmpty()
+                ? held.get(op.portSlot() % held.size())
+                : LOWEST_PORT + op.portSlot() % scenario.portRangeSize();
         byte[] payload = payload(op.payloadLength(), op.portSlot());
         long now = harness.now();
         RelayModel.Allocation allocation = model.allocationOnPort(port, AddressFamily.of(peer.getAddress()));

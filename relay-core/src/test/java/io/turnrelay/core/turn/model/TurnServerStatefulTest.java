@@ -1,7 +1,9 @@
 package io.turnrelay.core.turn.model;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.quicktheories.QuickTheory.qt;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -12,9 +14,43 @@ class TurnServerStatefulTest {
 
     @Test
     void randomOperationSequencesKeepEveryInvariant() {
-        qt().withExamples(300)
+        Coverage coverage = new Coverage();
+        qt().withExamples(400)
                 .withShrinkCycles(200)
                 .forAll(ScenarioGenerators.scenarios(30, 80))
-                .checkAssert(scenario -> new ScenarioRunner(scenario).run());
+                .checkAssert(scenario -> new ScenarioRunner(scenario, coverage).run());
+
+        // A vacuous pass (every request refused, nothing relayed) must not count as a pass.
+        assertThat(coverage.toString()).satisfies(text -> {
+            for (String outcome : REQUIRED_OUTCOMES) {
+                assertThat(coverage.count(outcome)).as("%s in %s", outcome, text).isPositive();
+            }
+        });
     }
+
+    private static final List<String> REQUIRED_OUTCOMES = List.of(
+            "Allocate port N lifetime N",
+            "Allocate error 437",
+            "Allocate error 486",
+            "Allocate error 508",
+            "Refresh deleted",
+            "Refresh lifetime N",
+            "Refresh error 437",
+            "Refresh error 441",
+            "CreatePermission installed",
+            "CreatePermission error 403",
+            "CreatePermission error 443",
+            "ChannelBind bound",
+            "ChannelBind error 400",
+            "ChannelBind error 437",
+            "ChannelDataFromClient forwarded to",
+            "ChannelDataFromClient dropped",
+            "SendIndication forwarded",
+            "SendIndication dropped",
+            "PeerDatagram channel data to client",
+            "PeerDatagram data indication",
+            "PeerDatagram dropped",
+            "ClientGarbage RANDOM N bytes -> DROP",
+            "ClientGarbage MUTATED_LAST N bytes -> DROP",
+            "AdvanceToDeadline deadline N, now N");
 }
