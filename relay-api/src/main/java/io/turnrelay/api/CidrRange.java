@@ -94,6 +94,7 @@ public final class CidrRange {
         return value <= max ? value : -1;
     }
 
+    /** Whether {@code address} is of this range's family and agrees with it in the first prefix-length bits. */
     public boolean contains(InetAddress address) {
         byte[] bytes = address.getAddress();
         if (bytes.length == 4) {

@@ -36,7 +36,7 @@ public final class FirezoneAuthenticator implements Authenticator {
         this.secretHex = secretHex;
     }
 
-    /** A fresh relay secret: {@value #SECRET_BYTES} bytes from {@code random} as lowercase hex. */
+    /** A fresh relay secret: 32 bytes from {@code random} (pass a SecureRandom) as 64 lowercase hex characters. */
     public static String generateSecretHex(RandomGenerator random) {
         byte[] secret = new byte[SECRET_BYTES];
         random.nextBytes(secret);

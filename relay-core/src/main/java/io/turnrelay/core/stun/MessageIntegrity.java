@@ -3,6 +3,7 @@ package io.turnrelay.core.stun;
 import java.nio.ByteBuffer;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
+import java.util.Arrays;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -47,7 +48,7 @@ final class MessageIntegrity {
     /** Constant-time check of the (possibly truncated) value at {@code attributeOffset + 4}. */
     static boolean verify(Algorithm algorithm, byte[] key, ByteBuffer buffer, int messageStart, int attributeOffset, int valueLength) {
         byte[] expected = compute(algorithm, key, buffer, messageStart, attributeOffset, valueLength);
-        byte[] expectedPrefix = java.util.Arrays.copyOf(expected, valueLength);
+        byte[] expectedPrefix = Arrays.copyOf(expected, valueLength);
         byte[] received = new byte[valueLength];
         for (int i = 0; i < valueLength; i++) {
             received[i] = buffer.get(attributeOffset + 4 + i);

@@ -28,19 +28,18 @@ final class PendingAllocation {
     boolean ipv6Bound;
 
     PendingAllocation(InetSocketAddress client, TransactionId transactionId, Credentials credentials,
-            boolean fingerprint, boolean ipv4, boolean ipv6, @Nullable AddressFamily unservedFamily,
-            long lifetimeSeconds, boolean evenPort, boolean reserveNext, boolean fromReservation, int port) {
+            boolean fingerprint, AllocateTerms terms, int port) {
         this.client = client;
         this.transactionId = transactionId;
         this.credentials = credentials;
         this.fingerprint = fingerprint;
-        this.ipv4 = ipv4;
-        this.ipv6 = ipv6;
-        this.unservedFamily = unservedFamily;
-        this.lifetimeSeconds = lifetimeSeconds;
-        this.evenPort = evenPort;
-        this.reserveNext = reserveNext;
-        this.fromReservation = fromReservation;
+        this.ipv4 = terms.ipv4();
+        this.ipv6 = terms.ipv6();
+        this.unservedFamily = terms.unservedFamily();
+        this.lifetimeSeconds = terms.lifetimeSeconds();
+        this.evenPort = terms.evenPort();
+        this.reserveNext = terms.reserveNext();
+        this.fromReservation = terms.hasToken();
         this.port = port;
     }
 

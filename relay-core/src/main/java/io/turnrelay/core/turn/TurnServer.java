@@ -16,9 +16,7 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.function.Consumer;
@@ -33,7 +31,6 @@ import org.jspecify.annotations.Nullable;
  * Not thread-safe: one thread drives one instance. Nothing a client or peer sends makes it throw.
  */
 public final class TurnServer {
-    private static final int UDP = 17;
     private static final long NANOS_PER_SECOND = 1_000_000_000L;
 
     private final TurnServerConfig config;
@@ -43,26 +40,24 @@ public final class TurnServer {
     private final Forwarding forwarding = new Forwarding();
     private final ArrayDeque<TurnCommand> commands = new ArrayDeque<>();
     private final Deadlines deadlines = new Deadlines();
-    private final PortPool ports;
+    private final Allocator allocator;
     private final AllocationTable allocations;
     private final RequestAuthenticator authenticator;
     private final NonceIssuer nonces;
     private final ResponseBuilder responses;
-    private final Map<InetSocketAddress, PendingAllocation> pendingByClient = new HashMap<>();
-    private final Map<Integer, PendingAllocation> pendingByPort = new HashMap<>();
-    private final Map<Long, Reservation> reservations = new HashMap<>();
-    private boolean accepting = true;
+    /** How often the last-resort guard caught a bug; tests assert it stays 0. */
+    private long guardTrips;
 
     /** {@code random} supplies relay ports, nonce secrets and reservation tokens. */
     public TurnServer(TurnServerConfig config, RandomGenerator random) {
         this.config = config;
         this.random = random;
         this.rfc5766Channels = config.rfc5766ChannelNumbers();
-        this.ports = new PortPool(config.lowestPort(), config.highestPort());
-        this.allocations = new AllocationTable(config.lowestPort(), config.highestPort());
         this.nonces = new NonceIssuer(random, config.nonceValidity().toNanos());
         this.authenticator = new RequestAuthenticator(config.authenticator(), config.realm(), config.unixClock(), nonces);
         this.responses = new ResponseBuilder(config.software());
+        this.allocator = new Allocator(config, random, stats, commands, deadlines, responses);
+        this.allocations = allocator.allocations();
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -88,6 +83,7 @@ public final class TurnServer {
             return stunFromClient(buffer, offset, length, client, nowNanos);
         } catch (RuntimeException e) {
             // Last resort: a bug must not take the relay down; the datagram is dropped and counted.
+            guardTrips++;
             return drop(DropReason.MALFORMED_STUN);
         }
     }
@@ -153,6 +149,7 @@ public final class TurnServer {
             sendDataIndication(allocation, peer, buffer, offset, length);
         } catch (RuntimeException e) {
             // Last resort, e.g. a datagram too large for a Data indication.
+            guardTrips++;
             return drop(DropReason.NOT_TURN);
         }
         stats.relayedToClient(length);
@@ -296,14 +293,19 @@ public final class TurnServer {
             return;
         }
         Allocation allocation = allocations.byClient(request.client());
-        PendingAllocation pending = pendingByClient.get(request.client());
+        PendingAllocation pending = allocator.pending(request.client());
         String owner = allocation != null ? allocation.username : pending != null ? pending.username() : null;
         if (owner != null && !owner.equals(credentials.username())) {
             reply(request, ErrorCode.WRONG_CREDENTIALS, credentials, w -> {});
             return;
         }
         switch (method) {
-            case StunMethod.ALLOCATE -> allocate(request, credentials, allocation, pending);
+            case StunMethod.ALLOCATE -> {
+                int refused = allocator.start(message, request.client(), credentials, request.fingerprint());
+                if (refused != 0) {
+                    reply(request, refused, credentials, w -> {});
+                }
+            }
             case StunMethod.REFRESH -> refresh(request, credentials, allocation);
             case StunMethod.CREATE_PERMISSION -> createPermission(request, credentials, allocation);
             default -> channelBind(request, credentials, allocation);
@@ -332,7 +334,7 @@ public final class TurnServer {
     /** RFC 8656 §7.2: the same Allocate again from the same 5-tuple is a retransmission, not a new request. */
     private boolean answeredAsRetransmission(Request request) {
         TransactionId id = request.message().transactionId();
-        PendingAllocation pending = pendingByClient.get(request.client());
+        PendingAllocation pending = allocator.pending(request.client());
         if (pending != null && pending.transactionId.equals(id)) {
             return true; // the answer comes when the sockets are bound
         }
@@ -359,236 +361,14 @@ public final class TurnServer {
     // ------------------------------------------------------------------------------------------------
     // Allocate
 
-    private void allocate(Request request, Credentials credentials, @Nullable Allocation existing, @Nullable PendingAllocation pending) {
-        StunMessage message = request.message();
-        if (existing != null || pending != null) {
-            reply(request, ErrorCode.ALLOCATION_MISMATCH, credentials, w -> {});
-            return;
-        }
-        if (!accepting) {
-            reply(request, ErrorCode.INSUFFICIENT_CAPACITY, credentials, w -> {});
-            return;
-        }
-        OptionalInt transport = message.requestedTransport();
-        if (transport.isEmpty()) {
-            reply(request, ErrorCode.BAD_REQUEST, credentials, w -> {});
-            return;
-        }
-        if (transport.getAsInt() != UDP) {
-            reply(request, ErrorCode.UNSUPPORTED_TRANSPORT_PROTOCOL, credentials, w -> {});
-            return;
-        }
-        boolean hasRequestedFamily = message.has(AttributeType.REQUESTED_ADDRESS_FAMILY);
-        boolean hasAdditionalFamily = message.has(AttributeType.ADDITIONAL_ADDRESS_FAMILY);
-        OptionalLong token = message.reservationToken();
-        if (token.isPresent() && (message.hasEvenPort() || hasRequestedFamily)) {
-            reply(request, ErrorCode.BAD_REQUEST, credentials, w -> {});
-            return;
-        }
-        if (hasRequestedFamily && hasAdditionalFamily) {
-            reply(request, ErrorCode.BAD_REQUEST, credentials, w -> {});
-            return;
-        }
-        boolean servesIpv4 = config.publicIpv4() != null;
-        boolean servesIpv6 = config.publicIpv6() != null;
-        boolean ipv4;
-        boolean ipv6;
-        AddressFamily unserved = null;
-        if (hasAdditionalFamily) {
-            if (message.additionalAddressFamilyCode().orElse(-1) != AddressFamily.IPV6.code()) {
-                reply(request, ErrorCode.BAD_REQUEST, credentials, w -> {});
-                return;
-            }
-            ipv4 = servesIpv4;
-            ipv6 = servesIpv6;
-            unserved = !servesIpv4 ? AddressFamily.IPV4 : !servesIpv6 ? AddressFamily.IPV6 : null;
-        } else {
-            int family = hasRequestedFamily ? message.requestedAddressFamilyCode().orElse(-1) : AddressFamily.IPV4.code();
-            ipv4 = family == AddressFamily.IPV4.code();
-            ipv6 = family == AddressFamily.IPV6.code();
-            if (!(ipv4 && servesIpv4) && !(ipv6 && servesIpv6)) {
-                reply(request, ErrorCode.ADDRESS_FAMILY_NOT_SUPPORTED, credentials, w -> {});
-                return;
-            }
-        }
-        String username = credentials.username();
-        int replaced = config.oneAllocationPerUsername() ? allocations.countOf(username) : 0;
-        if (!config.oneAllocationPerUsername() && allocations.countOf(username) + pendingCountOf(username) >= config.maxAllocationsPerUser()) {
-            reply(request, ErrorCode.ALLOCATION_QUOTA_REACHED, credentials, w -> {});
-            return;
-        }
-        if (allocations.size() + pendingByClient.size() - replaced >= config.maxAllocations()) {
-            reply(request, ErrorCode.INSUFFICIENT_CAPACITY, credentials, w -> {});
-            return;
-        }
-        if (config.oneAllocationPerUsername()) {
-            for (Allocation old : allocations.ownedBy(username)) {
-                deleteAllocation(old);
-            }
-        }
-        boolean evenPort = message.hasEvenPort();
-        boolean reserveNext = message.evenPortReserveNext();
-        int port;
-        if (token.isPresent()) {
-            Reservation reservation = reservations.remove(token.getAsLong());
-            if (reservation == null) {
-                reply(request, ErrorCode.INSUFFICIENT_CAPACITY, credentials, w -> {});
-                return;
-            }
-            reservation.removed = true;
-            port = reservation.port; // stays taken: it moves from the reservation to this request
-        } else {
-            port = pickPort(evenPort, reserveNext);
-            if (port == PortPool.NONE) {
-                reply(request, ErrorCode.INSUFFICIENT_CAPACITY, credentials, w -> {});
-                return;
-            }
-        }
-        long lifetime = message.lifetime().orElse(0);
-        long seconds = lifetime == 0 ? config.defaultLifetime().toSeconds() : Math.min(lifetime, config.maxLifetime().toSeconds());
-        PendingAllocation created = new PendingAllocation(request.client(), message.transactionId(), credentials,
-                request.fingerprint(), ipv4, ipv6, unserved, seconds, evenPort, reserveNext, token.isPresent(), port);
-        pendingByClient.put(created.client, created);
-        requestBinds(created);
-    }
-
-    private int pickPort(boolean evenPort, boolean reserveNext) {
-        return evenPort ? ports.takeRandomEven(random, reserveNext) : ports.takeRandom(random);
-    }
-
-    private int pendingCountOf(String username) {
-        int count = 0;
-        for (PendingAllocation p : pendingByClient.values()) {
-            if (p.username().equals(username)) {
-                count++;
-            }
-        }
-        return count;
-    }
-
-    private void requestBinds(PendingAllocation pending) {
-        pendingByPort.put(pending.port, pending);
-        if (pending.ipv4) {
-            commands.add(new TurnCommand.BindRelaySocket(pending.port, AddressFamily.IPV4));
-        }
-        if (pending.ipv6) {
-            commands.add(new TurnCommand.BindRelaySocket(pending.port, AddressFamily.IPV6));
-        }
-    }
-
     /** The relay socket asked for by a {@link TurnCommand.BindRelaySocket} is bound. */
     public void handleRelaySocketBound(int port, AddressFamily family, long nowNanos) {
-        PendingAllocation pending = pendingByPort.get(port);
-        if (pending == null || !pending.wants(family)) {
-            Allocation owner = allocations.byPort(port);
-            if (owner == null || !owner.hasFamily(family)) {
-                // Nobody waits for it any more (the request failed over to another port, or was cancelled).
-                commands.add(new TurnCommand.CloseRelaySocket(port, family));
-            }
-            return;
-        }
-        pending.markBound(family);
-        if (pending.complete()) {
-            completeAllocation(pending, nowNanos);
-        }
+        allocator.socketBound(port, family, nowNanos);
     }
 
     /** The relay socket could not be bound (port taken): the server tries another port, or answers 508. */
     public void handleRelaySocketBindFailed(int port, AddressFamily family, long nowNanos) {
-        PendingAllocation pending = pendingByPort.get(port);
-        if (pending == null || !pending.wants(family)) {
-            return;
-        }
-        pendingByPort.remove(port);
-        closeBoundSockets(pending);
-        pending.failedPorts.add(port);
-        if (pending.reserveNext) {
-            ports.release(port + 1);
-        }
-        int next = pending.fromReservation ? PortPool.NONE : pickPort(pending.evenPort, pending.reserveNext);
-        if (next == PortPool.NONE) {
-            pendingByClient.remove(pending.client);
-            releaseFailedPorts(pending);
-            byte[] response = pendingResponse(pending, ErrorCode.INSUFFICIENT_CAPACITY, w -> {});
-            commands.add(new TurnCommand.SendToClient(pending.client, response));
-            stats.responded(StunMethod.ALLOCATE, ErrorCode.INSUFFICIENT_CAPACITY);
-            return;
-        }
-        pending.port = next;
-        requestBinds(pending);
-    }
-
-    private void closeBoundSockets(PendingAllocation pending) {
-        if (pending.ipv4Bound) {
-            commands.add(new TurnCommand.CloseRelaySocket(pending.port, AddressFamily.IPV4));
-        }
-        if (pending.ipv6Bound) {
-            commands.add(new TurnCommand.CloseRelaySocket(pending.port, AddressFamily.IPV6));
-        }
-        pending.ipv4Bound = false;
-        pending.ipv6Bound = false;
-    }
-
-    private void releaseFailedPorts(PendingAllocation pending) {
-        for (int failed : pending.failedPorts) {
-            ports.release(failed);
-        }
-        pending.failedPorts.clear();
-    }
-
-    private void completeAllocation(PendingAllocation pending, long now) {
-        pendingByPort.remove(pending.port);
-        pendingByClient.remove(pending.client);
-        releaseFailedPorts(pending);
-        long token = 0;
-        if (pending.reserveNext) {
-            token = random.nextLong();
-            while (token == 0 || reservations.containsKey(token)) {
-                token = random.nextLong();
-            }
-            Reservation reservation = new Reservation(token, pending.port + 1, now + config.reservationLifetime().toNanos());
-            reservations.put(token, reservation);
-            deadlines.schedule(reservation);
-        }
-        long reservationToken = token;
-        int port = pending.port;
-        InetAddress publicIpv4 = config.publicIpv4();
-        InetAddress publicIpv6 = config.publicIpv6();
-        byte[] response = pendingResponse(pending, 0, w -> {
-            if (pending.ipv4 && publicIpv4 != null) {
-                w.xorRelayedAddress(new InetSocketAddress(publicIpv4, port));
-            }
-            if (pending.ipv6 && publicIpv6 != null) {
-                w.xorRelayedAddress(new InetSocketAddress(publicIpv6, port));
-            }
-            AddressFamily unserved = pending.unservedFamily;
-            if (unserved != null) {
-                w.addressErrorCode(unserved, ErrorCode.ADDRESS_FAMILY_NOT_SUPPORTED,
-                        ErrorCode.defaultReason(ErrorCode.ADDRESS_FAMILY_NOT_SUPPORTED));
-            }
-            w.xorMappedAddress(pending.client).lifetime(pending.lifetimeSeconds);
-            if (pending.reserveNext) {
-                w.reservationToken(reservationToken);
-            }
-        });
-        long expiresAt = now + pending.lifetimeSeconds * NANOS_PER_SECOND;
-        Allocation allocation = new Allocation(pending.client, pending.username(), port, pending.ipv4, pending.ipv6,
-                pending.transactionId, response, expiresAt);
-        allocations.add(allocation);
-        deadlines.schedule(allocation);
-        stats.allocationsChanged(1);
-        commands.add(new TurnCommand.AllocationCreated(pending.client, pending.username(), port, expiresAt));
-        commands.add(new TurnCommand.SendToClient(pending.client, response));
-        stats.responded(StunMethod.ALLOCATE, 0);
-    }
-
-    private byte[] pendingResponse(PendingAllocation pending, int code, Consumer<StunMessageWriter> attributes) {
-        StunMessageWriter writer = responses.startResponse(code == 0, StunMethod.ALLOCATE, pending.transactionId);
-        if (code != 0) {
-            writer.errorCode(code, ErrorCode.defaultReason(code));
-        }
-        attributes.accept(writer);
-        return responses.seal(writer, pending.credentials, pending.fingerprint);
+        allocator.bindFailed(port, family, nowNanos);
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -612,7 +392,7 @@ public final class TurnServer {
                 ? Math.min(requested.getAsLong(), config.maxLifetime().toSeconds())
                 : config.defaultLifetime().toSeconds();
         if (seconds == 0) {
-            deleteAllocation(allocation);
+            allocator.delete(allocation);
         } else {
             allocation.expiresAt = request.now() + seconds * NANOS_PER_SECOND;
             deadlines.schedule(allocation);
@@ -723,7 +503,7 @@ public final class TurnServer {
                 continue;
             }
             if (due instanceof Allocation allocation) {
-                deleteAllocation(allocation);
+                allocator.delete(allocation);
             } else if (due instanceof Permission permission) {
                 removePermission(permission);
             } else if (due instanceof Channel channel) {
@@ -735,9 +515,7 @@ public final class TurnServer {
                     channel.allocation.removeChannel(channel);
                 }
             } else if (due instanceof Reservation reservation) {
-                reservation.removed = true;
-                reservations.remove(reservation.token, reservation);
-                ports.release(reservation.port);
+                allocator.expire(reservation);
             }
         }
     }
@@ -755,34 +533,6 @@ public final class TurnServer {
         commands.add(new TurnCommand.ChannelUnbound(allocation.client, channel.number, channel.peer, allocation.port));
     }
 
-    private void deleteAllocation(Allocation allocation) {
-        allocation.removed = true;
-        for (Permission permission : allocation.permissions.values()) {
-            permission.removed = true;
-            stats.permissionsChanged(-1);
-        }
-        allocation.permissions.clear();
-        for (int i = 0; i < allocation.channelCount; i++) {
-            Channel channel = allocation.channels[i];
-            if (channel.bound) {
-                unbind(channel);
-            }
-            channel.removed = true;
-        }
-        allocation.channelCount = 0;
-        allocation.channelsByPeer.clear();
-        allocations.remove(allocation);
-        if (allocation.ipv4) {
-            commands.add(new TurnCommand.CloseRelaySocket(allocation.port, AddressFamily.IPV4));
-        }
-        if (allocation.ipv6) {
-            commands.add(new TurnCommand.CloseRelaySocket(allocation.port, AddressFamily.IPV6));
-        }
-        commands.add(new TurnCommand.AllocationDeleted(allocation.client, allocation.port));
-        ports.release(allocation.port);
-        stats.allocationsChanged(-1);
-    }
-
     /** The next deadline (monotonic nanoseconds) at which {@link #handleTimeout} has work, or {@link Long#MAX_VALUE}. */
     public long pollTimeout() {
         return deadlines.next();
@@ -795,33 +545,20 @@ public final class TurnServer {
 
     /** Graceful shutdown, step 1: new Allocates are refused (508); existing allocations keep relaying. */
     public void stopAccepting() {
-        accepting = false;
+        allocator.stopAccepting();
     }
 
     /** Graceful shutdown, step 2: deletes every allocation, emitting close/deleted commands for each. */
     public void releaseAll(long nowNanos) {
-        for (Allocation allocation : allocations.all()) {
-            deleteAllocation(allocation);
-        }
-        for (PendingAllocation pending : new ArrayList<>(pendingByClient.values())) {
-            closeBoundSockets(pending);
-            releaseFailedPorts(pending);
-            ports.release(pending.port);
-            if (pending.reserveNext) {
-                ports.release(pending.port + 1);
-            }
-        }
-        pendingByClient.clear();
-        pendingByPort.clear();
-        for (Reservation reservation : reservations.values()) {
-            reservation.removed = true;
-            ports.release(reservation.port);
-        }
-        reservations.clear();
+        allocator.releaseAll();
     }
 
     public TurnStats stats() {
         return stats;
+    }
+
+    long guardTrips() {
+        return guardTrips;
     }
 
     /** For tests of the no-leak property: how many entries the deadline queue holds. */

@@ -6,6 +6,8 @@ import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
@@ -154,7 +156,7 @@ public final class TurnServerConfig {
         /** Required. */
         public Builder authenticator(Authenticator authenticator) { this.authenticator = authenticator; return this; }
 
-        /** Default {@link PeerAddressPolicy#defaults()}. */
+        /** Default: {@link PeerAddressPolicy#defaults()} that also denies the public addresses set here. */
         public Builder peerPolicy(PeerAddressPolicy policy) { this.peerPolicy = policy; return this; }
 
         /** Required. */
@@ -212,8 +214,20 @@ public final class TurnServerConfig {
             positive(reservationLifetime, "reservationLifetime");
             require(maxAllocationsPerUser >= 1, "maxAllocationsPerUser must be at least 1");
             require(maxAllocations >= 0, "maxAllocations must not be negative");
-            PeerAddressPolicy policy = peerPolicy != null ? peerPolicy : PeerAddressPolicy.defaults();
+            PeerAddressPolicy policy = peerPolicy != null ? peerPolicy : defaultPolicy(publicIpv4, publicIpv6);
             return new TurnServerConfig(this, authenticator, unixClock, policy);
+        }
+
+        /** The built-in deny list plus the relay's own public addresses. */
+        private static PeerAddressPolicy defaultPolicy(@Nullable InetAddress ipv4, @Nullable InetAddress ipv6) {
+            List<InetAddress> own = new ArrayList<>(2);
+            if (ipv4 != null) {
+                own.add(ipv4);
+            }
+            if (ipv6 != null) {
+                own.add(ipv6);
+            }
+            return PeerAddressPolicy.builder().relayAddresses(own).build();
         }
 
         private static void positive(Duration d, String name) {
