@@ -46,8 +46,20 @@ sealed interface Operation {
 
     record ClientGarbage(int client, Garbage kind, long seed) implements Operation {}
 
-    /** Advance the clock; stepwise wakes at every deadline, otherwise one late handleTimeout. */
-    record Advance(long nanos, boolean stepwise) implements Operation {}
+    /** How the driver's timer behaves while the clock moves. */
+    enum Timer {
+        /** handleTimeout at every deadline, on time. */
+        ON_TIME,
+        /** One handleTimeout, late, at the new time. */
+        LATE,
+        /** No handleTimeout yet: data arrives before the timer fires (the next control request fires it). */
+        NOT_YET
+    }
+
+    record Advance(long nanos, Timer timer) implements Operation {}
+
+    /** The client sends its last request again, byte for byte, if that was a successful Allocate (RFC 8656 §7.2). */
+    record RetransmitAllocate(int client) implements Operation {}
 
     /** Advance to pollTimeout() plus {@code offsetNanos} (-1, 0 or +1). */
     record AdvanceToDeadline(long offsetNanos) implements Operation {}

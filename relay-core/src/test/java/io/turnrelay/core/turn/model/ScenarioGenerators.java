@@ -57,7 +57,8 @@ final class ScenarioGenerators {
                 Pair.of(3, longs().between(30 * SECOND, 320 * SECOND)),
                 Pair.of(2, longs().between(290 * SECOND, 700 * SECOND)),
                 Pair.of(1, longs().between(3000 * SECOND, 4000 * SECOND)));
-        Gen<Operation> advance = jumps.zip(booleans().all(), Operation.Advance::new);
+        Gen<Operation> advance = jumps.zip(Generate.enumValues(Operation.Timer.class), Operation.Advance::new);
+        Gen<Operation> retransmit = clients.map(Operation.RetransmitAllocate::new);
         Gen<Operation> toDeadline = Generate.pick(List.of(-1L, 0L, 0L, 1L)).map(Operation.AdvanceToDeadline::new);
 
         return Generate.frequency(List.of(
@@ -69,6 +70,7 @@ final class ScenarioGenerators {
                 Pair.of(10, send),
                 Pair.of(14, peerDatagram),
                 Pair.of(5, garbage),
+                Pair.of(3, retransmit),
                 Pair.of(7, advance),
                 Pair.of(4, toDeadline)));
     }

@@ -152,6 +152,18 @@ final class ServerHarness {
         }
     }
 
+    /** Moves the clock like an event loop whose timer has not fired yet. */
+    void advanceWithoutTimeout(long target) {
+        check(target >= now, "time must not go backwards");
+        now = target;
+        clock.set(now);
+    }
+
+    /** Some deadline is due and handleTimeout has not been called for it yet. */
+    boolean timeoutOverdue() {
+        return guarded("pollTimeout", server::pollTimeout) <= now;
+    }
+
     private void timeoutAtNow() {
         mark();
         guarded("handleTimeout(" + now + ")", () -> {

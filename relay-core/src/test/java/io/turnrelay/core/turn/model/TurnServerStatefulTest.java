@@ -52,5 +52,6 @@ class TurnServerStatefulTest {
             "PeerDatagram dropped",
             "ClientGarbage RANDOM N bytes -> DROP",
             "ClientGarbage MUTATED_LAST N bytes -> DROP",
-            "AdvanceToDeadline deadline N, now N");
+            "AdvanceToDeadline deadline N, now N",
+            "RetransmitAllocate same success again");
 }
