@@ -58,6 +58,9 @@ sealed interface Operation {
 
     record Advance(long nanos, Timer timer) implements Operation {}
 
+    /** ChannelData on the usual channel numbers from every client and a datagram from every peer to every held port. */
+    record ProbeAllFlows() implements Operation {}
+
     /** The client sends its last request again, byte for byte, if that was a successful Allocate (RFC 8656 §7.2). */
     record RetransmitAllocate(int client) implements Operation {}
 

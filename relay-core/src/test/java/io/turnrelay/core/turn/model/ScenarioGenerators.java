@@ -71,6 +71,7 @@ final class ScenarioGenerators {
                 Pair.of(14, peerDatagram),
                 Pair.of(5, garbage),
                 Pair.of(3, retransmit),
+                Pair.of(2, Generate.constant((Operation) new Operation.ProbeAllFlows())),
                 Pair.of(7, advance),
                 Pair.of(4, toDeadline)));
     }

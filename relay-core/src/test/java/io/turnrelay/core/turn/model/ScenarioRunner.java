@@ -144,7 +144,7 @@ final class ScenarioRunner {
 
     private String apply(Operation operation) {
         boolean dataPlane = operation instanceof Operation.ChannelDataFromClient || operation instanceof Operation.SendIndication
-                || operation instanceof Operation.PeerDatagram;
+                || operation instanceof Operation.PeerDatagram || operation instanceof Operation.ProbeAllFlows;
         if (!dataPlane && harness.timeoutOverdue()) {
             // A NOT_YET advance left expiries pending: the driver's timer fires before this operation.
             harness.advanceLateTo(harness.now());
@@ -173,9 +173,15 @@ final class ScenarioRunner {
             switch (advance.timer()) {
                 case ON_TIME -> harness.advanceStepwiseTo(target);
                 case LATE -> harness.advanceLateTo(target);
-                case NOT_YET -> harness.advanceWithoutTimeout(target);
+                case NOT_YET -> {
+                    harness.advanceWithoutTimeout(target);
+                    // Whatever expired meanwhile is still in the server's tables: it must not relay anyway.
+                    return "now " + harness.now() + ", " + probeAllFlows();
+                }
             }
             return "now " + harness.now();
+        } else if (operation instanceof Operation.ProbeAllFlows) {
+            return probeAllFlows();
         } else if (operation instanceof Operation.AdvanceToDeadline toDeadline) {
             long deadline = harness.server().pollTimeout();
             if (deadline == Long.MAX_VALUE) {
@@ -551,6 +557,31 @@ final class ScenarioRunner {
             bytesToPeers += outcome.payload().length;
         }
         return op.kind() + " " + bytes.length + " bytes -> " + outcome.action();
+    }
+
+    /**
+     * Tries every flow that exists or existed: ChannelData on each usual channel number from every client,
+     * and a datagram from every peer to every port an allocation holds (in the model or per the server's
+     * announcements), each judged by the model.
+     */
+    private String probeAllFlows() {
+        model.expire(harness.now());
+        int probes = 0;
+        for (int client = 0; client < clients.size(); client++) {
+            for (int channel : new int[] {0x4000, 0x4001, 0x4002, 0x4FFF}) {
+                channelData(new Operation.ChannelDataFromClient(client, channel, 8, false));
+                probes++;
+            }
+        }
+        Set<Integer> ports = new TreeSet<>(model.heldPorts());
+        ports.addAll(harness.announcedAllocations().values());
+        for (int port : ports) {
+            for (int peer = 0; peer < PEERS.size(); peer++) {
+                peerDatagram(new Operation.PeerDatagram(peer, port - LOWEST_PORT, 8, false));
+                probes++;
+            }
+        }
+        return probes + " probes";
     }
 
     private void checkForwardToPeer(ServerHarness.Outcome outcome, RelayModel.Allocation allocation, InetSocketAddress peer,
