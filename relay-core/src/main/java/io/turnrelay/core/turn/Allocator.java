@@ -56,6 +56,15 @@ final class Allocator {
         return pendingByClient.get(client);
     }
 
+    /** Allocations, pending Allocates and reservations held right now. */
+    int heldObjects() {
+        return allocations.size() + pendingByClient.size() + pendingByPort.size() + reservations.size();
+    }
+
+    int freePorts() {
+        return ports.freeCount();
+    }
+
     void stopAccepting() {
         accepting = false;
     }

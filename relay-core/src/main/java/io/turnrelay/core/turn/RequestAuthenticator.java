@@ -9,6 +9,7 @@ import io.turnrelay.core.stun.StunMessage;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Long-term credential checks of RFC 8489 §9.2.4, in the RFC's order: integrity present (else 401),
@@ -92,18 +93,30 @@ final class RequestAuthenticator {
                 }
             }
         }
-        byte[] key = credential.key(algorithm, username, realm);
-        if (key == null) {
-            return Outcome.reject(ErrorCode.UNAUTHENTICATED);
+        byte[] key = verifiedKey(request, credential, algorithm, username, sha256);
+        if (key == null && sha256 && request.passwordAlgorithm() == null) {
+            // Without negotiation RFC 8489 says MD5 key; RFC 8489 Appendix B.1, and clients built on it,
+            // pair MESSAGE-INTEGRITY-SHA256 with the SHA-256 key. Both come from the same password.
+            key = verifiedKey(request, credential, PasswordAlgorithm.SHA256, username, true);
         }
-        boolean intact = sha256 ? request.verifyMessageIntegritySha256(key) : request.verifyMessageIntegrity(key);
-        if (!intact) {
+        if (key == null) {
             return Outcome.reject(ErrorCode.UNAUTHENTICATED);
         }
         if (nonces.check(nonce, client, now) != NonceIssuer.Verdict.VALID) {
             return Outcome.reject(ErrorCode.STALE_NONCE);
         }
         return new Outcome(new Credentials(username, key, sha256), 0);
+    }
+
+    /** The key of {@code algorithm} if the request's integrity verifies under it, else null. */
+    private byte @Nullable [] verifiedKey(StunMessage request, LongTermCredential credential, PasswordAlgorithm algorithm,
+            String username, boolean sha256) {
+        byte[] key = credential.key(algorithm, username, realm);
+        if (key == null) {
+            return null;
+        }
+        boolean intact = sha256 ? request.verifyMessageIntegritySha256(key) : request.verifyMessageIntegrity(key);
+        return intact ? key : null;
     }
 
     private static boolean sameAsOffered(List<PasswordAlgorithmEntry> echoed) {

@@ -561,6 +561,19 @@ public final class TurnServer {
         return guardTrips;
     }
 
+    /**
+     * For tests of the no-leak property: everything the server holds (allocations, pending Allocates,
+     * reservations, deadline entries). 0 means it holds no state at all.
+     */
+    int heldObjects() {
+        return allocator.heldObjects() + deadlines.size();
+    }
+
+    /** For tests: relay ports not held by anything. */
+    int freePorts() {
+        return allocator.freePorts();
+    }
+
     /** For tests of the no-leak property: how many entries the deadline queue holds. */
     int scheduledDeadlines() {
         return deadlines.size();

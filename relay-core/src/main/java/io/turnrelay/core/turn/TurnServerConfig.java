@@ -196,7 +196,10 @@ public final class TurnServerConfig {
         public Builder rfc5766ChannelNumbers(boolean enabled) { this.rfc5766ChannelNumbers = enabled; return this; }
 
         public TurnServerConfig build() {
-            require(!realm.isEmpty(), "realm must not be empty");
+            require(!realm.isEmpty() && realm.length() < 128 && utf8Length(realm) <= 763,
+                    "realm must have 1 to 127 characters and at most 763 UTF-8 bytes (RFC 8489 §14.9)");
+            require(software == null || (software.length() < 128 && utf8Length(software) <= 763),
+                    "software must have fewer than 128 characters and at most 763 UTF-8 bytes (RFC 8489 §14.14)");
             require(lowestPort >= 1 && highestPort <= 65535 && lowestPort <= highestPort,
                     "portRange must satisfy 1 <= lowest <= highest <= 65535");
             require(publicIpv4 != null || publicIpv6 != null, "publicIpv4/publicIpv6: at least one is required");
@@ -228,6 +231,10 @@ public final class TurnServerConfig {
                 own.add(ipv6);
             }
             return PeerAddressPolicy.builder().relayAddresses(own).build();
+        }
+
+        private static int utf8Length(String text) {
+            return text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
         }
 
         private static void positive(Duration d, String name) {

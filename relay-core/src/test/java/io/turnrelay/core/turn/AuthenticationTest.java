@@ -116,9 +116,33 @@ class AuthenticationTest {
     }
 
     @Test
-    void sha256KeyWithoutNegotiationDoesNotVerify() {
-        alice.sha256Key = true; // claims nothing, so the server uses MD5 and the HMAC cannot match
+    void sha256IntegrityWithTheSha256KeyWithoutNegotiationAsInRfc8489AppendixB1() {
+        alice.sha256Integrity = true;
+        alice.sha256Key = true;
+        StunMessage response = alice.allocate();
+        assertThat(code(response)).isZero();
+        assertThat(response.verifyMessageIntegritySha256(alice.key())).isTrue();
+    }
+
+    @Test
+    void sha1IntegrityWithTheSha256KeyWithoutNegotiationDoesNotVerify() {
+        alice.sha256Key = true; // claims nothing, so MD5 is the only key for MESSAGE-INTEGRITY
         assertThat(code(alice.allocate())).isEqualTo(401);
+    }
+
+    @Test
+    void negotiatedMd5KeyIsNotSwappedForSha256() {
+        alice.sha256Integrity = true;
+        alice.negotiateAlgorithm = true; // says MD5 ...
+        alice.allocate();
+        alice.refresh(0);
+        alice.sha256Key = true; // ... but signs with SHA-256 while still claiming MD5
+        alice.negotiateAlgorithm = false; // the attributes below are written by hand
+        byte[] lying = alice.encode(StunMethod.ALLOCATE, alice.newTransactionId(), true, w -> w
+                .requestedTransport(17)
+                .passwordAlgorithms(List.of(new PasswordAlgorithmEntry(1, new byte[0]), new PasswordAlgorithmEntry(2, new byte[0])))
+                .passwordAlgorithm(new PasswordAlgorithmEntry(1, new byte[0])));
+        assertThat(code(alice.send(lying))).isEqualTo(401);
     }
 
     @Test

@@ -16,10 +16,21 @@ class DataPlaneAllocationTest {
 
     @Test
     void relayingChannelDataAllocatesNothing() {
+        measure(PEER, address("93.184.216.34", 7000), false);
+    }
+
+    @Test
+    void relayingChannelDataToAnIpv6PeerAllocatesNothing() {
+        measure(address("2606:4700:4700::1111", 443), address("2606:4700:4700::1111", 443), true);
+    }
+
+    private void measure(InetSocketAddress boundPeer, InetSocketAddress peer, boolean dual) {
         TurnHarness h = TurnHarness.withDefaults();
         TestClient alice = new TestClient(h, CLIENT, "alice", "alice-pw");
-        int port = alice.allocatePort();
-        alice.channelBind(0x4000, PEER);
+        int port = dual
+                ? alice.allocate(w -> w.additionalAddressFamily(io.turnrelay.core.stun.AddressFamily.IPV6)).xorRelayedAddresses().get(0).getPort()
+                : alice.allocatePort();
+        assertThat(TestClient.code(alice.channelBind(0x4000, boundPeer))).isZero();
         // A few other allocations and channels so the lookups are not trivially the only entry.
         for (int i = 1; i < 5; i++) {
             TestClient other = new TestClient(h, address("198.51.100.8", i), "bob", "bob-pw");
@@ -32,7 +43,6 @@ class DataPlaneAllocationTest {
         ByteBuffer fromPeer = ByteBuffer.allocateDirect(1500);
         // Other objects than the ones the server stored, as a transport would pass in.
         InetSocketAddress client = address("198.51.100.7", 40000);
-        InetSocketAddress peer = address("93.184.216.34", 7000);
         long now = h.now;
 
         long checksum = relay(server, fromClient, fromPeer, client, peer, port, now); // warm-up, JIT

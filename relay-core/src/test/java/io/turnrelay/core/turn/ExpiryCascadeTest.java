@@ -47,10 +47,35 @@ class ExpiryCascadeTest {
         assertThat(stats.channels()).isZero();
         assertThat(h.server.pollTimeout()).isEqualTo(Long.MAX_VALUE);
         assertThat(h.server.scheduledDeadlines()).isZero();
+        assertThat(h.server.heldObjects()).isZero();
+        assertThat(h.server.freePorts()).isEqualTo(1);
 
         // The only port is free again.
         TestClient bob = new TestClient(h, address("198.51.100.8", 1), "bob", "bob-pw");
         assertThat(bob.allocatePort()).isEqualTo(50000);
+    }
+
+    @Test
+    void afterEveryLifetimeThereIsNoStateLeft() {
+        TurnHarness h = TurnHarness.withDefaults();
+        for (int i = 0; i < 6; i++) {
+            TestClient c = new TestClient(h, address("198.51.100.7", 1000 + i), i % 2 == 0 ? "alice" : "bob",
+                    i % 2 == 0 ? "alice-pw" : "bob-pw");
+            boolean even = i % 3 == 0;
+            long lifetime = 60L * (i + 1);
+            c.allocate(w -> w.evenPort(even).lifetime(lifetime));
+            c.createPermission(PEER_A, PEER_B);
+            c.channelBind(0x4000 + i, PEER_A);
+        }
+        assertThat(h.server.heldObjects()).isPositive();
+        while (h.server.pollTimeout() != Long.MAX_VALUE) {
+            h.now = h.server.pollTimeout();
+            h.timeout();
+        }
+        assertThat(h.server.heldObjects()).isZero();
+        assertThat(h.server.freePorts()).isEqualTo(20);
+        TurnStats stats = h.server.stats();
+        assertThat(stats.allocations() + stats.permissions() + stats.channels()).isZero();
     }
 
     @Test

@@ -47,5 +47,7 @@ class TurnServerConfigTest {
         assertThatThrownBy(() -> minimal().defaultLifetime(Duration.ofHours(2)).build()).hasMessageContaining("defaultLifetime");
         assertThatThrownBy(() -> minimal().maxAllocationsPerUser(0).build()).hasMessageContaining("maxAllocationsPerUser");
         assertThatThrownBy(() -> minimal().nonceValidity(Duration.ZERO).build()).hasMessageContaining("nonceValidity");
+        assertThatThrownBy(() -> minimal().software("x".repeat(128)).build()).hasMessageContaining("software");
+        assertThatThrownBy(() -> minimal().realm("").build()).hasMessageContaining("realm");
     }
 }
