@@ -74,6 +74,8 @@ final class ScenarioRunner {
     private final Set<Integer> portsHeldByOtherProcesses;
     private long forwardsToPeers;
     private long bytesToPeers;
+    private long forwardsToClients;
+    private long bytesToClients;
 
     private final Coverage coverage;
 
@@ -509,6 +511,8 @@ final class ScenarioRunner {
                     + " instead of " + channel.number);
             check(Arrays.equals(outcome.payload(), payload), "peer payload changed on the way");
             check(outcome.sentToClients().isEmpty(), "FORWARD_TO_CLIENT also sent " + outcome.sentToClients());
+            forwardsToClients++;
+            bytesToClients += payload.length;
             return "channel data to client";
         }
         if (!permitted) {
@@ -527,6 +531,8 @@ final class ScenarioRunner {
         byte[] data = new byte[indication.dataLength()];
         indication.buffer().get(indication.dataOffset(), data);
         check(Arrays.equals(data, payload), "Data indication payload differs");
+        forwardsToClients++;
+        bytesToClients += payload.length;
         return "data indication";
     }
 
@@ -625,6 +631,10 @@ final class ScenarioRunner {
         check(stats.packetsClientToPeer() == forwardsToPeers,
                 "stats().packetsClientToPeer() " + stats.packetsClientToPeer() + ", forwarded " + forwardsToPeers);
         check(stats.bytesClientToPeer() == bytesToPeers, "stats().bytesClientToPeer() " + stats.bytesClientToPeer() + ", forwarded " + bytesToPeers);
+        check(stats.packetsPeerToClient() == forwardsToClients,
+                "stats().packetsPeerToClient() " + stats.packetsPeerToClient() + ", relayed " + forwardsToClients);
+        check(stats.bytesPeerToClient() == bytesToClients,
+                "stats().bytesPeerToClient() " + stats.bytesPeerToClient() + ", relayed " + bytesToClients);
         long deadline = harness.server().pollTimeout();
         check(deadline > now, "pollTimeout() " + deadline + " is not after now " + now);
         long nextExpiry = model.nextExpiry(now);
