@@ -5,10 +5,11 @@ import java.util.List;
 /**
  * A generated run: a relay port range of {@code portRangeSize} ports (one of them possibly held by another
  * process so binds fail), {@code clientCount} clients, how the final "let everything expire" phase is
- * driven, the server's random seed, and the operations.
+ * driven, whether a user's new allocation replaces its old one (Firezone mode), the server's random seed,
+ * and the operations.
  */
-record Scenario(int portRangeSize, boolean portTakenByOtherProcess, int clientCount, boolean stepwiseEnd, long serverSeed,
-        List<Operation> operations) {
+record Scenario(int portRangeSize, boolean portTakenByOtherProcess, int clientCount, boolean stepwiseEnd,
+        boolean oneAllocationPerUsername, long serverSeed, List<Operation> operations) {
 
     @Override
     public String toString() {
@@ -16,6 +17,7 @@ record Scenario(int portRangeSize, boolean portTakenByOtherProcess, int clientCo
                 .append(", portTakenByOtherProcess=").append(portTakenByOtherProcess)
                 .append(", clients=").append(clientCount)
                 .append(", stepwiseEnd=").append(stepwiseEnd)
+                .append(", oneAllocationPerUsername=").append(oneAllocationPerUsername)
                 .append(", serverSeed=").append(serverSeed).append("]");
         for (int i = 0; i < operations.size(); i++) {
             text.append("\n  #").append(i).append(' ').append(operations.get(i));

@@ -22,10 +22,10 @@ final class ScenarioGenerators {
         // Tiny ranges make 508 and port reuse common; the 16-port range lets allocations live long enough to relay.
         Gen<Integer> rangeSizes = Generate.pick(List.of(1, 2, 4, 4, 16, 16, 16, 16));
         Gen<Integer> clientCounts = integers().between(1, ScenarioRunner.CLIENTS.size());
-        Gen<Integer> flags = integers().between(0, 3);
+        Gen<Integer> flags = integers().between(0, 7);
         Gen<List<Operation>> operations = lists().of(operations()).ofSizeBetween(minOperations, maxOperations);
         return rangeSizes.zip(clientCounts, flags, longs().all(), operations,
-                (range, clients, flag, seed, ops) -> new Scenario(range, (flag & 1) != 0, clients, (flag & 2) != 0, seed, ops));
+                (range, clients, flag, seed, ops) -> new Scenario(range, (flag & 1) != 0, clients, (flag & 2) != 0, (flag & 4) != 0, seed, ops));
     }
 
     static Gen<Operation> operations() {

@@ -39,7 +39,7 @@ final class ScenarioRunner {
     static final String REALM = "model.test";
     static final Map<String, String> PASSWORDS = Map.of("alice", "alice-secret", "bob", "bob-secret");
     static final List<String> USERS = List.of("alice", "bob");
-    static final int MAX_ALLOCATIONS_PER_USER = 3;
+    static final int MAX_ALLOCATIONS_PER_USER = 2;
     static final long SECOND = 1_000_000_000L;
     static final InetAddress RELAY_IPV4 = address("192.0.2.10");
     static final InetAddress RELAY_IPV6 = address("2001:db8::10");
@@ -85,7 +85,8 @@ final class ScenarioRunner {
         this.portsHeldByOtherProcesses = scenario.portTakenByOtherProcess() && scenario.portRangeSize() > 1
                 ? Set.of(LOWEST_PORT + 1) : Set.of();
         VirtualClock clock = new VirtualClock();
-        TurnServerConfig config = config(clock, LOWEST_PORT, LOWEST_PORT + scenario.portRangeSize() - 1);
+        TurnServerConfig config = config(clock, LOWEST_PORT, LOWEST_PORT + scenario.portRangeSize() - 1,
+                scenario.oneAllocationPerUsername());
         this.harness = new ServerHarness(config, clock, scenario.serverSeed(), portsHeldByOtherProcesses);
         this.model = new RelayModel(config.permissionLifetime().toNanos(), config.channelLifetime().toNanos(),
                 config.channelCooldown().toNanos());
@@ -95,6 +96,10 @@ final class ScenarioRunner {
     }
 
     static TurnServerConfig config(VirtualClock clock, int lowestPort, int highestPort) {
+        return config(clock, lowestPort, highestPort, false);
+    }
+
+    static TurnServerConfig config(VirtualClock clock, int lowestPort, int highestPort, boolean oneAllocationPerUsername) {
         return TurnServerConfig.builder()
                 .realm(REALM)
                 .portRange(lowestPort, highestPort)
@@ -104,6 +109,7 @@ final class ScenarioRunner {
                 .peerPolicy(PeerAddressPolicy.builder().allow(CidrRange.parse("203.0.113.0/24")).build())
                 .unixClock(clock::unixSeconds)
                 .maxAllocationsPerUser(MAX_ALLOCATIONS_PER_USER)
+                .oneAllocationPerUsername(oneAllocationPerUsername)
                 .build();
     }
 
@@ -208,6 +214,15 @@ final class ScenarioRunner {
             if (!existing.owner.equals(user)) {
                 expected.add(ErrorCode.WRONG_CREDENTIALS);
             }
+        } else if (scenario.oneAllocationPerUsername()) {
+            // The user's allocation elsewhere is replaced: its port may be the one that makes room.
+            boolean replaces = model.allocationsOwnedBy(user) > 0;
+            if (freePorts() == 0) {
+                expected.add(ErrorCode.INSUFFICIENT_CAPACITY);
+            }
+            if (freePorts() > 0 || replaces) {
+                expected.add(0);
+            }
         } else {
             if (model.allocationsOwnedBy(user) >= MAX_ALLOCATIONS_PER_USER) {
                 expected.add(ErrorCode.ALLOCATION_QUOTA_REACHED);
@@ -260,9 +275,17 @@ final class ScenarioRunner {
                 "XOR-MAPPED-ADDRESS " + message.xorMappedAddress() + " is not the client " + client.address());
         long lifetime = grantedLifetime(message, op.lifetimeSeconds());
         check(lifetime > 0, "Allocate granted lifetime 0");
+        List<InetSocketAddress> replaced = List.of();
+        if (scenario.oneAllocationPerUsername()) {
+            replaced = model.allocations().stream()
+                    .filter(allocation -> allocation.owner.equals(user))
+                    .map(allocation -> allocation.client)
+                    .toList();
+            replaced.forEach(model::deleteAllocation);
+        }
         model.addAllocation(new RelayModel.Allocation(client.address(), user, port, families, now + lifetime * SECOND));
         retransmitCandidates.put(client.address(), new AllocateSent(client.lastRequest(), now, port));
-        return "port " + port + " lifetime " + lifetime;
+        return "port " + port + " lifetime " + lifetime + (replaced.isEmpty() ? "" : " replacing");
     }
 
     private String refresh(Operation.Refresh op) {

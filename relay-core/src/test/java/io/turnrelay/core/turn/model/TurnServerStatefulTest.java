@@ -30,6 +30,7 @@ class TurnServerStatefulTest {
 
     private static final List<String> REQUIRED_OUTCOMES = List.of(
             "Allocate port N lifetime N",
+            "Allocate port N lifetime N replacing",
             "Allocate error 437",
             "Allocate error 486",
             "Allocate error 508",
