@@ -58,6 +58,12 @@ sealed interface Operation {
 
     record Advance(long nanos, Timer timer) implements Operation {}
 
+    /** Graceful shutdown, step 1: new Allocates are refused, existing allocations keep relaying. */
+    record StopAccepting() implements Operation {}
+
+    /** Graceful shutdown, step 2: every allocation goes. */
+    record ReleaseAll() implements Operation {}
+
     /** ChannelData on the usual channel numbers from every client and a datagram from every peer to every held port. */
     record ProbeAllFlows() implements Operation {}
 

@@ -72,6 +72,8 @@ final class ScenarioGenerators {
                 Pair.of(5, garbage),
                 Pair.of(3, retransmit),
                 Pair.of(2, Generate.constant((Operation) new Operation.ProbeAllFlows())),
+                Pair.of(1, Generate.constant((Operation) new Operation.StopAccepting())),
+                Pair.of(1, Generate.constant((Operation) new Operation.ReleaseAll())),
                 Pair.of(7, advance),
                 Pair.of(4, toDeadline)));
     }

@@ -72,6 +72,7 @@ final class ScenarioRunner {
     private final List<TurnTestClient> clients = new ArrayList<>();
     private final List<String> trace = new ArrayList<>();
     private final Set<Integer> portsHeldByOtherProcesses;
+    private boolean accepting = true;
     private long forwardsToPeers;
     private long bytesToPeers;
     private long forwardsToClients;
@@ -190,6 +191,14 @@ final class ScenarioRunner {
             return "now " + harness.now();
         } else if (operation instanceof Operation.ProbeAllFlows) {
             return probeAllFlows();
+        } else if (operation instanceof Operation.StopAccepting) {
+            harness.stopAccepting();
+            accepting = false;
+            return "stopped accepting";
+        } else if (operation instanceof Operation.ReleaseAll) {
+            harness.releaseAll();
+            List.copyOf(model.allocations()).forEach(allocation -> model.deleteAllocation(allocation.client));
+            return "released all";
         } else if (operation instanceof Operation.AdvanceToDeadline toDeadline) {
             long deadline = harness.server().pollTimeout();
             if (deadline == Long.MAX_VALUE) {
@@ -214,6 +223,8 @@ final class ScenarioRunner {
             if (!existing.owner.equals(user)) {
                 expected.add(ErrorCode.WRONG_CREDENTIALS);
             }
+        } else if (!accepting) {
+            expected.add(ErrorCode.INSUFFICIENT_CAPACITY);
         } else if (scenario.oneAllocationPerUsername()) {
             // The user's allocation elsewhere is replaced: its port may be the one that makes room.
             boolean replaces = model.allocationsOwnedBy(user) > 0;

@@ -152,6 +152,26 @@ final class ServerHarness {
         }
     }
 
+    void stopAccepting() {
+        mark();
+        guarded("stopAccepting", () -> {
+            server.stopAccepting();
+            return null;
+        });
+        drain();
+        check(sentSinceMark.isEmpty(), "stopAccepting sent messages to clients: " + sentSinceMark);
+    }
+
+    void releaseAll() {
+        mark();
+        guarded("releaseAll", () -> {
+            server.releaseAll(now);
+            return null;
+        });
+        drain();
+        check(sentSinceMark.isEmpty(), "releaseAll sent messages to clients: " + sentSinceMark);
+    }
+
     /** Moves the clock like an event loop whose timer has not fired yet. */
     void advanceWithoutTimeout(long target) {
         check(target >= now, "time must not go backwards");

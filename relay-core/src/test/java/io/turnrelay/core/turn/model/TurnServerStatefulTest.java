@@ -54,5 +54,6 @@ class TurnServerStatefulTest {
             "ClientGarbage RANDOM N bytes -> DROP",
             "ClientGarbage MUTATED_LAST N bytes -> DROP",
             "AdvanceToDeadline deadline N, now N",
-            "RetransmitAllocate same success again");
+            "RetransmitAllocate same success again",
+            "ReleaseAll released all");
 }
