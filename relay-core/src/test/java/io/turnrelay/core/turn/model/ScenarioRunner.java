@@ -146,9 +146,8 @@ final class ScenarioRunner {
     }
 
     private AssertionError failure(String where, AssertionError cause) {
-        AssertionError error = new AssertionError(where + " at t=" + harness.now() + ": " + cause.getMessage()
+        return new AssertionError(where + " at t=" + harness.now() + ": " + cause.getMessage()
                 + "\nmodel: " + model + "\ntrace:\n  " + String.join("\n  ", trace), cause);
-        return error;
     }
 
     private String apply(Operation operation) {

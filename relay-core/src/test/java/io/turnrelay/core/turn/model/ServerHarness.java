@@ -30,7 +30,11 @@ final class ServerHarness {
     /** A bound relay socket as the operating system sees it. */
     record RelaySocket(int port, AddressFamily family) {}
 
-    /** One datagram the server sent (or asked to send) and its parameters, copied out of the server's buffers. */
+    /**
+     * What one datagram led to: the action, the forwarding details and payload (copied out of the
+     * buffer, since {@link Forwarding} is overwritten by the next call), the messages queued for clients,
+     * and how many relay socket binds failed meanwhile.
+     */
     record Outcome(
             RelayAction action,
             int relayPort,
