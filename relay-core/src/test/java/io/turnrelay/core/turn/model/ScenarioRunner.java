@@ -92,7 +92,7 @@ final class ScenarioRunner {
         this.model = new RelayModel(config.permissionLifetime().toNanos(), config.channelLifetime().toNanos(),
                 config.channelCooldown().toNanos());
         for (int i = 0; i < scenario.clientCount(); i++) {
-            clients.add(new TurnTestClient(i, CLIENTS.get(i), PASSWORDS, i % 2 == 1));
+            clients.add(new TurnTestClient(i, CLIENTS.get(i), PASSWORDS, i % 2 == 1, i % 3 == 1));
         }
     }
 
@@ -130,6 +130,14 @@ final class ScenarioRunner {
                 checkInvariants();
             } catch (AssertionError e) {
                 throw failure("step #" + i + " " + operation, e);
+            }
+        }
+        for (TurnTestClient client : clients) {
+            if (client.staleNonces() > 0) {
+                coverage.record("client followed a 438 with the fresh nonce");
+            }
+            if (client.signsWithSha256()) {
+                coverage.record("client negotiated SHA-256");
             }
         }
         try {

@@ -55,5 +55,7 @@ class TurnServerStatefulTest {
             "ClientGarbage MUTATED_LAST N bytes -> DROP",
             "AdvanceToDeadline deadline N, now N",
             "RetransmitAllocate same success again",
-            "ReleaseAll released all");
+            "ReleaseAll released all",
+            "client followed a 438 with the fresh nonce",
+            "client negotiated SHA-256");
 }

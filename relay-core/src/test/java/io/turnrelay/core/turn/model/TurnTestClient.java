@@ -3,6 +3,7 @@ package io.turnrelay.core.turn.model;
 import static io.turnrelay.core.turn.model.ServerHarness.check;
 
 import io.turnrelay.core.stun.ErrorCode;
+import io.turnrelay.core.stun.PasswordAlgorithmEntry;
 import io.turnrelay.core.stun.StunClass;
 import io.turnrelay.core.stun.StunDecodeException;
 import io.turnrelay.core.stun.StunMessage;
@@ -25,7 +26,10 @@ import org.jspecify.annotations.Nullable;
 /**
  * A minimal TURN client written from the RFCs rather than from the server: it sends a request unsigned
  * first, takes REALM and NONCE from the 401, signs with the long-term key MD5(user:realm:password) from
- * then on, and follows a 438 with the fresh NONCE. It checks that each request gets exactly one response,
+ * then on, and follows a 438 with the fresh NONCE. A client that {@code prefersSha256} negotiates as
+ * RFC 8489 §9.2.4 describes instead: when the nonce starts with the "obMatJos2" cookie and the 401 offers
+ * SHA-256 in PASSWORD-ALGORITHMS, it echoes that list, names SHA-256 in PASSWORD-ALGORITHM and signs
+ * with MESSAGE-INTEGRITY-SHA256 under SHA-256(user:realm:password). It checks that each request gets exactly one response,
  * to its own address, with its transaction id, and that success responses carry valid integrity.
  */
 final class TurnTestClient {
@@ -53,13 +57,19 @@ final class TurnTestClient {
     private final InetSocketAddress address;
     private final Map<String, String> passwords;
     private final boolean withFingerprint;
+    private final boolean prefersSha256;
+    private List<PasswordAlgorithmEntry> offeredAlgorithms = List.of();
+    private boolean usingSha256;
     private @Nullable String realm;
     private @Nullable String nonce;
     private int transactions;
+    private int staleNonces;
     private byte[] lastRequest = new byte[0];
 
-    TurnTestClient(int index, InetSocketAddress address, Map<String, String> passwords, boolean withFingerprint) {
+    TurnTestClient(int index, InetSocketAddress address, Map<String, String> passwords, boolean withFingerprint,
+            boolean prefersSha256) {
         this.index = index;
+        this.prefersSha256 = prefersSha256;
         this.address = address;
         this.passwords = passwords;
         this.withFingerprint = withFingerprint;
@@ -67,6 +77,16 @@ final class TurnTestClient {
 
     InetSocketAddress address() {
         return address;
+    }
+
+    /** Whether requests are signed with MESSAGE-INTEGRITY-SHA256 (negotiated), rather than MESSAGE-INTEGRITY. */
+    boolean signsWithSha256() {
+        return usingSha256;
+    }
+
+    /** How many 438 answers this client has followed with the fresh nonce. */
+    int staleNonces() {
+        return staleNonces;
     }
 
     /** The bytes of the last request this client sent, for mutation into garbage. */
@@ -93,24 +113,34 @@ final class TurnTestClient {
                 check(response.realm() != null && response.nonce() != null, "401 without REALM or NONCE");
                 realm = response.realm();
                 nonce = response.nonce();
+                negotiate(response);
                 continue;
             }
             if (code == ErrorCode.STALE_NONCE) {
+                staleNonces++;
                 check(response.nonce() != null, "438 without NONCE");
                 check(!response.nonce().equals(nonce), "438 repeats the stale NONCE");
                 nonce = response.nonce();
                 if (response.realm() != null) {
                     realm = response.realm();
                 }
+                negotiate(response);
                 continue;
             }
             check(code != ErrorCode.UNAUTHENTICATED, StunMethod.name(method) + " signed by " + username
                     + " with the right password got 401");
-            if (code == 0) {
+            if (code == 0 && usingSha256) {
+                check(response.hasMessageIntegritySha256() && response.verifyMessageIntegritySha256(sha256Key(username)),
+                        "success response to a SHA-256 signed request without valid MESSAGE-INTEGRITY-SHA256");
+                check(!withFingerprint || (response.hasFingerprint() && response.verifyFingerprint()),
+                        "request had FINGERPRINT but the success response has no valid one");
+            } else if (code == 0) {
                 check(response.hasMessageIntegrity() && response.verifyMessageIntegrity(key(username)),
                         "success response without valid MESSAGE-INTEGRITY");
                 check(!withFingerprint || (response.hasFingerprint() && response.verifyFingerprint()),
                         "request had FINGERPRINT but the success response has no valid one");
+            } else if (usingSha256 && response.hasMessageIntegritySha256()) {
+                check(response.verifyMessageIntegritySha256(sha256Key(username)), "error response with bad MESSAGE-INTEGRITY-SHA256");
             } else if (response.hasMessageIntegrity()) {
                 check(response.verifyMessageIntegrity(key(username)), "error response with bad MESSAGE-INTEGRITY");
             }
@@ -161,8 +191,15 @@ final class TurnTestClient {
         if (username == null) {
             length = withFingerprint ? writer.finishWithFingerprint() : writer.finish();
         } else {
-            StunMessageWriter.Signed signed = writer.username(username).realm(realm).nonce(nonce)
-                    .messageIntegrity(key(username));
+            writer.username(username).realm(realm).nonce(nonce);
+            StunMessageWriter.Signed signed;
+            if (usingSha256) {
+                signed = writer.passwordAlgorithms(offeredAlgorithms)
+                        .passwordAlgorithm(PasswordAlgorithmEntry.of(PasswordAlgorithmEntry.SHA256))
+                        .messageIntegritySha256(sha256Key(username));
+            } else {
+                signed = writer.messageIntegrity(key(username));
+            }
             length = withFingerprint ? signed.finishWithFingerprint() : signed.finish();
         }
         return Arrays.copyOf(out.array(), length);
@@ -195,11 +232,29 @@ final class TurnTestClient {
         }
     }
 
+    /** RFC 8489 §9.2.4: SHA-256 only when the nonce carries the cookie and the server offers it. */
+    private void negotiate(StunMessage challenge) {
+        if (!prefersSha256) {
+            return;
+        }
+        offeredAlgorithms = challenge.passwordAlgorithms();
+        usingSha256 = nonce != null && nonce.startsWith("obMatJos2")
+                && offeredAlgorithms.contains(PasswordAlgorithmEntry.of(PasswordAlgorithmEntry.SHA256));
+    }
+
+    private byte[] sha256Key(String username) {
+        return digest("SHA-256", username);
+    }
+
     private byte[] key(String username) {
+        return digest("MD5", username);
+    }
+
+    private byte[] digest(String algorithm, String username) {
         String password = passwords.get(username);
         check(password != null && realm != null, "no credentials for " + username);
         try {
-            return MessageDigest.getInstance("MD5")
+            return MessageDigest.getInstance(algorithm)
                     .digest((username + ":" + realm + ":" + password).getBytes(StandardCharsets.UTF_8));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
