@@ -16,7 +16,17 @@ sealed interface Operation {
     /** What kind of junk a client sends. */
     enum Garbage { RANDOM, MUTATED_LAST, TRUNCATED_LAST }
 
-    record Allocate(int client, boolean otherUser, @Nullable Long lifetimeSeconds, Families families) implements Operation {}
+    /** EVEN-PORT as an Allocate may carry it: absent, R=0, or R=1 (also reserve the next port). */
+    enum EvenPort { NONE, EVEN, EVEN_AND_RESERVE_NEXT }
+
+    record Allocate(int client, boolean otherUser, @Nullable Long lifetimeSeconds, Families families, EvenPort evenPort)
+            implements Operation {}
+
+    /**
+     * An Allocate presenting a RESERVATION-TOKEN: the {@code token}-th (modulo) token any client received
+     * so far, or a token nobody received when {@code token} is negative or none was handed out.
+     */
+    record AllocateWithToken(int client, boolean otherUser, int token) implements Operation {}
 
     record Refresh(int client, boolean otherUser, @Nullable Long lifetimeSeconds) implements Operation {}
 

@@ -94,6 +94,8 @@ final class RelayModel {
     private final long channelLifetimeNanos;
     private final long channelCooldownNanos;
     private final Map<InetSocketAddress, Allocation> allocations = new LinkedHashMap<>();
+    /** RESERVATION-TOKEN to the reserved port and the moment the reservation lapses. */
+    private final Map<Long, long[]> reservations = new LinkedHashMap<>();
 
     RelayModel(long permissionLifetimeNanos, long channelLifetimeNanos, long channelCooldownNanos) {
         this.permissionLifetimeNanos = permissionLifetimeNanos;
@@ -104,6 +106,7 @@ final class RelayModel {
     /** Drops whatever a handleTimeout at {@code now} would remove. */
     void expire(long now) {
         allocations.values().removeIf(allocation -> allocation.expiresAt <= now);
+        reservations.values().removeIf(reservation -> reservation[1] <= now);
         for (Allocation allocation : allocations.values()) {
             allocation.permissionExpiries.values().removeIf(expiry -> expiry <= now);
             allocation.channels.values().removeIf(channel -> channel.reservedUntil <= now);
@@ -125,6 +128,31 @@ final class RelayModel {
 
     Collection<Allocation> allocations() {
         return allocations.values();
+    }
+
+    void reserve(long token, int port, long expiresAt) {
+        ServerHarness.check(!reservations.containsKey(token), "RESERVATION-TOKEN handed out twice: " + token);
+        reservations.put(token, new long[] {port, expiresAt});
+    }
+
+    /** The reserved port of a live reservation, or -1. */
+    int reservedPort(long token) {
+        long[] reservation = reservations.get(token);
+        return reservation == null ? -1 : (int) reservation[0];
+    }
+
+    void useReservation(long token) {
+        reservations.remove(token);
+    }
+
+    void dropReservations() {
+        reservations.clear();
+    }
+
+    Set<Integer> reservedPorts() {
+        Set<Integer> ports = new TreeSet<>();
+        reservations.values().forEach(reservation -> ports.add((int) reservation[0]));
+        return ports;
     }
 
     Set<Integer> heldPorts() {
@@ -199,9 +227,12 @@ final class RelayModel {
         return sockets;
     }
 
-    /** The earliest moment after {@code now} at which an allocation, permission or channel stops relaying. */
+    /** The earliest moment after {@code now} at which a reservation, allocation, permission or channel lapses. */
     long nextExpiry(long now) {
         long next = Long.MAX_VALUE;
+        for (long[] reservation : reservations.values()) {
+            next = Math.min(next, reservation[1]);
+        }
         for (Allocation allocation : allocations.values()) {
             next = Math.min(next, allocation.expiresAt);
             for (long expiry : allocation.permissionExpiries.values()) {
@@ -220,6 +251,6 @@ final class RelayModel {
 
     @Override
     public String toString() {
-        return allocations.values().toString();
+        return allocations.values() + " reservations " + reservations.keySet();
     }
 }

@@ -41,8 +41,13 @@ final class ScenarioGenerators {
                 Pair.of(1, Generate.pick(List.of(0x3FFF, 0x5000, 0x7FFF))));
         Gen<Integer> payloadLengths = Generate.frequency(Pair.of(6, integers().between(0, 40)), Pair.of(1, integers().between(41, 600)));
 
-        Gen<Operation> allocate = clients.zip(otherUser, allocateLifetimes, Generate.enumValues(Operation.Families.class),
+        Gen<Operation.EvenPort> evenPorts = Generate.frequency(
+                Pair.of(6, Generate.constant(Operation.EvenPort.NONE)),
+                Pair.of(1, Generate.constant(Operation.EvenPort.EVEN)),
+                Pair.of(2, Generate.constant(Operation.EvenPort.EVEN_AND_RESERVE_NEXT)));
+        Gen<Operation> allocate = clients.zip(otherUser, allocateLifetimes, Generate.enumValues(Operation.Families.class), evenPorts,
                 Operation.Allocate::new);
+        Gen<Operation> allocateWithToken = clients.zip(otherUser, integers().between(-1, 3), Operation.AllocateWithToken::new);
         Gen<Operation> refresh = clients.zip(otherUser, refreshLifetimes, Operation.Refresh::new);
         Gen<Operation> createPermission = clients.zip(otherUser, lists().of(peers).ofSizeBetween(1, 2),
                 Operation.CreatePermission::new);
@@ -63,6 +68,7 @@ final class ScenarioGenerators {
 
         return Generate.frequency(List.of(
                 Pair.of(14, allocate),
+                Pair.of(3, allocateWithToken),
                 Pair.of(5, refresh),
                 Pair.of(9, createPermission),
                 Pair.of(9, channelBind),

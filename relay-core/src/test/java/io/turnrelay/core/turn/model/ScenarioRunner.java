@@ -73,6 +73,9 @@ final class ScenarioRunner {
     private final List<String> trace = new ArrayList<>();
     private final Set<Integer> portsHeldByOtherProcesses;
     private boolean accepting = true;
+    /** Every RESERVATION-TOKEN handed out, in order, for later Allocates (from any client) to present. */
+    private final List<Long> tokens = new ArrayList<>();
+    private static final long UNKNOWN_TOKEN = 0x0123_4567_89AB_CDEFL;
     private long forwardsToPeers;
     private long bytesToPeers;
     private long forwardsToClients;
@@ -168,6 +171,8 @@ final class ScenarioRunner {
         forgetRetransmitCandidates(operation);
         if (operation instanceof Operation.Allocate allocate) {
             return allocate(allocate);
+        } else if (operation instanceof Operation.AllocateWithToken allocate) {
+            return allocateWithToken(allocate);
         } else if (operation instanceof Operation.Refresh refresh) {
             return refresh(refresh);
         } else if (operation instanceof Operation.CreatePermission permission) {
@@ -205,6 +210,7 @@ final class ScenarioRunner {
         } else if (operation instanceof Operation.ReleaseAll) {
             harness.releaseAll();
             List.copyOf(model.allocations()).forEach(allocation -> model.deleteAllocation(allocation.client));
+            model.dropReservations();
             return "released all";
         } else if (operation instanceof Operation.AdvanceToDeadline toDeadline) {
             long deadline = harness.server().pollTimeout();
@@ -220,6 +226,8 @@ final class ScenarioRunner {
     // ---- control plane ----
 
     private String allocate(Operation.Allocate op) {
+        // Replacement in one-allocation-per-username mode happens before the port is chosen; EVEN-PORT is not modelled there.
+        Operation.EvenPort evenPort = scenario.oneAllocationPerUsername() ? Operation.EvenPort.NONE : op.evenPort();
         TurnTestClient client = client(op.client());
         String user = user(op.client(), op.otherUser());
         long now = harness.now();
@@ -245,7 +253,7 @@ final class ScenarioRunner {
             if (model.allocationsOwnedBy(user) >= MAX_ALLOCATIONS_PER_USER) {
                 expected.add(ErrorCode.ALLOCATION_QUOTA_REACHED);
             }
-            if (freePorts() == 0) {
+            if (!portAvailable(evenPort)) {
                 expected.add(ErrorCode.INSUFFICIENT_CAPACITY);
             }
             if (expected.isEmpty()) {
@@ -254,6 +262,9 @@ final class ScenarioRunner {
         }
         TurnTestClient.Response response = client.request(harness, StunMethod.ALLOCATE, user, writer -> {
             writer.requestedTransport(TurnTestClient.UDP);
+            if (evenPort != Operation.EvenPort.NONE) {
+                writer.evenPort(evenPort == Operation.EvenPort.EVEN_AND_RESERVE_NEXT);
+            }
             if (op.lifetimeSeconds() != null) {
                 writer.lifetime(op.lifetimeSeconds());
             }
@@ -302,8 +313,75 @@ final class ScenarioRunner {
             replaced.forEach(model::deleteAllocation);
         }
         model.addAllocation(new RelayModel.Allocation(client.address(), user, port, families, now + lifetime * SECOND));
+        String reservation = "";
+        if (evenPort != Operation.EvenPort.NONE) {
+            check(port % 2 == 0, "EVEN-PORT allocation on odd port " + port);
+        }
+        if (evenPort == Operation.EvenPort.EVEN_AND_RESERVE_NEXT) {
+            check(message.reservationToken().isPresent(), "EVEN-PORT with R=1 answered without RESERVATION-TOKEN");
+            long token = message.reservationToken().getAsLong();
+            model.reserve(token, port + 1, now + harness.config().reservationLifetime().toNanos());
+            tokens.add(token);
+            reservation = " reserving next";
+        } else {
+            check(message.reservationToken().isEmpty(), "RESERVATION-TOKEN without EVEN-PORT R=1");
+        }
         retransmitCandidates.put(client.address(), new AllocateSent(client.lastRequest(), now, port));
-        return "port " + port + " lifetime " + lifetime + (replaced.isEmpty() ? "" : " replacing");
+        return "port " + port + " lifetime " + lifetime + (replaced.isEmpty() ? "" : " replacing") + reservation;
+    }
+
+    private String allocateWithToken(Operation.AllocateWithToken op) {
+        if (scenario.oneAllocationPerUsername()) {
+            return "not modelled with one allocation per username";
+        }
+        TurnTestClient client = client(op.client());
+        String user = user(op.client(), op.otherUser());
+        long now = harness.now();
+        long token = op.token() < 0 || tokens.isEmpty() ? UNKNOWN_TOKEN : tokens.get(op.token() % tokens.size());
+        int reservedPort = model.reservedPort(token);
+        RelayModel.Allocation existing = model.allocationOf(client.address());
+        Set<Integer> expected = new TreeSet<>();
+        if (existing != null) {
+            expected.add(ErrorCode.ALLOCATION_MISMATCH);
+            if (!existing.owner.equals(user)) {
+                expected.add(ErrorCode.WRONG_CREDENTIALS);
+            }
+        } else if (!accepting) {
+            expected.add(ErrorCode.INSUFFICIENT_CAPACITY);
+        } else {
+            if (model.allocationsOwnedBy(user) >= MAX_ALLOCATIONS_PER_USER) {
+                expected.add(ErrorCode.ALLOCATION_QUOTA_REACHED);
+            }
+            if (reservedPort < 0) {
+                // RFC 8656 leaves the code for an unknown or lapsed token open.
+                expected.add(ErrorCode.INSUFFICIENT_CAPACITY);
+                expected.add(ErrorCode.BAD_REQUEST);
+            }
+            if (expected.isEmpty()) {
+                expected.add(0);
+            }
+        }
+        TurnTestClient.Response response = client.request(harness, StunMethod.ALLOCATE, user,
+                writer -> writer.requestedTransport(TurnTestClient.UDP).reservationToken(token));
+        int code = response.code();
+        boolean reservedPortTaken = code == ErrorCode.INSUFFICIENT_CAPACITY && response.bindFailures() > 0;
+        check(expected.contains(code) || reservedPortTaken && expected.contains(0), "Allocate with "
+                + (reservedPort < 0 ? "an unknown" : "a live") + " token by " + user + " got " + code + ", expected one of " + expected);
+        if (reservedPortTaken) {
+            model.useReservation(token);
+        }
+        if (code != 0) {
+            return "error " + code;
+        }
+        List<InetSocketAddress> relayed = response.message().xorRelayedAddresses();
+        check(relayed.size() == 1 && relayed.get(0).getPort() == reservedPort,
+                "Allocate with the token for port " + reservedPort + " got " + relayed);
+        check(client.address().equals(response.message().xorMappedAddress()), "wrong XOR-MAPPED-ADDRESS");
+        long lifetime = grantedLifetime(response.message(), null);
+        model.useReservation(token);
+        model.addAllocation(new RelayModel.Allocation(client.address(), user, reservedPort, EnumSet.of(AddressFamily.IPV4),
+                now + lifetime * SECOND));
+        return "reserved port";
     }
 
     private String refresh(Operation.Refresh op) {
@@ -447,6 +525,8 @@ final class ScenarioRunner {
     private void forgetRetransmitCandidates(Operation operation) {
         int client = -1;
         if (operation instanceof Operation.Allocate op) {
+            client = op.client();
+        } else if (operation instanceof Operation.AllocateWithToken op) {
             client = op.client();
         } else if (operation instanceof Operation.Refresh op) {
             client = op.client();
@@ -706,13 +786,39 @@ final class ScenarioRunner {
 
     private int freePorts() {
         int free = 0;
-        Set<Integer> held = model.heldPorts();
         for (int port = LOWEST_PORT; port < LOWEST_PORT + scenario.portRangeSize(); port++) {
-            if (!held.contains(port) && !portsHeldByOtherProcesses.contains(port)) {
+            if (!taken(port) && !portsHeldByOtherProcesses.contains(port)) {
                 free++;
             }
         }
         return free;
+    }
+
+    /** Held by an allocation or a reservation. */
+    private boolean taken(int port) {
+        return model.heldPorts().contains(port) || model.reservedPorts().contains(port);
+    }
+
+    /**
+     * Whether a port fit for the request is free. A port another process holds can be reserved (nothing
+     * binds it until the token is used) but not bound.
+     */
+    private boolean portAvailable(Operation.EvenPort evenPort) {
+        int highest = LOWEST_PORT + scenario.portRangeSize() - 1;
+        for (int port = LOWEST_PORT; port <= highest; port++) {
+            if (taken(port) || portsHeldByOtherProcesses.contains(port)) {
+                continue;
+            }
+            boolean fits = switch (evenPort) {
+                case NONE -> true;
+                case EVEN -> port % 2 == 0;
+                case EVEN_AND_RESERVE_NEXT -> port % 2 == 0 && port < highest && !taken(port + 1);
+            };
+            if (fits) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private TurnTestClient client(int index) {

@@ -31,6 +31,8 @@ class TurnServerStatefulTest {
     private static final List<String> REQUIRED_OUTCOMES = List.of(
             "Allocate port N lifetime N",
             "Allocate port N lifetime N replacing",
+            "Allocate port N lifetime N reserving next",
+            "AllocateWithToken reserved port",
             "Allocate error 437",
             "Allocate error 486",
             "Allocate error 508",
