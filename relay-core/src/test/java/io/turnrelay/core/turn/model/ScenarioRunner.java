@@ -226,7 +226,7 @@ final class ScenarioRunner {
     // ---- control plane ----
 
     private String allocate(Operation.Allocate op) {
-        // Replacement in one-allocation-per-username mode happens before the port is chosen; EVEN-PORT is not modelled there.
+        // Not modelled with one allocation per username: see allocateWithToken for the reported bug it would trip.
         Operation.EvenPort evenPort = scenario.oneAllocationPerUsername() ? Operation.EvenPort.NONE : op.evenPort();
         TurnTestClient client = client(op.client());
         String user = user(op.client(), op.otherUser());
@@ -332,6 +332,9 @@ final class ScenarioRunner {
 
     private String allocateWithToken(Operation.AllocateWithToken op) {
         if (scenario.oneAllocationPerUsername()) {
+            // Left out on purpose: the server replaces the user's old allocation before it knows whether this
+            // Allocate succeeds, so an unknown token (508) costs the user its other allocation. Reported as a bug;
+            // drop this guard (and the one in allocate) once that is fixed.
             return "not modelled with one allocation per username";
         }
         TurnTestClient client = client(op.client());
