@@ -45,6 +45,7 @@ class StunCodecPropertiesTest {
                 .checkAssert((spec, placement, offset) -> {
                     byte[] wire = spec.encode();
                     StunMessage message = decode(placement, wire, offset);
+                    assertThat(PacketKind.classify(ByteBuffer.wrap(wire), 0, wire.length, true)).isEqualTo(PacketKind.STUN);
                     assertHeader(message, spec, wire);
                     assertAttributes(message, spec);
                     assertIntegrityAndFingerprint(message, spec);
@@ -299,6 +300,22 @@ class StunCodecPropertiesTest {
         for (int channel = ChannelData.MIN_CHANNEL_NUMBER; channel <= ChannelData.MAX_CHANNEL_NUMBER_RFC5766; channel++) {
             int length = (channel * 7919) & 0x3FF; // spread over 0..1023 without randomness
             assertChannelDataRoundTrip(channel, length, channel & 3, channel % 5, (channel & 1) == 0);
+        }
+    }
+
+    @Test
+    void everyChannelNumberOutsideTheRangesIsRejected() {
+        ByteBuffer buffer = ByteBuffer.allocate(8);
+        for (int channel = 0; channel <= 0xFFFF; channel++) {
+            if (channel >= ChannelData.MIN_CHANNEL_NUMBER && channel <= ChannelData.MAX_CHANNEL_NUMBER_RFC5766) {
+                continue;
+            }
+            ChannelData.writeHeader(buffer, 0, channel, 4);
+            if (ChannelData.isValidChannelNumber(channel, true) || ChannelData.isValidChannelNumber(channel, false)
+                    || ChannelData.payloadLength(buffer, 0, 8, true) != ChannelData.BAD_CHANNEL_NUMBER
+                    || ChannelData.payloadLength(buffer, 0, 8, false) != ChannelData.BAD_CHANNEL_NUMBER) {
+                fail("channel number 0x%04x accepted", channel);
+            }
         }
     }
 
