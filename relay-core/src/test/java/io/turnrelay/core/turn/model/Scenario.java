@@ -5,11 +5,11 @@ import java.util.List;
 /**
  * A generated run: a relay port range of {@code portRangeSize} ports (one of them possibly held by another
  * process so binds fail), {@code clientCount} clients, how the final "let everything expire" phase is
- * driven, whether a user's new allocation replaces its old one (Firezone mode), the server's random seed,
- * and the operations.
+ * driven, whether a user's new allocation replaces its old one (Firezone mode), whether channel numbers
+ * up to 0x7FFF (RFC 5766) are accepted, the server's random seed, and the operations.
  */
 record Scenario(int portRangeSize, boolean portTakenByOtherProcess, int clientCount, boolean stepwiseEnd,
-        boolean oneAllocationPerUsername, long serverSeed, List<Operation> operations) {
+        boolean oneAllocationPerUsername, boolean rfc5766ChannelNumbers, long serverSeed, List<Operation> operations) {
 
     @Override
     public String toString() {
@@ -18,6 +18,7 @@ record Scenario(int portRangeSize, boolean portTakenByOtherProcess, int clientCo
                 .append(", clients=").append(clientCount)
                 .append(", stepwiseEnd=").append(stepwiseEnd)
                 .append(", oneAllocationPerUsername=").append(oneAllocationPerUsername)
+                .append(", rfc5766ChannelNumbers=").append(rfc5766ChannelNumbers)
                 .append(", serverSeed=").append(serverSeed).append("]");
         for (int i = 0; i < operations.size(); i++) {
             text.append("\n  #").append(i).append(' ').append(operations.get(i));

@@ -22,10 +22,10 @@ final class ScenarioGenerators {
         // Tiny ranges make 508 and port reuse common; the 16-port range lets allocations live long enough to relay.
         Gen<Integer> rangeSizes = Generate.pick(List.of(1, 2, 4, 4, 16, 16, 16, 16));
         Gen<Integer> clientCounts = integers().between(1, ScenarioRunner.CLIENTS.size());
-        Gen<Integer> flags = integers().between(0, 7);
+        Gen<Integer> flags = integers().between(0, 15);
         Gen<List<Operation>> operations = lists().of(operations()).ofSizeBetween(minOperations, maxOperations);
         return rangeSizes.zip(clientCounts, flags, longs().all(), operations,
-                (range, clients, flag, seed, ops) -> new Scenario(range, (flag & 1) != 0, clients, (flag & 2) != 0, (flag & 4) != 0, seed, ops));
+                (range, clients, flag, seed, ops) -> new Scenario(range, (flag & 1) != 0, clients, (flag & 2) != 0, (flag & 4) != 0, (flag & 8) != 0, seed, ops));
     }
 
     static Gen<Operation> operations() {
@@ -38,7 +38,7 @@ final class ScenarioGenerators {
         Gen<Long> refreshLifetimes = Generate.pick(Arrays.asList(null, 0L, 0L, 60L, 600L, 5000L));
         Gen<Integer> channels = Generate.frequency(
                 Pair.of(12, Generate.pick(List.of(0x4000, 0x4001, 0x4002, 0x4FFF))),
-                Pair.of(1, Generate.pick(List.of(0x3FFF, 0x5000, 0x7FFF))));
+                Pair.of(2, Generate.pick(List.of(0x3FFF, 0x5000, 0x7FFF, 0x8000))));
         Gen<Integer> payloadLengths = Generate.frequency(Pair.of(6, integers().between(0, 40)), Pair.of(1, integers().between(41, 600)));
 
         Gen<Operation.EvenPort> evenPorts = Generate.frequency(

@@ -54,6 +54,6 @@ final class ScenarioMinimizer {
 
     private static Scenario with(Scenario scenario, List<Operation> operations) {
         return new Scenario(scenario.portRangeSize(), scenario.portTakenByOtherProcess(), scenario.clientCount(),
-                scenario.stepwiseEnd(), scenario.oneAllocationPerUsername(), scenario.serverSeed(), List.copyOf(operations));
+                scenario.stepwiseEnd(), scenario.oneAllocationPerUsername(), scenario.rfc5766ChannelNumbers(), scenario.serverSeed(), List.copyOf(operations));
     }
 }

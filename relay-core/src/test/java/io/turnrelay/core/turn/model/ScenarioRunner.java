@@ -89,8 +89,10 @@ final class ScenarioRunner {
         this.portsHeldByOtherProcesses = scenario.portTakenByOtherProcess() && scenario.portRangeSize() > 1
                 ? Set.of(LOWEST_PORT + 1) : Set.of();
         VirtualClock clock = new VirtualClock();
-        TurnServerConfig config = config(clock, LOWEST_PORT, LOWEST_PORT + scenario.portRangeSize() - 1,
-                scenario.oneAllocationPerUsername());
+        TurnServerConfig config = configBuilder(clock, LOWEST_PORT, LOWEST_PORT + scenario.portRangeSize() - 1)
+                .oneAllocationPerUsername(scenario.oneAllocationPerUsername())
+                .rfc5766ChannelNumbers(scenario.rfc5766ChannelNumbers())
+                .build();
         this.harness = new ServerHarness(config, clock, scenario.serverSeed(), portsHeldByOtherProcesses);
         this.model = new RelayModel(config.permissionLifetime().toNanos(), config.channelLifetime().toNanos(),
                 config.channelCooldown().toNanos());
@@ -100,10 +102,10 @@ final class ScenarioRunner {
     }
 
     static TurnServerConfig config(VirtualClock clock, int lowestPort, int highestPort) {
-        return config(clock, lowestPort, highestPort, false);
+        return configBuilder(clock, lowestPort, highestPort).build();
     }
 
-    static TurnServerConfig config(VirtualClock clock, int lowestPort, int highestPort, boolean oneAllocationPerUsername) {
+    static TurnServerConfig.Builder configBuilder(VirtualClock clock, int lowestPort, int highestPort) {
         return TurnServerConfig.builder()
                 .realm(REALM)
                 .portRange(lowestPort, highestPort)
@@ -112,9 +114,7 @@ final class ScenarioRunner {
                 .authenticator(new StaticUsersAuthenticator(PASSWORDS))
                 .peerPolicy(PeerAddressPolicy.builder().allow(CidrRange.parse("203.0.113.0/24")).build())
                 .unixClock(clock::unixSeconds)
-                .maxAllocationsPerUser(MAX_ALLOCATIONS_PER_USER)
-                .oneAllocationPerUsername(oneAllocationPerUsername)
-                .build();
+                .maxAllocationsPerUser(MAX_ALLOCATIONS_PER_USER);
     }
 
     ServerHarness harness() {
@@ -486,7 +486,7 @@ final class ScenarioRunner {
         long now = harness.now();
         RelayModel.Allocation allocation = model.allocationOf(client.address());
         Set<Integer> expected = new TreeSet<>();
-        if (op.channelNumber() < 0x4000 || op.channelNumber() > 0x4FFF) {
+        if (op.channelNumber() < 0x4000 || op.channelNumber() > (scenario.rfc5766ChannelNumbers() ? 0x7FFF : 0x4FFF)) {
             expected.add(ErrorCode.BAD_REQUEST);
         }
         if (FORBIDDEN_PEERS.contains(op.peer())) {
@@ -515,8 +515,9 @@ final class ScenarioRunner {
         check(expected.contains(code), "ChannelBind by " + user + " got " + code + ", expected one of " + expected);
         if (code == 0) {
             model.bindChannel(allocation, op.channelNumber(), peer, now);
+            return op.channelNumber() > 0x4FFF ? "bound in the RFC 5766 range" : "bound";
         }
-        return code == 0 ? "bound" : "error " + code;
+        return "error " + code;
     }
 
     /** A successful Allocate a client may still retransmit. */

@@ -45,6 +45,7 @@ class TurnServerStatefulTest {
             "CreatePermission error 403",
             "CreatePermission error 443",
             "ChannelBind bound",
+            "ChannelBind bound in the RFC N range",
             "ChannelBind error 400",
             "ChannelBind error 437",
             "ChannelDataFromClient forwarded to",
