@@ -17,6 +17,7 @@ import io.turnrelay.core.turn.TurnStats;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -615,6 +616,11 @@ final class ScenarioRunner {
                 ? held.get(op.portSlot() % held.size())
                 : LOWEST_PORT + op.portSlot() % scenario.portRangeSize();
         byte[] payload = payload(op.payloadLength(), op.portSlot());
+        if (op.portSlot() % 2 == 1 && payload.length >= StunMessage.HEADER_LENGTH) {
+            // Peers' bytes are opaque: a STUN-looking datagram (here a Binding request header) is relayed as data.
+            ByteBuffer.wrap(payload).putShort(0, (short) 0x0001).putShort(2, (short) (payload.length - StunMessage.HEADER_LENGTH))
+                    .putInt(4, StunMessage.MAGIC_COOKIE);
+        }
         long now = harness.now();
         RelayModel.Allocation allocation = model.allocationOnPort(port, AddressFamily.of(peer.getAddress()));
         ServerHarness.Outcome outcome = harness.fromPeer(peer, port, payload);
