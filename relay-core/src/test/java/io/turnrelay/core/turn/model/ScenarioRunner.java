@@ -118,10 +118,6 @@ final class ScenarioRunner {
                 .maxAllocationsPerUser(MAX_ALLOCATIONS_PER_USER);
     }
 
-    ServerHarness harness() {
-        return harness;
-    }
-
     void run() {
         List<Operation> operations = scenario.operations();
         for (int i = 0; i < operations.size(); i++) {
