@@ -15,7 +15,7 @@ class TurnServerStatefulTest {
     @Test
     void randomOperationSequencesKeepEveryInvariant() {
         Coverage coverage = new Coverage();
-        qt().withExamples(400)
+        qt().withExamples(300)
                 // ScenarioMinimizer shrinks failures by operations, which QuickTheories' own shrinking rarely achieves.
                 .withShrinkCycles(0)
                 .forAll(ScenarioGenerators.scenarios(30, 80))
