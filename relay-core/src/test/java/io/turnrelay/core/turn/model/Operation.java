@@ -23,8 +23,8 @@ sealed interface Operation {
             implements Operation {}
 
     /**
-     * An Allocate presenting a RESERVATION-TOKEN: the {@code token}-th (modulo) token any client received
-     * so far, or a token nobody received when {@code token} is negative or none was handed out.
+     * An Allocate presenting a RESERVATION-TOKEN: the {@code token}-th most recent (modulo) token any client
+     * received so far, or a token nobody received when {@code token} is negative or none was handed out.
      */
     record AllocateWithToken(int client, boolean otherUser, int token) implements Operation {}
 

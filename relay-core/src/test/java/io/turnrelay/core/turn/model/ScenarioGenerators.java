@@ -38,7 +38,7 @@ final class ScenarioGenerators {
         Gen<Long> refreshLifetimes = Generate.pick(Arrays.asList(null, 0L, 0L, 60L, 600L, 5000L));
         Gen<Integer> channels = Generate.frequency(
                 Pair.of(12, Generate.pick(List.of(0x4000, 0x4001, 0x4002, 0x4FFF))),
-                Pair.of(2, Generate.pick(List.of(0x3FFF, 0x5000, 0x7FFF, 0x8000))));
+                Pair.of(4, Generate.pick(List.of(0x3FFF, 0x5000, 0x7FFF, 0x8000))));
         Gen<Integer> payloadLengths = Generate.frequency(Pair.of(6, integers().between(0, 40)), Pair.of(1, integers().between(41, 600)));
 
         Gen<Operation.EvenPort> evenPorts = Generate.frequency(
@@ -47,7 +47,9 @@ final class ScenarioGenerators {
                 Pair.of(2, Generate.constant(Operation.EvenPort.EVEN_AND_RESERVE_NEXT)));
         Gen<Operation> allocate = clients.zip(otherUser, allocateLifetimes, Generate.enumValues(Operation.Families.class), evenPorts,
                 Operation.Allocate::new);
-        Gen<Operation> allocateWithToken = clients.zip(otherUser, integers().between(-1, 3), Operation.AllocateWithToken::new);
+        Gen<Integer> tokenChoices = Generate.frequency(
+                Pair.of(1, Generate.constant(-1)), Pair.of(4, Generate.constant(0)), Pair.of(1, integers().between(1, 3)));
+        Gen<Operation> allocateWithToken = clients.zip(otherUser, tokenChoices, Operation.AllocateWithToken::new);
         Gen<Operation> refresh = clients.zip(otherUser, refreshLifetimes, Operation.Refresh::new);
         Gen<Operation> createPermission = clients.zip(otherUser, lists().of(peers).ofSizeBetween(1, 2),
                 Operation.CreatePermission::new);
@@ -68,7 +70,7 @@ final class ScenarioGenerators {
 
         return Generate.frequency(List.of(
                 Pair.of(14, allocate),
-                Pair.of(3, allocateWithToken),
+                Pair.of(5, allocateWithToken),
                 Pair.of(5, refresh),
                 Pair.of(9, createPermission),
                 Pair.of(9, channelBind),

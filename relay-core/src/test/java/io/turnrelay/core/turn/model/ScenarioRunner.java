@@ -337,7 +337,7 @@ final class ScenarioRunner {
         TurnTestClient client = client(op.client());
         String user = user(op.client(), op.otherUser());
         long now = harness.now();
-        long token = op.token() < 0 || tokens.isEmpty() ? UNKNOWN_TOKEN : tokens.get(op.token() % tokens.size());
+        long token = op.token() < 0 || tokens.isEmpty() ? UNKNOWN_TOKEN : tokens.get(tokens.size() - 1 - op.token() % tokens.size());
         int reservedPort = model.reservedPort(token);
         RelayModel.Allocation existing = model.allocationOf(client.address());
         Set<Integer> expected = new TreeSet<>();

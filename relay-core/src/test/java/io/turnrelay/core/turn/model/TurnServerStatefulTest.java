@@ -15,7 +15,9 @@ class TurnServerStatefulTest {
     @Test
     void randomOperationSequencesKeepEveryInvariant() {
         Coverage coverage = new Coverage();
-        qt().withExamples(300)
+        // A fixed seed keeps the run (and the coverage check below) repeatable; explore with -Dturnrelay.model.seed=N.
+        qt().withFixedSeed(Long.getLong("turnrelay.model.seed", 20_261_124L))
+                .withExamples(Integer.getInteger("turnrelay.model.examples", 300))
                 // ScenarioMinimizer shrinks failures by operations, which QuickTheories' own shrinking rarely achieves.
                 .withShrinkCycles(0)
                 .forAll(ScenarioGenerators.scenarios(30, 80))
