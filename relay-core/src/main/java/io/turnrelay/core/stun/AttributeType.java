@@ -1,5 +1,7 @@
 package io.turnrelay.core.stun;
 
+import org.jspecify.annotations.Nullable;
+
 /** STUN attribute type numbers (RFC 8489 §18.3, RFC 8656 §18, RFC 8016 is not used). */
 public final class AttributeType {
     // Comprehension-required (0x0000-0x7FFF)
@@ -43,11 +45,47 @@ public final class AttributeType {
 
     /** True for every attribute type this codec decodes into a typed value. */
     public static boolean isKnown(int type) {
-        throw new UnsupportedOperationException("codec skeleton");
+        return knownName(type) != null;
     }
 
     /** The RFC's name, e.g. {@code "XOR-MAPPED-ADDRESS"}, or {@code "0x1234"} for unknown types. */
     public static String name(int type) {
-        throw new UnsupportedOperationException("codec skeleton");
+        String name = knownName(type);
+        return name != null ? name : String.format("0x%04x", type);
+    }
+
+    private static @Nullable String knownName(int type) {
+        switch (type) {
+            case MAPPED_ADDRESS: return "MAPPED-ADDRESS";
+            case USERNAME: return "USERNAME";
+            case MESSAGE_INTEGRITY: return "MESSAGE-INTEGRITY";
+            case ERROR_CODE: return "ERROR-CODE";
+            case UNKNOWN_ATTRIBUTES: return "UNKNOWN-ATTRIBUTES";
+            case CHANNEL_NUMBER: return "CHANNEL-NUMBER";
+            case LIFETIME: return "LIFETIME";
+            case XOR_PEER_ADDRESS: return "XOR-PEER-ADDRESS";
+            case DATA: return "DATA";
+            case REALM: return "REALM";
+            case NONCE: return "NONCE";
+            case XOR_RELAYED_ADDRESS: return "XOR-RELAYED-ADDRESS";
+            case REQUESTED_ADDRESS_FAMILY: return "REQUESTED-ADDRESS-FAMILY";
+            case EVEN_PORT: return "EVEN-PORT";
+            case REQUESTED_TRANSPORT: return "REQUESTED-TRANSPORT";
+            case DONT_FRAGMENT: return "DONT-FRAGMENT";
+            case MESSAGE_INTEGRITY_SHA256: return "MESSAGE-INTEGRITY-SHA256";
+            case PASSWORD_ALGORITHM: return "PASSWORD-ALGORITHM";
+            case USERHASH: return "USERHASH";
+            case XOR_MAPPED_ADDRESS: return "XOR-MAPPED-ADDRESS";
+            case RESERVATION_TOKEN: return "RESERVATION-TOKEN";
+            case PASSWORD_ALGORITHMS: return "PASSWORD-ALGORITHMS";
+            case ALTERNATE_DOMAIN: return "ALTERNATE-DOMAIN";
+            case ICMP: return "ICMP";
+            case SOFTWARE: return "SOFTWARE";
+            case ALTERNATE_SERVER: return "ALTERNATE-SERVER";
+            case FINGERPRINT: return "FINGERPRINT";
+            case ADDITIONAL_ADDRESS_FAMILY: return "ADDITIONAL-ADDRESS-FAMILY";
+            case ADDRESS_ERROR_CODE: return "ADDRESS-ERROR-CODE";
+            default: return null;
+        }
     }
 }

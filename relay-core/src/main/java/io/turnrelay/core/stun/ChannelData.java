@@ -22,27 +22,62 @@ public final class ChannelData {
     /** {@link #payloadLength} result: the length field claims more bytes than the datagram has. */
     public static final int LENGTH_EXCEEDS_DATAGRAM = -3;
 
+    private static final int MAX_PAYLOAD_LENGTH = 0xFFFF;
+
     private ChannelData() {}
 
     public static boolean isValidChannelNumber(int channelNumber, boolean rfc5766Range) {
-        throw new UnsupportedOperationException("codec skeleton");
+        int highest = rfc5766Range ? MAX_CHANNEL_NUMBER_RFC5766 : MAX_CHANNEL_NUMBER;
+        return channelNumber >= MIN_CHANNEL_NUMBER && channelNumber <= highest;
     }
 
-    /** The channel number field of the frame at {@code offset}, unvalidated. */
+    /**
+     * The channel number field of the frame at {@code offset}, unvalidated.
+     *
+     * @throws IndexOutOfBoundsException if the buffer's limit leaves fewer than 2 bytes at {@code offset}
+     */
     public static int channelNumber(ByteBuffer buffer, int offset) {
-        throw new UnsupportedOperationException("codec skeleton");
+        return buffer.getShort(offset) & 0xFFFF;
     }
 
     /**
      * Validates the frame of {@code length} bytes at {@code offset} and returns its payload length
-     * (the payload starts at {@code offset + 4}), or one of the negative reasons above.
+     * (the payload starts at {@code offset + 4}), or one of the negative reasons above. Bytes after the
+     * payload are padding and ignored. A range that does not lie inside the buffer's limit is reported as
+     * {@link #TRUNCATED_HEADER} when it cannot hold a header, otherwise only its in-buffer part is used.
      */
     public static int payloadLength(ByteBuffer buffer, int offset, int length, boolean rfc5766Range) {
-        throw new UnsupportedOperationException("codec skeleton");
+        if (offset < 0 || length < 0 || offset > buffer.limit()) {
+            return TRUNCATED_HEADER;
+        }
+        int available = Math.min(length, buffer.limit() - offset);
+        if (available < HEADER_LENGTH) {
+            return TRUNCATED_HEADER;
+        }
+        if (!isValidChannelNumber(channelNumber(buffer, offset), rfc5766Range)) {
+            return BAD_CHANNEL_NUMBER;
+        }
+        int payloadLength = buffer.getShort(offset + 2) & 0xFFFF;
+        if (payloadLength > available - HEADER_LENGTH) {
+            return LENGTH_EXCEEDS_DATAGRAM;
+        }
+        return payloadLength;
     }
 
-    /** Writes the 4-byte header at {@code offset}, e.g. into the headroom in front of a received payload. */
+    /**
+     * Writes the 4-byte header at {@code offset}, e.g. into the headroom in front of a received payload.
+     * The channel number is written as given (any 16-bit value); range checks are the caller's.
+     *
+     * @throws IllegalArgumentException if the channel number or the payload length does not fit 16 bits
+     */
     public static void writeHeader(ByteBuffer buffer, int offset, int channelNumber, int payloadLength) {
-        throw new UnsupportedOperationException("codec skeleton");
+        if (channelNumber < 0 || channelNumber > 0xFFFF) {
+            throw new IllegalArgumentException("channel number does not fit 16 bits");
+        }
+        if (payloadLength < 0 || payloadLength > MAX_PAYLOAD_LENGTH) {
+            throw new IllegalArgumentException("ChannelData payload length must be 0-65535");
+        }
+        buffer.putShort(offset, (short) channelNumber);
+        buffer.putShort(offset + 2, (short) payloadLength);
     }
 }

@@ -19,6 +19,22 @@ public record ErrorCode(int code, String reason) {
 
     /** The RFC's reason phrase for a code, e.g. "Allocation Mismatch" for 437; "Error" for unknown codes. */
     public static String defaultReason(int code) {
-        throw new UnsupportedOperationException("codec skeleton");
+        switch (code) {
+            case TRY_ALTERNATE: return "Try Alternate";
+            case BAD_REQUEST: return "Bad Request";
+            case UNAUTHENTICATED: return "Unauthenticated";
+            case FORBIDDEN: return "Forbidden";
+            case UNKNOWN_ATTRIBUTE: return "Unknown Attribute";
+            case ALLOCATION_MISMATCH: return "Allocation Mismatch";
+            case STALE_NONCE: return "Stale Nonce";
+            case ADDRESS_FAMILY_NOT_SUPPORTED: return "Address Family not Supported";
+            case WRONG_CREDENTIALS: return "Wrong Credentials";
+            case UNSUPPORTED_TRANSPORT_PROTOCOL: return "Unsupported Transport Protocol";
+            case PEER_ADDRESS_FAMILY_MISMATCH: return "Peer Address Family Mismatch";
+            case ALLOCATION_QUOTA_REACHED: return "Allocation Quota Reached";
+            case SERVER_ERROR: return "Server Error";
+            case INSUFFICIENT_CAPACITY: return "Insufficient Capacity";
+            default: return "Error";
+        }
     }
 }

@@ -9,8 +9,22 @@ public enum PacketKind {
     /** Empty, or anything else. */
     OTHER;
 
-    /** Classifies the datagram starting at {@code offset}; {@code length} may be 0. */
+    /**
+     * Classifies the datagram starting at {@code offset}; {@code length} may be 0. Reads one byte with an
+     * absolute get; an empty datagram or an offset outside the buffer's limit is {@link #OTHER}.
+     */
     public static PacketKind classify(java.nio.ByteBuffer buffer, int offset, int length, boolean rfc5766ChannelRange) {
-        throw new UnsupportedOperationException("codec skeleton");
+        if (length <= 0 || offset < 0 || offset >= buffer.limit()) {
+            return OTHER;
+        }
+        int first = buffer.get(offset) & 0xFF;
+        if ((first & 0xC0) == 0) {
+            return STUN;
+        }
+        int highestChannelByte = (rfc5766ChannelRange ? ChannelData.MAX_CHANNEL_NUMBER_RFC5766 : ChannelData.MAX_CHANNEL_NUMBER) >>> 8;
+        if (first >= ChannelData.MIN_CHANNEL_NUMBER >>> 8 && first <= highestChannelByte) {
+            return CHANNEL_DATA;
+        }
+        return OTHER;
     }
 }

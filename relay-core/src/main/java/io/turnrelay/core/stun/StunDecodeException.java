@@ -22,7 +22,10 @@ public final class StunDecodeException extends Exception {
         BAD_ATTRIBUTE_VALUE,
         /** A value is longer than the RFC allows (e.g. USERNAME over 513 bytes). */
         OVERSIZED_VALUE,
-        /** FINGERPRINT is not the last attribute, or MESSAGE-INTEGRITY attributes are out of order. */
+        /**
+         * FINGERPRINT is not the last attribute. (Attributes after MESSAGE-INTEGRITY or
+         * MESSAGE-INTEGRITY-SHA256 that may not follow them are ignored as RFC 8489 §14.5/14.6 say, not rejected.)
+         */
         BAD_ATTRIBUTE_ORDER
     }
 

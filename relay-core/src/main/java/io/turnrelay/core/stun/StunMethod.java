@@ -20,6 +20,15 @@ public final class StunMethod {
 
     /** A readable name for logs and metrics, e.g. {@code "allocate"}; {@code "0x0abc"} for unknown ones. */
     public static String name(int method) {
-        throw new UnsupportedOperationException("codec skeleton");
+        switch (method) {
+            case BINDING: return "binding";
+            case ALLOCATE: return "allocate";
+            case REFRESH: return "refresh";
+            case SEND: return "send";
+            case DATA: return "data";
+            case CREATE_PERMISSION: return "create-permission";
+            case CHANNEL_BIND: return "channel-bind";
+            default: return String.format("0x%04x", method);
+        }
     }
 }

@@ -1,8 +1,25 @@
 package io.turnrelay.core.turn;
 
 import io.turnrelay.core.stun.AddressFamily;
+import io.turnrelay.core.stun.AttributeType;
+import io.turnrelay.core.stun.ChannelData;
+import io.turnrelay.core.stun.ErrorCode;
+import io.turnrelay.core.stun.PacketKind;
+import io.turnrelay.core.stun.StunClass;
+import io.turnrelay.core.stun.StunDecodeException;
+import io.turnrelay.core.stun.StunMessage;
+import io.turnrelay.core.stun.StunMessageWriter;
+import io.turnrelay.core.stun.StunMethod;
+import io.turnrelay.core.stun.TransactionId;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
 import org.jspecify.annotations.Nullable;
 
@@ -14,11 +31,37 @@ import org.jspecify.annotations.Nullable;
  * Not thread-safe: one thread drives one instance. Nothing a client or peer sends makes it throw.
  */
 public final class TurnServer {
+    private static final long NANOS_PER_SECOND = 1_000_000_000L;
+
+    private final TurnServerConfig config;
+    private final RandomGenerator random;
+    private final boolean rfc5766Channels;
+    private final TurnStats stats = new TurnStats();
+    private final Forwarding forwarding = new Forwarding();
+    private final ArrayDeque<TurnCommand> commands = new ArrayDeque<>();
+    private final Deadlines deadlines = new Deadlines();
+    private final Allocator allocator;
+    private final AllocationTable allocations;
+    private final RequestAuthenticator authenticator;
+    private final NonceIssuer nonces;
+    private final ResponseBuilder responses;
+    /** How often the last-resort guard caught a bug; tests assert it stays 0. */
+    private long guardTrips;
 
     /** {@code random} supplies relay ports, nonce secrets and reservation tokens. */
     public TurnServer(TurnServerConfig config, RandomGenerator random) {
-        throw new UnsupportedOperationException("server skeleton");
+        this.config = config;
+        this.random = random;
+        this.rfc5766Channels = config.rfc5766ChannelNumbers();
+        this.nonces = new NonceIssuer(random, config.nonceValidity().toNanos());
+        this.authenticator = new RequestAuthenticator(config.authenticator(), config.realm(), config.unixClock(), nonces);
+        this.responses = new ResponseBuilder(config.software());
+        this.allocator = new Allocator(config, random, stats, commands, deadlines, responses);
+        this.allocations = allocator.allocations();
     }
+
+    // ------------------------------------------------------------------------------------------------
+    // Data plane
 
     /**
      * A datagram from {@code client} on the listen port: {@code length} bytes of {@code buffer} at absolute
@@ -26,7 +69,48 @@ public final class TurnServer {
      * ({@link RelayAction#HANDLED}); ChannelData and Send indications may give {@link RelayAction#FORWARD_TO_PEER}.
      */
     public RelayAction handleClientDatagram(ByteBuffer buffer, int offset, int length, InetSocketAddress client, long nowNanos) {
-        throw new UnsupportedOperationException("server skeleton");
+        if (offset < 0 || length < 0 || offset > buffer.capacity() - length) {
+            return drop(DropReason.NOT_TURN);
+        }
+        PacketKind kind = PacketKind.classify(buffer, offset, length, rfc5766Channels);
+        if (kind == PacketKind.CHANNEL_DATA) {
+            return channelDataFromClient(buffer, offset, length, client, nowNanos);
+        }
+        if (kind != PacketKind.STUN) {
+            return drop(DropReason.NOT_TURN);
+        }
+        try {
+            return stunFromClient(buffer, offset, length, client, nowNanos);
+        } catch (RuntimeException e) {
+            // Last resort: a bug must not take the relay down; the datagram is dropped and counted.
+            guardTrips++;
+            return drop(DropReason.MALFORMED_STUN);
+        }
+    }
+
+    private RelayAction channelDataFromClient(ByteBuffer buffer, int offset, int length, InetSocketAddress client, long now) {
+        int payloadLength = ChannelData.payloadLength(buffer, offset, length, rfc5766Channels);
+        if (payloadLength < 0) {
+            return drop(DropReason.MALFORMED_CHANNEL_DATA);
+        }
+        Allocation allocation = allocations.byClient(client);
+        if (allocation == null || allocation.expiresAt <= now) {
+            return drop(DropReason.NO_ALLOCATION);
+        }
+        Channel channel = allocation.channel(ChannelData.channelNumber(buffer, offset));
+        if (channel == null || !channel.relays(now)) {
+            return drop(DropReason.NO_CHANNEL);
+        }
+        Forwarding f = forwarding;
+        f.relayPort = allocation.port;
+        f.peer = channel.peer;
+        f.client = allocation.client;
+        f.channelNumber = channel.number;
+        f.payloadOffset = offset + ChannelData.HEADER_LENGTH;
+        f.payloadLength = payloadLength;
+        f.dontFragment = false;
+        stats.relayedToPeer(payloadLength);
+        return RelayAction.FORWARD_TO_PEER;
     }
 
     /**
@@ -36,36 +120,462 @@ public final class TurnServer {
      * or {@link RelayAction#DROP}.
      */
     public RelayAction handlePeerDatagram(ByteBuffer buffer, int offset, int length, InetSocketAddress peer, int relayPort, long nowNanos) {
-        throw new UnsupportedOperationException("server skeleton");
+        if (offset < 0 || length < 0 || offset > buffer.capacity() - length) {
+            return drop(DropReason.NOT_TURN);
+        }
+        Allocation allocation = allocations.byPort(relayPort);
+        if (allocation == null || allocation.expiresAt <= nowNanos) {
+            return drop(DropReason.NO_ALLOCATION);
+        }
+        Channel channel = allocation.channelsByPeer.get(peer);
+        if (channel != null && channel.relays(nowNanos) && offset >= ChannelData.HEADER_LENGTH && length <= 0xFFFF) {
+            Forwarding f = forwarding;
+            f.relayPort = allocation.port;
+            f.peer = channel.peer;
+            f.client = allocation.client;
+            f.channelNumber = channel.number;
+            f.payloadOffset = offset;
+            f.payloadLength = length;
+            f.dontFragment = false;
+            stats.relayedToClient(length);
+            return RelayAction.FORWARD_TO_CLIENT;
+        }
+        InetAddress peerIp = peer.getAddress();
+        Permission permission = peerIp == null ? null : allocation.permissions.get(peerIp);
+        if (permission == null || !permission.isLive(nowNanos)) {
+            return drop(DropReason.NO_PERMISSION);
+        }
+        try {
+            sendDataIndication(allocation, peer, buffer, offset, length);
+        } catch (RuntimeException e) {
+            // Last resort, e.g. a datagram too large for a Data indication.
+            guardTrips++;
+            return drop(DropReason.NOT_TURN);
+        }
+        stats.relayedToClient(length);
+        return RelayAction.HANDLED;
+    }
+
+    private void sendDataIndication(Allocation allocation, InetSocketAddress peer, ByteBuffer buffer, int offset, int length) {
+        byte[] id = new byte[TransactionId.LENGTH];
+        random.nextBytes(id);
+        StunMessageWriter writer = responses.startIndication(StunMethod.DATA, TransactionId.of(id));
+        writer.xorPeerAddress(peer).data(buffer, offset, length);
+        commands.add(new TurnCommand.SendToClient(allocation.client, responses.seal(writer, null, false)));
     }
 
     /** Details of the last FORWARD_* action. */
-    public Forwarding forwarding() { throw new UnsupportedOperationException("server skeleton"); }
+    public Forwarding forwarding() {
+        return forwarding;
+    }
+
+    private RelayAction drop(DropReason reason) {
+        stats.countDrop(reason);
+        return RelayAction.DROP;
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // STUN from clients
+
+    private RelayAction stunFromClient(ByteBuffer buffer, int offset, int length, InetSocketAddress client, long now) {
+        ByteBuffer view = buffer.duplicate();
+        view.limit(offset + length).position(offset);
+        StunMessage message;
+        try {
+            message = StunMessage.parse(view);
+        } catch (StunDecodeException e) {
+            return answerMalformed(buffer, offset, length, client, e);
+        }
+        if (message.hasFingerprint() && !message.verifyFingerprint()) {
+            return drop(DropReason.MALFORMED_STUN);
+        }
+        StunClass messageClass = message.messageClass();
+        if (messageClass == StunClass.INDICATION && message.method() == StunMethod.SEND) {
+            return sendIndication(message, client, now);
+        }
+        if (messageClass != StunClass.REQUEST) {
+            return drop(DropReason.UNEXPECTED_MESSAGE);
+        }
+        handleTimeout(now);
+        handleRequest(new Request(message, client, now));
+        return RelayAction.HANDLED;
+    }
+
+    /** A request whose header is readable but whose body is not: 400; anything else is dropped. */
+    private RelayAction answerMalformed(ByteBuffer buffer, int offset, int length, InetSocketAddress client, StunDecodeException e) {
+        if (e.reason() == StunDecodeException.Reason.NOT_STUN || e.reason() == StunDecodeException.Reason.BAD_MAGIC_COOKIE
+                || length < StunMessage.HEADER_LENGTH || buffer.getInt(offset + 4) != StunMessage.MAGIC_COOKIE) {
+            return drop(DropReason.MALFORMED_STUN);
+        }
+        int type = buffer.getShort(offset) & 0x3FFF;
+        int classBits = ((type >> 7) & 0b10) | ((type >> 4) & 0b01);
+        if (classBits != StunClass.REQUEST.bits()) {
+            return drop(DropReason.MALFORMED_STUN);
+        }
+        int method = (type & 0x000F) | ((type >> 1) & 0x0070) | ((type >> 2) & 0x0F80);
+        byte[] id = new byte[TransactionId.LENGTH];
+        buffer.get(offset + 8, id);
+        StunMessageWriter writer = responses.startResponse(false, method, TransactionId.of(id));
+        writer.errorCode(ErrorCode.BAD_REQUEST, ErrorCode.defaultReason(ErrorCode.BAD_REQUEST));
+        commands.add(new TurnCommand.SendToClient(client, responses.seal(writer, null, false)));
+        stats.responded(method, ErrorCode.BAD_REQUEST);
+        return RelayAction.HANDLED;
+    }
+
+    private RelayAction sendIndication(StunMessage message, InetSocketAddress client, long now) {
+        Allocation allocation = allocations.byClient(client);
+        if (allocation == null || allocation.expiresAt <= now) {
+            return drop(DropReason.NO_ALLOCATION);
+        }
+        List<InetSocketAddress> peers = message.xorPeerAddresses();
+        if (peers.isEmpty() || !message.hasData()) {
+            return drop(DropReason.MALFORMED_SEND);
+        }
+        InetSocketAddress peer = peers.get(0);
+        InetAddress peerIp = peer.getAddress();
+        if (peerIp == null || !allocation.canRelayTo(peerIp)) {
+            return drop(DropReason.MALFORMED_SEND);
+        }
+        if (!config.peerPolicy().permits(peerIp)) {
+            return drop(DropReason.FORBIDDEN_PEER);
+        }
+        Permission permission = allocation.permissions.get(peerIp);
+        if (permission == null || !permission.isLive(now)) {
+            return drop(DropReason.NO_PERMISSION);
+        }
+        Forwarding f = forwarding;
+        f.relayPort = allocation.port;
+        f.peer = peer;
+        f.client = allocation.client;
+        f.channelNumber = 0;
+        f.payloadOffset = message.dataOffset();
+        f.payloadLength = message.dataLength();
+        f.dontFragment = message.dontFragment();
+        stats.relayedToPeer(f.payloadLength);
+        return RelayAction.FORWARD_TO_PEER;
+    }
+
+    /** One request being answered. */
+    private record Request(StunMessage message, InetSocketAddress client, long now) {
+        int method() {
+            return message.method();
+        }
+
+        boolean fingerprint() {
+            return message.hasFingerprint();
+        }
+    }
+
+    private void handleRequest(Request request) {
+        StunMessage message = request.message();
+        int method = message.method();
+        if (method == StunMethod.BINDING) {
+            binding(request);
+            return;
+        }
+        if (method != StunMethod.ALLOCATE && method != StunMethod.REFRESH
+                && method != StunMethod.CREATE_PERMISSION && method != StunMethod.CHANNEL_BIND) {
+            reply(request, ErrorCode.BAD_REQUEST, null, w -> {});
+            return;
+        }
+        if (method == StunMethod.ALLOCATE && answeredAsRetransmission(request)) {
+            return;
+        }
+        RequestAuthenticator.Outcome outcome = authenticator.authenticate(message, request.client(), request.now());
+        if (!outcome.accepted()) {
+            rejectAuthentication(request, outcome.errorCode());
+            return;
+        }
+        Credentials credentials = outcome.credentials();
+        List<Integer> unknown = message.unknownComprehensionRequiredAttributes();
+        if (!unknown.isEmpty()) {
+            reply(request, ErrorCode.UNKNOWN_ATTRIBUTE, credentials, w -> w.unknownAttributes(unknown));
+            return;
+        }
+        Allocation allocation = allocations.byClient(request.client());
+        PendingAllocation pending = allocator.pending(request.client());
+        String owner = allocation != null ? allocation.username : pending != null ? pending.username() : null;
+        if (owner != null && !owner.equals(credentials.username())) {
+            reply(request, ErrorCode.WRONG_CREDENTIALS, credentials, w -> {});
+            return;
+        }
+        switch (method) {
+            case StunMethod.ALLOCATE -> {
+                int refused = allocator.start(message, request.client(), credentials, request.fingerprint());
+                if (refused != 0) {
+                    reply(request, refused, credentials, w -> {});
+                }
+            }
+            case StunMethod.REFRESH -> refresh(request, credentials, allocation);
+            case StunMethod.CREATE_PERMISSION -> createPermission(request, credentials, allocation);
+            default -> channelBind(request, credentials, allocation);
+        }
+    }
+
+    private void binding(Request request) {
+        List<Integer> unknown = request.message().unknownComprehensionRequiredAttributes();
+        if (!unknown.isEmpty()) {
+            reply(request, ErrorCode.UNKNOWN_ATTRIBUTE, null, w -> w.unknownAttributes(unknown));
+            return;
+        }
+        reply(request, 0, null, w -> w.xorMappedAddress(request.client()));
+    }
+
+    private void rejectAuthentication(Request request, int code) {
+        if (code == ErrorCode.BAD_REQUEST) {
+            reply(request, code, null, w -> {});
+            return;
+        }
+        String nonce = nonces.issue(request.client(), request.now());
+        reply(request, code, null, w -> w.realm(config.realm()).nonce(nonce)
+                .passwordAlgorithms(RequestAuthenticator.OFFERED));
+    }
+
+    /** RFC 8656 §7.2: the same Allocate again from the same 5-tuple is a retransmission, not a new request. */
+    private boolean answeredAsRetransmission(Request request) {
+        TransactionId id = request.message().transactionId();
+        PendingAllocation pending = allocator.pending(request.client());
+        if (pending != null && pending.transactionId.equals(id)) {
+            return true; // the answer comes when the sockets are bound
+        }
+        Allocation allocation = allocations.byClient(request.client());
+        if (allocation != null && allocation.allocateTransaction.equals(id)) {
+            commands.add(new TurnCommand.SendToClient(request.client(), allocation.allocateResponse));
+            stats.responded(StunMethod.ALLOCATE, 0);
+            return true;
+        }
+        return false;
+    }
+
+    /** Sends a response: {@code code} 0 for success, else an error with its default reason phrase. */
+    private void reply(Request request, int code, @Nullable Credentials signer, Consumer<StunMessageWriter> attributes) {
+        StunMessageWriter writer = responses.startResponse(code == 0, request.method(), request.message().transactionId());
+        if (code != 0) {
+            writer.errorCode(code, ErrorCode.defaultReason(code));
+        }
+        attributes.accept(writer);
+        commands.add(new TurnCommand.SendToClient(request.client(), responses.seal(writer, signer, request.fingerprint())));
+        stats.responded(request.method(), code);
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Allocate
 
     /** The relay socket asked for by a {@link TurnCommand.BindRelaySocket} is bound. */
     public void handleRelaySocketBound(int port, AddressFamily family, long nowNanos) {
-        throw new UnsupportedOperationException("server skeleton");
+        allocator.socketBound(port, family, nowNanos);
     }
 
     /** The relay socket could not be bound (port taken): the server tries another port, or answers 508. */
     public void handleRelaySocketBindFailed(int port, AddressFamily family, long nowNanos) {
-        throw new UnsupportedOperationException("server skeleton");
+        allocator.bindFailed(port, family, nowNanos);
     }
 
+    // ------------------------------------------------------------------------------------------------
+    // Refresh, CreatePermission, ChannelBind
+
+    private void refresh(Request request, Credentials credentials, @Nullable Allocation allocation) {
+        StunMessage message = request.message();
+        if (allocation == null) {
+            reply(request, ErrorCode.ALLOCATION_MISMATCH, credentials, w -> {});
+            return;
+        }
+        if (message.has(AttributeType.REQUESTED_ADDRESS_FAMILY)) {
+            AddressFamily family = message.requestedAddressFamily();
+            if (family == null || !allocation.hasFamily(family)) {
+                reply(request, ErrorCode.PEER_ADDRESS_FAMILY_MISMATCH, credentials, w -> {});
+                return;
+            }
+        }
+        OptionalLong requested = message.lifetime();
+        long seconds = requested.isPresent()
+                ? Math.min(requested.getAsLong(), config.maxLifetime().toSeconds())
+                : config.defaultLifetime().toSeconds();
+        if (seconds == 0) {
+            allocator.delete(allocation);
+        } else {
+            allocation.expiresAt = request.now() + seconds * NANOS_PER_SECOND;
+            deadlines.schedule(allocation);
+        }
+        reply(request, 0, credentials, w -> w.lifetime(seconds));
+    }
+
+    private void createPermission(Request request, Credentials credentials, @Nullable Allocation allocation) {
+        if (allocation == null) {
+            reply(request, ErrorCode.ALLOCATION_MISMATCH, credentials, w -> {});
+            return;
+        }
+        List<InetSocketAddress> peers = request.message().xorPeerAddresses();
+        if (peers.isEmpty()) {
+            reply(request, ErrorCode.BAD_REQUEST, credentials, w -> {});
+            return;
+        }
+        List<InetAddress> ips = new ArrayList<>(peers.size());
+        for (InetSocketAddress peer : peers) {
+            InetAddress ip = peer.getAddress();
+            if (ip == null || !allocation.canRelayTo(ip)) {
+                reply(request, ErrorCode.PEER_ADDRESS_FAMILY_MISMATCH, credentials, w -> {});
+                return;
+            }
+            ips.add(ip);
+        }
+        for (InetAddress ip : ips) {
+            if (!config.peerPolicy().permits(ip)) {
+                reply(request, ErrorCode.FORBIDDEN, credentials, w -> {});
+                return;
+            }
+        }
+        for (InetAddress ip : ips) {
+            installPermission(allocation, ip, request.now());
+        }
+        reply(request, 0, credentials, w -> {});
+    }
+
+    private void installPermission(Allocation allocation, InetAddress ip, long now) {
+        long expiresAt = now + config.permissionLifetime().toNanos();
+        Permission permission = allocation.permissions.get(ip);
+        if (permission == null) {
+            permission = new Permission(allocation, ip, expiresAt);
+            allocation.permissions.put(ip, permission);
+            stats.permissionsChanged(1);
+        } else {
+            permission.expiresAt = expiresAt;
+        }
+        deadlines.schedule(permission);
+    }
+
+    private void channelBind(Request request, Credentials credentials, @Nullable Allocation allocation) {
+        StunMessage message = request.message();
+        if (allocation == null) {
+            reply(request, ErrorCode.ALLOCATION_MISMATCH, credentials, w -> {});
+            return;
+        }
+        OptionalInt number = message.channelNumber();
+        List<InetSocketAddress> peers = message.xorPeerAddresses();
+        if (number.isEmpty() || peers.isEmpty() || !ChannelData.isValidChannelNumber(number.getAsInt(), rfc5766Channels)) {
+            reply(request, ErrorCode.BAD_REQUEST, credentials, w -> {});
+            return;
+        }
+        int channelNumber = number.getAsInt();
+        InetSocketAddress peer = peers.get(0);
+        InetAddress ip = peer.getAddress();
+        if (ip == null || !allocation.canRelayTo(ip)) {
+            reply(request, ErrorCode.PEER_ADDRESS_FAMILY_MISMATCH, credentials, w -> {});
+            return;
+        }
+        if (!config.peerPolicy().permits(ip)) {
+            reply(request, ErrorCode.FORBIDDEN, credentials, w -> {});
+            return;
+        }
+        Channel byNumber = allocation.channel(channelNumber);
+        Channel byPeer = allocation.channelsByPeer.get(peer);
+        if ((byNumber != null && !byNumber.peer.equals(peer)) || (byPeer != null && byPeer.number != channelNumber)) {
+            reply(request, ErrorCode.BAD_REQUEST, credentials, w -> {});
+            return;
+        }
+        long expiresAt = request.now() + config.channelLifetime().toNanos();
+        Channel channel = byNumber;
+        if (channel == null) {
+            channel = new Channel(allocation, channelNumber, peer, expiresAt, config.channelCooldown().toNanos());
+            allocation.addChannel(channel);
+            stats.channelsChanged(1);
+        } else {
+            channel.expiresAt = expiresAt;
+            if (!channel.bound) {
+                channel.bound = true;
+                stats.channelsChanged(1);
+            }
+        }
+        deadlines.schedule(channel);
+        installPermission(allocation, ip, request.now());
+        commands.add(new TurnCommand.ChannelBound(allocation.client, channelNumber, channel.peer, allocation.port));
+        reply(request, 0, credentials, w -> {});
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Time and lifecycle
+
     /** Expires whatever is due at {@code nowNanos}. */
-    public void handleTimeout(long nowNanos) { throw new UnsupportedOperationException("server skeleton"); }
+    public void handleTimeout(long nowNanos) {
+        Timed due;
+        while ((due = deadlines.pollDue(nowNanos)) != null) {
+            if (due.removed) {
+                continue;
+            }
+            if (due instanceof Allocation allocation) {
+                allocator.delete(allocation);
+            } else if (due instanceof Permission permission) {
+                removePermission(permission);
+            } else if (due instanceof Channel channel) {
+                if (channel.bound) {
+                    unbind(channel);
+                    deadlines.schedule(channel); // the cooldown
+                } else {
+                    channel.removed = true;
+                    channel.allocation.removeChannel(channel);
+                }
+            } else if (due instanceof Reservation reservation) {
+                allocator.expire(reservation);
+            }
+        }
+    }
+
+    private void removePermission(Permission permission) {
+        permission.removed = true;
+        permission.allocation.permissions.remove(permission.peerIp, permission);
+        stats.permissionsChanged(-1);
+    }
+
+    private void unbind(Channel channel) {
+        channel.bound = false;
+        stats.channelsChanged(-1);
+        Allocation allocation = channel.allocation;
+        commands.add(new TurnCommand.ChannelUnbound(allocation.client, channel.number, channel.peer, allocation.port));
+    }
 
     /** The next deadline (monotonic nanoseconds) at which {@link #handleTimeout} has work, or {@link Long#MAX_VALUE}. */
-    public long pollTimeout() { throw new UnsupportedOperationException("server skeleton"); }
+    public long pollTimeout() {
+        return deadlines.next();
+    }
 
     /** The next queued command, or null. */
-    public @Nullable TurnCommand pollCommand() { throw new UnsupportedOperationException("server skeleton"); }
+    public @Nullable TurnCommand pollCommand() {
+        return commands.poll();
+    }
 
     /** Graceful shutdown, step 1: new Allocates are refused (508); existing allocations keep relaying. */
-    public void stopAccepting() { throw new UnsupportedOperationException("server skeleton"); }
+    public void stopAccepting() {
+        allocator.stopAccepting();
+    }
 
     /** Graceful shutdown, step 2: deletes every allocation, emitting close/deleted commands for each. */
-    public void releaseAll(long nowNanos) { throw new UnsupportedOperationException("server skeleton"); }
+    public void releaseAll(long nowNanos) {
+        allocator.releaseAll();
+    }
 
-    public TurnStats stats() { throw new UnsupportedOperationException("server skeleton"); }
+    public TurnStats stats() {
+        return stats;
+    }
+
+    long guardTrips() {
+        return guardTrips;
+    }
+
+    /**
+     * For tests of the no-leak property: everything the server holds (allocations, pending Allocates,
+     * reservations, deadline entries). 0 means it holds no state at all.
+     */
+    int heldObjects() {
+        return allocator.heldObjects() + deadlines.size();
+    }
+
+    /** For tests: relay ports not held by anything. */
+    int freePorts() {
+        return allocator.freePorts();
+    }
+
+    /** For tests of the no-leak property: how many entries the deadline queue holds. */
+    int scheduledDeadlines() {
+        return deadlines.size();
+    }
 }

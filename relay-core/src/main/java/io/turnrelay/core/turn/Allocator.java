@@ -1,0 +1,315 @@
+package io.turnrelay.core.turn;
+
+import io.turnrelay.core.stun.AddressFamily;
+import io.turnrelay.core.stun.ErrorCode;
+import io.turnrelay.core.stun.StunMessage;
+import io.turnrelay.core.stun.StunMessageWriter;
+import io.turnrelay.core.stun.StunMethod;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Queue;
+import java.util.function.Consumer;
+import java.util.random.RandomGenerator;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The life of allocations: admission (quotas, capacity, one per user), relay-port choice, the
+ * asynchronous binding of relay sockets with retries on other ports, EVEN-PORT reservations, and
+ * deletion with everything that hangs off an allocation.
+ */
+final class Allocator {
+    private static final long NANOS_PER_SECOND = 1_000_000_000L;
+
+    private final TurnServerConfig config;
+    private final RandomGenerator random;
+    private final TurnStats stats;
+    private final Queue<TurnCommand> commands;
+    private final Deadlines deadlines;
+    private final ResponseBuilder responses;
+    private final PortPool ports;
+    private final AllocationTable allocations;
+    private final Map<InetSocketAddress, PendingAllocation> pendingByClient = new HashMap<>();
+    private final Map<Integer, PendingAllocation> pendingByPort = new HashMap<>();
+    private final Map<Long, Reservation> reservations = new HashMap<>();
+    private boolean accepting = true;
+
+    Allocator(TurnServerConfig config, RandomGenerator random, TurnStats stats, Queue<TurnCommand> commands,
+            Deadlines deadlines, ResponseBuilder responses) {
+        this.config = config;
+        this.random = random;
+        this.stats = stats;
+        this.commands = commands;
+        this.deadlines = deadlines;
+        this.responses = responses;
+        this.ports = new PortPool(config.lowestPort(), config.highestPort());
+        this.allocations = new AllocationTable(config.lowestPort(), config.highestPort());
+    }
+
+    AllocationTable allocations() {
+        return allocations;
+    }
+
+    @Nullable PendingAllocation pending(InetSocketAddress client) {
+        return pendingByClient.get(client);
+    }
+
+    /** Allocations, pending Allocates and reservations held right now. */
+    int heldObjects() {
+        return allocations.size() + pendingByClient.size() + pendingByPort.size() + reservations.size();
+    }
+
+    int freePorts() {
+        return ports.freeCount();
+    }
+
+    void stopAccepting() {
+        accepting = false;
+    }
+
+    /**
+     * Starts an authenticated Allocate from {@code client}: 0 when the sockets are being bound (the
+     * response follows their outcome), else the error code to answer with.
+     */
+    int start(StunMessage message, InetSocketAddress client, Credentials credentials, boolean fingerprint) {
+        if (allocations.byClient(client) != null || pendingByClient.containsKey(client)) {
+            return ErrorCode.ALLOCATION_MISMATCH;
+        }
+        if (!accepting) {
+            return ErrorCode.INSUFFICIENT_CAPACITY;
+        }
+        AllocateTerms terms = AllocateTerms.read(message, config);
+        if (terms.errorCode() != 0) {
+            return terms.errorCode();
+        }
+        String username = credentials.username();
+        int replaced = config.oneAllocationPerUsername() ? allocations.countOf(username) : 0;
+        if (!config.oneAllocationPerUsername() && allocations.countOf(username) + pendingCountOf(username) >= config.maxAllocationsPerUser()) {
+            return ErrorCode.ALLOCATION_QUOTA_REACHED;
+        }
+        if (allocations.size() + pendingByClient.size() - replaced >= config.maxAllocations()) {
+            return ErrorCode.INSUFFICIENT_CAPACITY;
+        }
+        if (config.oneAllocationPerUsername()) {
+            for (Allocation old : allocations.ownedBy(username)) {
+                delete(old);
+            }
+        }
+        int port;
+        if (terms.hasToken()) {
+            Reservation reservation = reservations.remove(terms.token());
+            if (reservation == null) {
+                return ErrorCode.INSUFFICIENT_CAPACITY;
+            }
+            reservation.removed = true;
+            port = reservation.port; // stays taken: it moves from the reservation to this request
+        } else {
+            port = pickPort(terms.evenPort(), terms.reserveNext());
+            if (port == PortPool.NONE) {
+                return ErrorCode.INSUFFICIENT_CAPACITY;
+            }
+        }
+        PendingAllocation created = new PendingAllocation(client, message.transactionId(), credentials, fingerprint, terms, port);
+        pendingByClient.put(created.client, created);
+        requestBinds(created);
+        return 0;
+    }
+
+    private int pickPort(boolean evenPort, boolean reserveNext) {
+        return evenPort ? ports.takeRandomEven(random, reserveNext) : ports.takeRandom(random);
+    }
+
+    private int pendingCountOf(String username) {
+        int count = 0;
+        for (PendingAllocation p : pendingByClient.values()) {
+            if (p.username().equals(username)) {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    private void requestBinds(PendingAllocation pending) {
+        pendingByPort.put(pending.port, pending);
+        if (pending.ipv4) {
+            commands.add(new TurnCommand.BindRelaySocket(pending.port, AddressFamily.IPV4));
+        }
+        if (pending.ipv6) {
+            commands.add(new TurnCommand.BindRelaySocket(pending.port, AddressFamily.IPV6));
+        }
+    }
+
+    void socketBound(int port, AddressFamily family, long nowNanos) {
+        PendingAllocation pending = pendingByPort.get(port);
+        if (pending == null || !pending.wants(family)) {
+            Allocation owner = allocations.byPort(port);
+            if (owner == null || !owner.hasFamily(family)) {
+                // Nobody waits for it any more (the request failed over to another port, or was cancelled).
+                commands.add(new TurnCommand.CloseRelaySocket(port, family));
+            }
+            return;
+        }
+        pending.markBound(family);
+        if (pending.complete()) {
+            completeAllocation(pending, nowNanos);
+        }
+    }
+
+    void bindFailed(int port, AddressFamily family, long nowNanos) {
+        PendingAllocation pending = pendingByPort.get(port);
+        if (pending == null || !pending.wants(family)) {
+            return;
+        }
+        pendingByPort.remove(port);
+        closeBoundSockets(pending);
+        pending.failedPorts.add(port);
+        if (pending.reserveNext) {
+            ports.release(port + 1);
+        }
+        int next = pending.fromReservation ? PortPool.NONE : pickPort(pending.evenPort, pending.reserveNext);
+        if (next == PortPool.NONE) {
+            pendingByClient.remove(pending.client);
+            releaseFailedPorts(pending);
+            byte[] response = pendingResponse(pending, ErrorCode.INSUFFICIENT_CAPACITY, w -> {});
+            commands.add(new TurnCommand.SendToClient(pending.client, response));
+            stats.responded(StunMethod.ALLOCATE, ErrorCode.INSUFFICIENT_CAPACITY);
+            return;
+        }
+        pending.port = next;
+        requestBinds(pending);
+    }
+
+    private void closeBoundSockets(PendingAllocation pending) {
+        if (pending.ipv4Bound) {
+            commands.add(new TurnCommand.CloseRelaySocket(pending.port, AddressFamily.IPV4));
+        }
+        if (pending.ipv6Bound) {
+            commands.add(new TurnCommand.CloseRelaySocket(pending.port, AddressFamily.IPV6));
+        }
+        pending.ipv4Bound = false;
+        pending.ipv6Bound = false;
+    }
+
+    private void releaseFailedPorts(PendingAllocation pending) {
+        for (int failed : pending.failedPorts) {
+            ports.release(failed);
+        }
+        pending.failedPorts.clear();
+    }
+
+    private void completeAllocation(PendingAllocation pending, long now) {
+        pendingByPort.remove(pending.port);
+        pendingByClient.remove(pending.client);
+        releaseFailedPorts(pending);
+        long token = 0;
+        if (pending.reserveNext) {
+            token = random.nextLong();
+            while (token == 0 || reservations.containsKey(token)) {
+                token = random.nextLong();
+            }
+            Reservation reservation = new Reservation(token, pending.port + 1, now + config.reservationLifetime().toNanos());
+            reservations.put(token, reservation);
+            deadlines.schedule(reservation);
+        }
+        long reservationToken = token;
+        int port = pending.port;
+        InetAddress publicIpv4 = config.publicIpv4();
+        InetAddress publicIpv6 = config.publicIpv6();
+        byte[] response = pendingResponse(pending, 0, w -> {
+            if (pending.ipv4 && publicIpv4 != null) {
+                w.xorRelayedAddress(new InetSocketAddress(publicIpv4, port));
+            }
+            if (pending.ipv6 && publicIpv6 != null) {
+                w.xorRelayedAddress(new InetSocketAddress(publicIpv6, port));
+            }
+            AddressFamily unserved = pending.unservedFamily;
+            if (unserved != null) {
+                w.addressErrorCode(unserved, ErrorCode.ADDRESS_FAMILY_NOT_SUPPORTED,
+                        ErrorCode.defaultReason(ErrorCode.ADDRESS_FAMILY_NOT_SUPPORTED));
+            }
+            w.xorMappedAddress(pending.client).lifetime(pending.lifetimeSeconds);
+            if (pending.reserveNext) {
+                w.reservationToken(reservationToken);
+            }
+        });
+        long expiresAt = now + pending.lifetimeSeconds * NANOS_PER_SECOND;
+        Allocation allocation = new Allocation(pending.client, pending.username(), port, pending.ipv4, pending.ipv6,
+                pending.transactionId, response, expiresAt);
+        allocations.add(allocation);
+        deadlines.schedule(allocation);
+        stats.allocationsChanged(1);
+        commands.add(new TurnCommand.AllocationCreated(pending.client, pending.username(), port, expiresAt));
+        commands.add(new TurnCommand.SendToClient(pending.client, response));
+        stats.responded(StunMethod.ALLOCATE, 0);
+    }
+
+    private byte[] pendingResponse(PendingAllocation pending, int code, Consumer<StunMessageWriter> attributes) {
+        StunMessageWriter writer = responses.startResponse(code == 0, StunMethod.ALLOCATE, pending.transactionId);
+        if (code != 0) {
+            writer.errorCode(code, ErrorCode.defaultReason(code));
+        }
+        attributes.accept(writer);
+        return responses.seal(writer, pending.credentials, pending.fingerprint);
+    }
+
+    /** Deletes an allocation with its permissions and channels, closes its sockets and frees its port. */
+    void delete(Allocation allocation) {
+        allocation.removed = true;
+        for (Permission permission : allocation.permissions.values()) {
+            permission.removed = true;
+            stats.permissionsChanged(-1);
+        }
+        allocation.permissions.clear();
+        for (int i = 0; i < allocation.channelCount; i++) {
+            Channel channel = allocation.channels[i];
+            if (channel.bound) {
+                channel.bound = false;
+                stats.channelsChanged(-1);
+                commands.add(new TurnCommand.ChannelUnbound(allocation.client, channel.number, channel.peer, allocation.port));
+            }
+            channel.removed = true;
+        }
+        allocation.channelCount = 0;
+        allocation.channelsByPeer.clear();
+        allocations.remove(allocation);
+        if (allocation.ipv4) {
+            commands.add(new TurnCommand.CloseRelaySocket(allocation.port, AddressFamily.IPV4));
+        }
+        if (allocation.ipv6) {
+            commands.add(new TurnCommand.CloseRelaySocket(allocation.port, AddressFamily.IPV6));
+        }
+        commands.add(new TurnCommand.AllocationDeleted(allocation.client, allocation.port));
+        ports.release(allocation.port);
+        stats.allocationsChanged(-1);
+    }
+
+    void expire(Reservation reservation) {
+        reservation.removed = true;
+        reservations.remove(reservation.token, reservation);
+        ports.release(reservation.port);
+    }
+
+    /** Deletes every allocation, abandons pending ones and drops all reservations. */
+    void releaseAll() {
+        for (Allocation allocation : allocations.all()) {
+            delete(allocation);
+        }
+        for (PendingAllocation pending : new ArrayList<>(pendingByClient.values())) {
+            closeBoundSockets(pending);
+            releaseFailedPorts(pending);
+            ports.release(pending.port);
+            if (pending.reserveNext) {
+                ports.release(pending.port + 1);
+            }
+        }
+        pendingByClient.clear();
+        pendingByPort.clear();
+        for (Reservation reservation : reservations.values()) {
+            reservation.removed = true;
+            ports.release(reservation.port);
+        }
+        reservations.clear();
+    }
+}

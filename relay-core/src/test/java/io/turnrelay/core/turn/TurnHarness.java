@@ -1,0 +1,154 @@
+package io.turnrelay.core.turn;
+
+import io.turnrelay.api.Authenticator;
+import io.turnrelay.api.PeerAddressPolicy;
+import io.turnrelay.api.StaticUsersAuthenticator;
+import io.turnrelay.core.stun.StunDecodeException;
+import io.turnrelay.core.stun.StunMessage;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.UnaryOperator;
+
+/**
+ * Drives a {@link TurnServer} with virtual time: every datagram goes in with {@link #now}, relay-socket
+ * binds are acknowledged automatically (except for ports listed in {@link #failingPorts}), and every
+ * other command lands in {@link #outbox} in order.
+ */
+final class TurnHarness {
+    static final String REALM = "example.org";
+    static final long START = 5_000_000_000L;
+    static final long SECOND = 1_000_000_000L;
+    static final InetAddress PUBLIC_IPV4 = ip("203.0.113.10");
+    static final InetAddress PUBLIC_IPV6 = ip("2001:db8::10");
+
+    final TurnServer server;
+    final TurnServerConfig config;
+    final AtomicLong unixSeconds;
+    final List<TurnCommand> outbox = new ArrayList<>();
+    final Set<Integer> failingPorts = new HashSet<>();
+    /** Every BindRelaySocket the server asked for, in order. */
+    final List<TurnCommand.BindRelaySocket> bindRequests = new ArrayList<>();
+    long now = START;
+    boolean autoBind = true;
+
+    TurnHarness(TurnServerConfig config, AtomicLong unixSeconds) {
+        this.config = config;
+        this.unixSeconds = unixSeconds;
+        this.server = new TurnServer(config, new SplittableRandom(42));
+    }
+
+    static TurnHarness withDefaults() {
+        return with(b -> b);
+    }
+
+    /** Static users alice/bob/carol, ports 50000-50019, both families, loopback forbidden, 10.0.0.0/8 allowed. */
+    static TurnHarness with(UnaryOperator<TurnServerConfig.Builder> customise) {
+        AtomicLong unix = new AtomicLong(1_700_000_000L);
+        Authenticator users = new StaticUsersAuthenticator(Map.of("alice", "alice-pw", "bob", "bob-pw", "carol", "carol-pw"));
+        TurnServerConfig.Builder builder = TurnServerConfig.builder()
+                .realm(REALM)
+                .software("turnrelay-test")
+                .portRange(50000, 50019)
+                .publicIpv4(PUBLIC_IPV4)
+                .publicIpv6(PUBLIC_IPV6)
+                .authenticator(users)
+                .peerPolicy(PeerAddressPolicy.defaults())
+                .unixClock(unix::get);
+        return new TurnHarness(customise.apply(builder).build(), unix);
+    }
+
+    static InetAddress ip(String literal) {
+        try {
+            return InetAddress.getByName(literal);
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException(literal, e);
+        }
+    }
+
+    static InetSocketAddress address(String literal, int port) {
+        return new InetSocketAddress(ip(literal), port);
+    }
+
+    void advance(long nanos) {
+        now += nanos;
+    }
+
+    RelayAction fromClient(InetSocketAddress client, byte[] datagram) {
+        RelayAction action = server.handleClientDatagram(ByteBuffer.wrap(datagram), 0, datagram.length, client, now);
+        pump();
+        return action;
+    }
+
+    RelayAction fromPeer(InetSocketAddress peer, int relayPort, ByteBuffer buffer, int offset, int length) {
+        RelayAction action = server.handlePeerDatagram(buffer, offset, length, peer, relayPort, now);
+        pump();
+        return action;
+    }
+
+    void timeout() {
+        server.handleTimeout(now);
+        pump();
+    }
+
+    /** Drains the server's commands; acknowledges binds while {@link #autoBind}. */
+    void pump() {
+        TurnCommand command;
+        while ((command = server.pollCommand()) != null) {
+            if (command instanceof TurnCommand.BindRelaySocket bind) {
+                bindRequests.add(bind);
+                if (!autoBind) {
+                    outbox.add(bind);
+                } else if (failingPorts.contains(bind.port())) {
+                    server.handleRelaySocketBindFailed(bind.port(), bind.family(), now);
+                } else {
+                    server.handleRelaySocketBound(bind.port(), bind.family(), now);
+                }
+            } else {
+                outbox.add(command);
+            }
+        }
+    }
+
+    /** Removes and returns the commands of the given type from the outbox. */
+    <T extends TurnCommand> List<T> take(Class<T> type) {
+        List<T> taken = new ArrayList<>();
+        outbox.removeIf(c -> {
+            if (type.isInstance(c)) {
+                taken.add(type.cast(c));
+                return true;
+            }
+            return false;
+        });
+        return taken;
+    }
+
+    /** Removes and decodes every message sent to {@code client}. */
+    List<StunMessage> messagesTo(InetSocketAddress client) {
+        List<StunMessage> messages = new ArrayList<>();
+        outbox.removeIf(c -> {
+            if (c instanceof TurnCommand.SendToClient send && send.client().equals(client)) {
+                messages.add(decode(send.message()));
+                return true;
+            }
+            return false;
+        });
+        return messages;
+    }
+
+    static StunMessage decode(byte[] bytes) {
+        try {
+            return StunMessage.parse(bytes, 0, bytes.length);
+        } catch (StunDecodeException e) {
+            throw new AssertionError("server sent an undecodable message", e);
+        }
+    }
+}
