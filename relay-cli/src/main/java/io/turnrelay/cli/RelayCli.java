@@ -14,6 +14,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
  * Entry point of the standalone relay ({@code relay-cli}). Parses the command line and environment, starts the
@@ -117,6 +118,8 @@ public final class RelayCli {
                 return new Parsed(null, EXIT_OK);
             }
             return new Parsed(options, null);
+        } catch (UnmatchedArgumentException e) {
+            return new Parsed(null, configurationError(unmatched(e)));
         } catch (ParameterException e) {
             return new Parsed(null, configurationError(oneLine(e.getMessage())));
         }
@@ -133,6 +136,17 @@ public final class RelayCli {
         } catch (ConfigurationException e) {
             return configurationError(e.getMessage());
         }
+    }
+
+    /** Names an unknown option without its value, and never echoes a stray argument: it may be a token. */
+    private static String unmatched(UnmatchedArgumentException e) {
+        List<String> unmatched = e.getUnmatched();
+        String first = unmatched.isEmpty() ? "" : unmatched.get(0);
+        if (first.startsWith("-")) {
+            int equals = first.indexOf('=');
+            return (equals < 0 ? first : first.substring(0, equals)) + ": unknown option";
+        }
+        return "unexpected argument (relay-cli takes options only; the portal token goes in FIREZONE_TOKEN)";
     }
 
     private int configurationError(@Nullable String message) {
