@@ -133,6 +133,43 @@ class RelayCliIT {
         }
     }
 
+    @Test
+    void withATokenTheRelayJoinsThePortalAndOnlyThenIsReady() throws Exception {
+        String token = "portal-token-8f3a";
+        try (PhoenixPortalStub portal = new PhoenixPortalStub(false)) {
+            List<String> args = new ArrayList<>(networkOptions());
+            args.add("--public-ip4-addr=127.0.0.1");
+            args.add("--name=it-relay");
+            try (LauncherProcess relay = LauncherProcess.start(args, Map.of("FIREZONE_TOKEN", token, "FIREZONE_API_URL", portal.apiUrl()))) {
+                String base = "http://127.0.0.1:" + healthPort;
+                awaitStatus(relay, base + "/readyz", 200);
+                assertThat(portal.authorizations).contains("Bearer " + token);
+                assertThat(portal.joinPayloads).hasSize(1);
+                assertThat((String) portal.joinPayloads.get(0).get("stamp_secret")).matches("[0-9a-f]{64}");
+                assertThat(get(base + "/metrics").body()).contains("turnrelay_portal_state{state=\"joined\"} 1\n");
+                relay.process.destroy();
+                assertThat(relay.awaitExit(Duration.ofSeconds(5))).isEqualTo(0);
+                assertThat(relay.stderrLines()).isNotEmpty().noneMatch(line -> line.contains(token));
+            }
+        }
+    }
+
+    @Test
+    void aRejectedTokenEndsTheProcessWithAnErrorAndNonZeroStatus() throws Exception {
+        String token = "rejected-token-51c0";
+        try (PhoenixPortalStub portal = new PhoenixPortalStub(true)) {
+            List<String> args = new ArrayList<>(networkOptions());
+            args.add("--public-ip4-addr=127.0.0.1");
+            try (LauncherProcess relay = LauncherProcess.start(args, Map.of("FIREZONE_TOKEN", token, "FIREZONE_API_URL", portal.apiUrl()))) {
+                Integer status = relay.awaitExit(START_TIMEOUT);
+                assertThat(status).as("stderr: %s", relay.stderrLines()).isEqualTo(1);
+                assertThat(relay.stderrLines()).anyMatch(line -> line.contains("ERROR") && line.contains("401"))
+                        .noneMatch(line -> line.contains(token));
+                assertThat(portal.authorizations).contains("Bearer " + token);
+            }
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
         "--denied-peer-ip=10.0.0.0/40|--denied-peer-ip",
