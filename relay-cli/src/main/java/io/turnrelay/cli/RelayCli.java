@@ -86,7 +86,7 @@ public final class RelayCli {
                 running.operations().address().getAddress().getHostAddress(), running.operations().address().getPort());
         PortalSettings portal = setup.portal();
         if (portal != null) {
-            log.info("Connecting to the portal at {} as '{}'", portal.apiUrl(), portal.name() == null ? "" : portal.name());
+            log.info("Connecting to the portal at {}{}", portal.apiUrl(), portal.name() == null ? "" : " as '" + portal.name() + "'");
         }
         for (String warning : setup.warnings()) {
             log.warn(warning);

@@ -60,7 +60,7 @@ final class RunningRelay {
 
             @Override
             public void onFatal(String reason) {
-                LOG.error("Portal: {}", reason);
+                // The portal client has logged why; the main thread logs the stop and exits non-zero.
                 fatal.complete(reason);
             }
         });
