@@ -8,6 +8,7 @@ import io.turnrelay.core.spi.UdpTurnClient;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -198,6 +199,22 @@ class RelayCliIT {
                 assertThat(errors.get(0)).contains("--listen-port");
                 assertThat(relay.stderrLines()).noneMatch(l -> l.contains("\tat ") || l.contains("Exception"));
             }
+        }
+    }
+
+    @Test
+    void aTakenHealthCheckPortExitsTwoNamingTheOptionAndFreesTheListenPort() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, LOOPBACK)) {
+            List<String> args = List.of("--listen-port=" + listenPort, "--lowest-port=" + lowestPort,
+                    "--highest-port=" + (lowestPort + 99), "--health-check-addr=127.0.0.1:" + taken.getLocalPort(), "--user=a:b");
+            try (LauncherProcess relay = LauncherProcess.start(args, Map.of())) {
+                assertThat(relay.awaitExit(START_TIMEOUT)).isEqualTo(2);
+                assertThat(relay.stderrLines()).as("stderr").hasSize(1);
+                assertThat(relay.stderrLines().get(0)).startsWith("relay-cli: --health-check-addr:");
+            }
+        }
+        try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(InetAddress.getByAddress(new byte[4]), listenPort))) {
+            assertThat(socket.getLocalPort()).as("the relay closed its socket before exiting").isEqualTo(listenPort);
         }
     }
 
