@@ -32,6 +32,12 @@ import org.slf4j.LoggerFactory;
  * Keeps the relay joined to the Firezone portal: a JDK {@code java.net.http.WebSocket} speaking Phoenix
  * channels V1 JSON, with heartbeats, reconnects with backoff and the fatal cases of the original relay.
  * Relaying never waits for it. Thread-safe; runs on its own daemon threads.
+ *
+ * <p>States: {@code CONNECTING} until the first join reply ok, then {@code JOINED}; a lost connection after that
+ * gives {@code RECONNECTING} (and {@link PortalListener#onDisconnected}) until the next join. Fatal, giving
+ * {@code FAILED} and {@link PortalListener#onFatal} once: HTTP 401 on the upgrade, an error reply to the join, a
+ * {@code disconnect} for {@code token_expired}, the initial retry budget or the maximum outage spent. The state
+ * changes before the listener is told. {@link #close()} gives {@code STOPPED} unless the client had already failed.
  */
 public final class PortalClient implements AutoCloseable {
 
@@ -55,6 +61,7 @@ public final class PortalClient implements AutoCloseable {
     private final AtomicBoolean closeRequested = new AtomicBoolean();
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
     private volatile PortalState state = PortalState.CONNECTING;
+    private volatile @Nullable Thread schedulerThread;
 
     // Confined to the scheduler thread from start() on.
     private final ReconnectBackoff backoff;
@@ -84,6 +91,7 @@ public final class PortalClient implements AutoCloseable {
         this.scheduler = new ScheduledThreadPoolExecutor(1, runnable -> {
             Thread thread = new Thread(runnable, THREAD_NAME);
             thread.setDaemon(true);
+            schedulerThread = thread;
             return thread;
         });
         scheduler.setRemoveOnCancelPolicy(true);
@@ -129,7 +137,7 @@ public final class PortalClient implements AutoCloseable {
                 return;
             }
         }
-        if (Thread.currentThread().getName().equals(THREAD_NAME)) {
+        if (Thread.currentThread() == schedulerThread) {
             return; // closed from a listener callback: waiting here would wait for ourselves
         }
         try {

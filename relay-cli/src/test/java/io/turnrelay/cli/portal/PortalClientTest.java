@@ -65,12 +65,24 @@ class PortalClientTest {
 
     PortalClient startJoined() {
         PortalClient client = start(settings(portal.apiUrl(), FAST));
-        awaitState(client, PortalState.JOINED);
+        awaitJoins(client, 1);
         return client;
     }
 
     static void awaitState(PortalClient client, PortalState expected) {
         await().atMost(WAIT).until(client::state, state -> state == expected);
+    }
+
+    // The state changes before the listener hears of it, so tests about listener calls wait for the calls.
+    void awaitFatal(PortalClient client) {
+        await().atMost(WAIT).until(() -> !listener.fatals.isEmpty());
+        assertThat(client.state()).isEqualTo(PortalState.FAILED);
+    }
+
+    void awaitJoins(PortalClient client, int joins) {
+        await().atMost(WAIT).until(() -> listener.joins.size() >= joins);
+        assertThat(client.state()).isEqualTo(PortalState.JOINED);
+        assertThat(listener.joins).hasSize(joins);
     }
 
     @Test
@@ -116,10 +128,28 @@ class PortalClientTest {
         assertThat(listener.joins).isEmpty();
 
         portal.replyToHeldJoin();
-        awaitState(client, PortalState.JOINED);
+        awaitJoins(client, 1);
         assertThat(portal.requests).hasSize(1);
         assertThat(listener.joins).containsExactly(PortalClient.THREAD_NAME);
         assertThat(listener.fatals).isEmpty();
+    }
+
+    @Test
+    void onlyTheReplyCarryingTheJoinRefJoins() {
+        portal.joinReply = FakePortal.JoinReply.HOLD;
+        PortalClient client = start(settings(portal.apiUrl(), FAST));
+        await().atMost(WAIT).until(() -> portal.framesWithEvent("phx_join").size() == 1);
+
+        portal.push(FakePortal.message("relay", "phx_reply", Map.of("status", "ok", "response", Map.of()), "99"));
+        // Frames are handled in order: once the re-join this asks for arrives, the stray reply has been seen.
+        portal.push(FakePortal.message("relay", "phx_reply",
+                Map.of("status", "error", "response", Map.of("reason", "unmatched topic")), null));
+        await().atMost(WAIT).until(() -> portal.framesWithEvent("phx_join").size() == 2);
+        assertThat(client.state()).isEqualTo(PortalState.CONNECTING);
+        assertThat(listener.joins).isEmpty();
+
+        portal.replyToHeldJoin();
+        awaitJoins(client, 1);
     }
 
     @Test
@@ -127,7 +157,7 @@ class PortalClientTest {
         portal.joinReply = FakePortal.JoinReply.ERROR;
         PortalClient client = start(settings(portal.apiUrl(), FAST));
 
-        awaitState(client, PortalState.FAILED);
+        awaitFatal(client);
         assertThat(listener.fatals).singleElement().asString().contains("refused").contains("unauthorized");
         assertThat(portal.requests).hasSize(1);
     }
@@ -188,8 +218,8 @@ class PortalClientTest {
         // More than three in flight: the fourth unanswered one is sent, the fifth tick gives up.
         assertThat(portal.framesWithEvent("heartbeat").stream().filter(frame -> frame.connection() == 1))
                 .hasSizeGreaterThanOrEqualTo(FAST.maxUnansweredHeartbeats() + 1);
-        await().atMost(WAIT).until(() -> portal.requests.size() == 2 && client.state() == PortalState.JOINED);
-        assertThat(listener.joins).hasSize(2);
+        awaitJoins(client, 2);
+        assertThat(portal.requests).hasSize(2);
     }
 
     @Test
@@ -225,9 +255,9 @@ class PortalClientTest {
         PortalClient client = startJoined();
         portal.push(FakePortal.message("relay", "phx_close", Map.of(), null));
 
-        await().atMost(WAIT).until(() -> portal.requests.size() == 2 && client.state() == PortalState.JOINED);
+        awaitJoins(client, 2);
+        assertThat(portal.requests).hasSize(2);
         assertThat(listener.disconnects).singleElement().asString().contains("portal closed topic 'relay'");
-        assertThat(listener.joins).hasSize(2);
     }
 
     @Test
@@ -239,8 +269,7 @@ class PortalClientTest {
         await().atMost(WAIT).until(() -> portal.framesWithEvent("phx_join").size() == 2);
         assertThat(portal.framesWithEvent("phx_join").get(1).connection()).isEqualTo(1);
         assertThat(portal.framesWithEvent("phx_join").get(1).payload()).isEqualTo(Map.of("stamp_secret", STAMP_SECRET));
-        await().atMost(WAIT).until(() -> listener.joins.size() == 2);
-        assertThat(client.state()).isEqualTo(PortalState.JOINED);
+        awaitJoins(client, 2);
         assertThat(portal.requests).hasSize(1);
     }
 
@@ -249,10 +278,13 @@ class PortalClientTest {
         PortalClient client = startJoined();
         portal.push(FakePortal.message("relay", "disconnect", Map.of("reason", "token_expired"), null));
 
-        awaitState(client, PortalState.FAILED);
+        awaitFatal(client);
         assertThat(listener.fatals).singleElement().asString().contains("expired");
         await().atMost(WAIT).until(() -> portal.websocketsEnded.get() == 1);
         assertThat(portal.requests).hasSize(1);
+
+        client.close();
+        assertThat(client.state()).as("close keeps the reason for giving up").isEqualTo(PortalState.FAILED);
     }
 
     @Test
@@ -260,13 +292,12 @@ class PortalClientTest {
         PortalClient client = startJoined();
         portal.stop();
 
-        awaitState(client, PortalState.RECONNECTING);
-        assertThat(listener.disconnects).hasSize(1);
+        await().atMost(WAIT).until(() -> listener.disconnects.size() == 1);
+        assertThat(client.state()).isEqualTo(PortalState.RECONNECTING);
         portal.restart();
 
-        awaitState(client, PortalState.JOINED);
+        awaitJoins(client, 2);
         assertThat(portal.requests).hasSizeGreaterThanOrEqualTo(2);
-        assertThat(listener.joins).hasSize(2);
         assertThat(portal.framesWithEvent("phx_join")).hasSize(2);
         assertThat(String.valueOf(portal.framesWithEvent("phx_join").get(1).ref()))
                 .as("refs start at 0 on every connection").isEqualTo("0");
@@ -278,7 +309,7 @@ class PortalClientTest {
         portal.refusalStatus = 401;
         PortalClient client = start(settings(portal.apiUrl(), FAST));
 
-        awaitState(client, PortalState.FAILED);
+        awaitFatal(client);
         assertThat(listener.fatals).singleElement().asString().contains("HTTP 401").doesNotContain(TOKEN);
         assertThat(portal.requests).hasSize(1);
     }
@@ -291,7 +322,8 @@ class PortalClientTest {
         portal.retryAfter = "1";
         portal.push(FakePortal.message("relay", "phx_close", Map.of(), null));
 
-        await().atMost(WAIT).until(() -> portal.requests.size() == 3 && client.state() == PortalState.JOINED);
+        awaitJoins(client, 2);
+        assertThat(portal.requests).hasSize(3);
         Duration sinceRefusal = Duration.ofNanos(portal.requests.get(2).nanos() - portal.requests.get(1).nanos());
         assertThat(sinceRefusal).isGreaterThanOrEqualTo(Duration.ofMillis(950));
     }
@@ -305,7 +337,7 @@ class PortalClientTest {
         long started = System.nanoTime();
         PortalClient client = start(settings(nobodyListening, FAST));
 
-        awaitState(client, PortalState.FAILED);
+        awaitFatal(client);
         assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThanOrEqualTo(Duration.ofMillis(500));
         assertThat(listener.fatals).singleElement().asString()
                 .contains("could not reach the portal at " + nobodyListening).contains("600 ms");
@@ -319,7 +351,7 @@ class PortalClientTest {
         portal.stop();
 
         awaitState(client, PortalState.RECONNECTING);
-        await().atMost(WAIT).until(client::state, state -> state == PortalState.FAILED);
+        awaitFatal(client);
         // The budget is cumulative delay, so the outage lasted at least that long.
         assertThat(Duration.ofNanos(System.nanoTime() - lost)).isGreaterThanOrEqualTo(FAST.maxOutage().minusMillis(200));
         assertThat(listener.fatals).singleElement().asString().contains("could not reach the portal");
@@ -375,7 +407,7 @@ class PortalClientTest {
             portal.upgradesToRefuse.set(1);
             portal.refusalStatus = 401;
             portal.push(FakePortal.message("relay", "phx_close", Map.of(), null));
-            awaitState(client, PortalState.FAILED);
+            awaitFatal(client);
         } finally {
             root.detachAppender(appender);
         }
