@@ -17,6 +17,10 @@ import org.slf4j.LoggerFactory;
 final class LogSetup {
     private LogSetup() {}
 
+    /**
+     * Starts at WARN so that a start that fails on a bad setting prints only its one error line; {@link #started()}
+     * raises the level to INFO.
+     */
     static void configure(RelayOptions.LogFormat format) {
         if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
             return; // another slf4j backend was put on the class path; leave it alone
@@ -34,9 +38,16 @@ final class LogSetup {
         console.start();
 
         Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-        root.setLevel(Level.INFO);
+        root.setLevel(Level.WARN);
         root.addAppender(console);
         context.getLogger("io.netty").setLevel(Level.WARN);
+    }
+
+    /** The relay runs: INFO from now on. */
+    static void started() {
+        if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
+            context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).setLevel(Level.INFO);
+        }
     }
 
     /** Flushes and stops the appenders; called last on the way out. */

@@ -58,6 +58,7 @@ public final class RelayCli {
         } catch (ConfigurationException e) {
             return configurationError(e.getMessage());
         }
+        LogSetup.started();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             running.stop();
             Logger log = LoggerFactory.getLogger(RelayCli.class);
@@ -69,6 +70,7 @@ public final class RelayCli {
             Runtime.getRuntime().halt(exitStatus);
         }, "relay-shutdown"));
         announce(setup, running);
+        running.startPortal();
         String reason = running.fatal().join();
         exitStatus = EXIT_PORTAL_FAILED;
         LoggerFactory.getLogger(RelayCli.class).error("Stopping: the portal client gave up ({})", reason);

@@ -37,7 +37,7 @@ final class RunningRelay {
         this.fatal = fatal;
     }
 
-    /** Starts everything; on a bad setting undoes what it started and throws. */
+    /** Starts the relay and its endpoints (the portal follows in {@link #startPortal()}); on a bad setting undoes what it started and throws. */
     static RunningRelay start(RelaySetup setup) throws ConfigurationException {
         Relay relay = new ShardedRelay(setup.relayConfig(), setup.transport(), null);
         try {
@@ -75,10 +75,14 @@ final class RunningRelay {
                     "cannot listen on " + setup.healthCheckAddress() + " (" + e.getMessage() + ")", e);
         }
         self[0] = new RunningRelay(relay, operations, portal, new StatsReporter(relay, STATS_PERIOD_SECONDS), fatal);
+        return self[0];
+    }
+
+    /** Starts joining the portal in the background, when a token is configured; relaying does not wait for it. */
+    void startPortal() {
         if (portal != null) {
             portal.start();
         }
-        return self[0];
     }
 
     Relay relay() {
