@@ -108,6 +108,14 @@ class RelayCliTest {
     }
 
     @Test
+    void theTransportCanBeChosenByNameOrEnvironment() {
+        assertThat(setup("--transport=nio").transport().name()).isEqualTo("nio");
+        environment.put("TURNRELAY_TRANSPORT", "netty");
+        assertThat(setup().transport().name()).isEqualTo("netty");
+        assertThat(setup("--transport", "nio").relayConfig().transport()).isEqualTo("nio");
+    }
+
+    @Test
     void blankEnvironmentVariablesCountAsUnset() {
         environment.put("LISTEN_PORT", " ");
         assertThat(setup().relayConfig().listenPort()).isEqualTo(3478);
