@@ -60,7 +60,9 @@ class RelayCliIT {
             Matcher url = TURN_URL.matcher((String) iceServer.get("urls"));
             assertThat(url.matches()).as("urls: %s", iceServer.get("urls")).isTrue();
             assertThat(Integer.parseInt(url.group(2))).isEqualTo(listenPort);
-            assertThat(relay.stderrLines()).anyMatch(l -> l.contains("WARN") && l.contains("FIREZONE_TOKEN"));
+            // stderr is a separate pipe: its WARN, written before the stdout line, may still be in flight.
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                    assertThat(relay.stderrLines()).anyMatch(l -> l.contains("WARN") && l.contains("FIREZONE_TOKEN")));
 
             try (UdpTurnClient client = new UdpTurnClient(LOOPBACK, new InetSocketAddress(LOOPBACK, listenPort),
                     (String) iceServer.get("username"), (String) iceServer.get("credential"))) {
