@@ -60,7 +60,7 @@ public final class PeerAddressPolicy {
         this.allowLoopback = builder.allowLoopback;
         this.allowed = builder.allowed.toArray(new CidrRange[0]);
         this.explicitlyDenied = builder.denied.toArray(new CidrRange[0]);
-        this.relayAddresses = builder.relayAddresses.toArray(new CidrRange[0]);
+        this.relayAddresses = ownRanges(builder.relayAddresses, allowLoopback).toArray(new CidrRange[0]);
         List<CidrRange> denials = new ArrayList<>(ALWAYS_DENIED);
         if (!allowLoopback) {
             denials.addAll(LOOPBACK);
@@ -69,7 +69,7 @@ public final class PeerAddressPolicy {
             denials.addAll(PRIVATE);
         }
         denials.addAll(builder.denied);
-        denials.addAll(builder.relayAddresses);
+        denials.addAll(Arrays.asList(relayAddresses));
         this.denied = denials.toArray(new CidrRange[0]);
     }
 
@@ -182,13 +182,30 @@ public final class PeerAddressPolicy {
         return List.copyOf(ranges);
     }
 
+    /** Host ranges for the relay's own addresses; loopback ones are left out while loopback peers are allowed. */
+    private static List<CidrRange> ownRanges(List<InetAddress> addresses, boolean allowLoopback) {
+        List<CidrRange> ranges = new ArrayList<>();
+        for (InetAddress address : addresses) {
+            byte[] bytes = address.getAddress();
+            // A relay on loopback (tests, local setups) would otherwise veto the very loopback peers allowed.
+            if (allowLoopback && address.isLoopbackAddress()) {
+                continue;
+            }
+            ranges.add(CidrRange.of(bytes, bytes.length * 8));
+            if (isIpv4Mapped(bytes)) {
+                ranges.add(CidrRange.of(Arrays.copyOfRange(bytes, 12, 16), 32));
+            }
+        }
+        return ranges;
+    }
+
     /** Builder of a {@link PeerAddressPolicy}. Ranges and addresses accumulate over repeated calls. */
     public static final class Builder {
         private boolean allowPrivate;
         private boolean allowLoopback;
         private final List<CidrRange> allowed = new ArrayList<>();
         private final List<CidrRange> denied = new ArrayList<>();
-        private final List<CidrRange> relayAddresses = new ArrayList<>();
+        private final List<InetAddress> relayAddresses = new ArrayList<>();
 
         private Builder() {}
 
@@ -216,14 +233,13 @@ public final class PeerAddressPolicy {
             return this;
         }
 
-        /** The relay's own addresses (public and bound), always denied unless explicitly allowed. */
+        /**
+         * The relay's own addresses (public and bound), denied unless explicitly allowed; a loopback one only
+         * while loopback peers are denied anyway.
+         */
         public Builder relayAddresses(Collection<InetAddress> addresses) {
             for (InetAddress address : addresses) {
-                byte[] bytes = address.getAddress();
-                relayAddresses.add(CidrRange.of(bytes, bytes.length * 8));
-                if (isIpv4Mapped(bytes)) {
-                    relayAddresses.add(CidrRange.of(Arrays.copyOfRange(bytes, 12, 16), 32));
-                }
+                relayAddresses.add(Objects.requireNonNull(address, "relay address"));
             }
             return this;
         }

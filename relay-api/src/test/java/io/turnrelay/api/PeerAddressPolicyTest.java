@@ -217,6 +217,18 @@ class PeerAddressPolicyTest {
     }
 
     @Test
+    void aRelayOnLoopbackDoesNotVetoLoopbackPeersOnceTheyAreAllowed() {
+        List<InetAddress> own = List.of(literal("127.0.0.1"), literal("::1"), literal("1.2.3.4"));
+        PeerAddressPolicy loopbackAllowed = PeerAddressPolicy.builder().allowLoopback(true).relayAddresses(own).build();
+        assertThat(loopbackAllowed.permits(literal("127.0.0.1"))).isTrue();
+        assertThat(loopbackAllowed.permits(literal("::1"))).isTrue();
+        assertThat(loopbackAllowed.permits(literal("1.2.3.4"))).as("a non-loopback own address").isFalse();
+
+        PeerAddressPolicy loopbackDenied = PeerAddressPolicy.builder().relayAddresses(own).build();
+        assertThat(loopbackDenied.permits(literal("127.0.0.1"))).isFalse();
+    }
+
+    @Test
     void relayOwnAddressMayBeExplicitlyAllowed() {
         PeerAddressPolicy policy = PeerAddressPolicy.builder()
                 .relayAddresses(List.of(literal("1.2.3.4")))
