@@ -96,21 +96,22 @@ final class Allocator {
         if (allocations.size() + pendingByClient.size() - replaced >= config.maxAllocations()) {
             return ErrorCode.INSUFFICIENT_CAPACITY;
         }
-        if (config.oneAllocationPerUsername()) {
-            for (Allocation old : allocations.ownedBy(username)) {
-                delete(old);
-            }
-        }
+        // A refused Allocate must leave the user's other allocation alone, so replacing it (one allocation per
+        // username) waits until the new one exists, unless its ports are the only ones left.
         int port;
         if (terms.hasToken()) {
-            Reservation reservation = reservations.remove(terms.token());
-            if (reservation == null) {
+            if (redeemed == null) {
                 return ErrorCode.INSUFFICIENT_CAPACITY;
             }
-            reservation.removed = true;
-            port = reservation.port; // stays taken: it moves from the reservation to this request
+            reservations.remove(terms.token());
+            redeemed.removed = true;
+            port = redeemed.port; // stays taken: it moves from the reservation to this request
         } else {
             port = pickPort(terms.evenPort(), terms.reserveNext());
+            if (port == PortPool.NONE && replaced > 0) {
+                deleteAllocationsOf(username);
+                port = pickPort(terms.evenPort(), terms.reserveNext());
+            }
             if (port == PortPool.NONE) {
                 return ErrorCode.INSUFFICIENT_CAPACITY;
             }
@@ -203,7 +204,16 @@ final class Allocator {
         pending.failedPorts.clear();
     }
 
+    private void deleteAllocationsOf(String username) {
+        for (Allocation old : allocations.ownedBy(username)) {
+            delete(old);
+        }
+    }
+
     private void completeAllocation(PendingAllocation pending, long now) {
+        if (config.oneAllocationPerUsername()) {
+            deleteAllocationsOf(pending.username());
+        }
         pendingByPort.remove(pending.port);
         pendingByClient.remove(pending.client);
         releaseFailedPorts(pending);

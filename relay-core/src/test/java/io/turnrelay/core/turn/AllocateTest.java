@@ -324,6 +324,17 @@ class AllocateTest {
     }
 
     @Test
+    void aRefusedAllocateDoesNotCostTheUserItsAllocationInOnePerUsernameMode() {
+        TurnHarness fz = TurnHarness.with(b -> b.oneAllocationPerUsername(true));
+        TestClient before = client(fz, 1, "bob");
+        before.allocatePort();
+        TestClient after = client(fz, 2, "bob");
+        assertThat(code(after.allocate(w -> w.reservationToken(0x0123456789ABCDEFL)))).isEqualTo(508);
+        assertThat(fz.server.stats().allocations()).isEqualTo(1);
+        assertThat(code(before.refresh(600))).isZero();
+    }
+
+    @Test
     void stopAcceptingRefusesNewAllocatesButKeepsOldOnes() {
         alice.allocatePort();
         h.server.stopAccepting();

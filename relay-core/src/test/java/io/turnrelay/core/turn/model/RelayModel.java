@@ -1,9 +1,12 @@
 package io.turnrelay.core.turn.model;
 
+import java.util.EnumSet;
+
 import io.turnrelay.core.stun.AddressFamily;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Collection;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -96,6 +99,7 @@ final class RelayModel {
     private final Map<InetSocketAddress, Allocation> allocations = new LinkedHashMap<>();
     /** RESERVATION-TOKEN to the reserved port and the moment the reservation lapses. */
     private final Map<Long, long[]> reservations = new LinkedHashMap<>();
+    private final Map<Long, Set<AddressFamily>> reservationFamilies = new HashMap<>();
 
     RelayModel(long permissionLifetimeNanos, long channelLifetimeNanos, long channelCooldownNanos) {
         this.permissionLifetimeNanos = permissionLifetimeNanos;
@@ -130,9 +134,15 @@ final class RelayModel {
         return allocations.values();
     }
 
-    void reserve(long token, int port, long expiresAt) {
+    void reserve(long token, int port, long expiresAt, Set<AddressFamily> families) {
         ServerHarness.check(!reservations.containsKey(token), "RESERVATION-TOKEN handed out twice: " + token);
         reservations.put(token, new long[] {port, expiresAt});
+        reservationFamilies.put(token, EnumSet.copyOf(families));
+    }
+
+    /** The address families of the allocation that made a reservation: its token gets the same. */
+    Set<AddressFamily> reservedFamilies(long token) {
+        return reservationFamilies.getOrDefault(token, EnumSet.of(AddressFamily.IPV4));
     }
 
     /** The reserved port of a live reservation, or -1. */
