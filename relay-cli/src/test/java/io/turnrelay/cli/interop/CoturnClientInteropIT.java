@@ -7,9 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -26,7 +24,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class CoturnClientInteropIT {
     private static final List<String> SERVERS = List.of("nio", "netty", "coturn");
-    private static final Map<String, TurnServerUnderTest> RUNNING = new HashMap<>();
     private static ExternalProcess peer;
     private static int peerPort;
 
@@ -76,11 +73,7 @@ class CoturnClientInteropIT {
     }
 
     @AfterAll
-    static void stopAll() throws IOException {
-        for (TurnServerUnderTest server : RUNNING.values()) {
-            server.close();
-        }
-        RUNNING.clear();
+    static void stopPeer() throws IOException {
         if (peer != null) {
             peer.close();
         }
@@ -89,7 +82,14 @@ class CoturnClientInteropIT {
     @ParameterizedTest(name = "{1} on {0}")
     @MethodSource("runs")
     void scenarioComesOutAsOnEveryServer(String server, Scenario scenario) throws Exception {
-        TurnServerUnderTest target = running(server, scenario.setup());
+        // A server of its own per run: uclient leaves its allocations behind, and a later run whose ephemeral
+        // port repeats an old 5-tuple would get 437 from any server.
+        try (TurnServerUnderTest target = TurnServerUnderTest.start(server, scenario.setup())) {
+            runAgainst(target, server, scenario);
+        }
+    }
+
+    private static void runAgainst(TurnServerUnderTest target, String server, Scenario scenario) throws Exception {
         String host = scenario.ipv6() ? "::1" : "127.0.0.1";
         List<String> command = new ArrayList<>(List.of("turnutils_uclient", "-p", Integer.toString(target.port)));
         if (scenario.setup() == Setup.REST) {
@@ -105,16 +105,6 @@ class CoturnClientInteropIT {
         UclientOutcome outcome = UclientOutcome.of(ExternalProcess.run(command, 60));
         assertThat(outcome.label()).as("%s against %s: %s%nserver log tail:%n%s", scenario, server, outcome, tail(target.log()))
                 .isEqualTo(scenario.expected());
-    }
-
-    private static TurnServerUnderTest running(String server, Setup setup) throws Exception {
-        String key = server + "/" + setup;
-        TurnServerUnderTest running = RUNNING.get(key);
-        if (running == null) {
-            running = TurnServerUnderTest.start(server, setup);
-            RUNNING.put(key, running);
-        }
-        return running;
     }
 
     private static String tail(String log) {

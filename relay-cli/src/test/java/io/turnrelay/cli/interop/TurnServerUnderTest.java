@@ -85,9 +85,8 @@ final class TurnServerUnderTest implements AutoCloseable {
         if (setup != Setup.STRICT_POLICY) {
             command.add("--allow-loopback-peers");
         }
-        if (setup == Setup.QUOTA_ONE) {
-            command.addAll(List.of("--user-quota", "1"));
-        }
+        // coturn sets no per-user quota unless asked; ours defaults to 10, too few for uclient -m 10 with RTCP.
+        command.addAll(List.of("--user-quota", setup == Setup.QUOTA_ONE ? "1" : "1000"));
         return command;
     }
 
