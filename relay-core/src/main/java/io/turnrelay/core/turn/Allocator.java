@@ -261,7 +261,7 @@ final class Allocator {
     }
 
     private byte[] pendingResponse(PendingAllocation pending, int code, Consumer<StunMessageWriter> attributes) {
-        StunMessageWriter writer = responses.startResponse(code == 0, StunMethod.ALLOCATE, pending.transactionId);
+        StunMessageWriter writer = responses.startResponse(code == 0, pending.credentials != null, StunMethod.ALLOCATE, pending.transactionId);
         if (code != 0) {
             writer.errorCode(code, ErrorCode.defaultReason(code));
         }

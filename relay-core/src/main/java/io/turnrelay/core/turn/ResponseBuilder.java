@@ -9,8 +9,10 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Encodes the server's responses and Data indications into one reused scratch buffer and hands out an
- * exact-size copy: SOFTWARE first on every response, then the caller's attributes, then integrity
- * (the request's kind, under the request's key) and FINGERPRINT when asked for.
+ * exact-size copy: SOFTWARE first on every success and signed error response, then the caller's attributes,
+ * then integrity (the request's kind, under the request's key) and FINGERPRINT when asked for. Unsigned error
+ * responses (challenges, 400s to strangers) leave SOFTWARE out: they go to unverified source addresses, and
+ * every byte there is reflection amplification (see AmplificationTest).
  */
 final class ResponseBuilder {
     // Room for a Data indication carrying the largest UDP payload.
@@ -21,11 +23,11 @@ final class ResponseBuilder {
         this.software = software;
     }
 
-    StunMessageWriter startResponse(boolean success, int method, TransactionId transactionId) {
+    StunMessageWriter startResponse(boolean success, boolean signed, int method, TransactionId transactionId) {
         scratch.clear();
         StunMessageWriter writer = StunMessageWriter.start(scratch,
                 success ? StunClass.SUCCESS_RESPONSE : StunClass.ERROR_RESPONSE, method, transactionId);
-        if (software != null) {
+        if (software != null && (success || signed)) {
             writer.software(software);
         }
         return writer;

@@ -214,7 +214,7 @@ public final class TurnServer {
         int method = (type & 0x000F) | ((type >> 1) & 0x0070) | ((type >> 2) & 0x0F80);
         byte[] id = new byte[TransactionId.LENGTH];
         buffer.get(offset + 8, id);
-        StunMessageWriter writer = responses.startResponse(false, method, TransactionId.of(id));
+        StunMessageWriter writer = responses.startResponse(false, false, method, TransactionId.of(id));
         writer.errorCode(ErrorCode.BAD_REQUEST, ErrorCode.defaultReason(ErrorCode.BAD_REQUEST));
         commands.add(new TurnCommand.SendToClient(client, responses.seal(writer, null, false)));
         stats.responded(method, ErrorCode.BAD_REQUEST);
@@ -348,7 +348,7 @@ public final class TurnServer {
 
     /** Sends a response: {@code code} 0 for success, else an error with its default reason phrase. */
     private void reply(Request request, int code, @Nullable Credentials signer, Consumer<StunMessageWriter> attributes) {
-        StunMessageWriter writer = responses.startResponse(code == 0, request.method(), request.message().transactionId());
+        StunMessageWriter writer = responses.startResponse(code == 0, signer != null, request.method(), request.message().transactionId());
         if (code != 0) {
             writer.errorCode(code, ErrorCode.defaultReason(code));
         }

@@ -244,4 +244,12 @@ class AuthenticationTest {
         assertThat(response.has(AttributeType.SOFTWARE)).isTrue();
         assertThat(response.messageClass()).isEqualTo(StunClass.ERROR_RESPONSE);
     }
+
+    @Test
+    void unsignedChallengesLeaveSoftwareOutToLimitReflection() {
+        StunMessage challenge = alice.send(alice.encode(StunMethod.ALLOCATE, alice.newTransactionId(), false, w -> w.requestedTransport(17)));
+        assertThat(code(challenge)).isEqualTo(401);
+        assertThat(challenge.has(AttributeType.SOFTWARE)).isFalse();
+        assertThat(challenge.hasMessageIntegrity()).isFalse();
+    }
 }
