@@ -1,14 +1,188 @@
 package io.turnrelay.cli;
 
+import io.turnrelay.cli.portal.PortalSettings;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.UnmatchedArgumentException;
+
 /**
- * Entry point of the standalone relay. Until the transports exist (issue 4) it only says what it will do.
+ * Entry point of the standalone relay ({@code relay-cli}). Parses the command line and environment, starts the
+ * relay, and runs until SIGTERM/SIGINT (exit 0) or until the portal client gives up (exit 1). A bad
+ * configuration exits 2 with one line on stderr that names the option.
  */
 public final class RelayCli {
-    private RelayCli() {}
+    static final int EXIT_OK = 0;
+    static final int EXIT_PORTAL_FAILED = 1;
+    static final int EXIT_BAD_CONFIGURATION = 2;
+
+    private final Map<String, String> environment;
+    private final PrintStream out;
+    private final PrintStream err;
+    private volatile int exitStatus = EXIT_OK;
+
+    RelayCli(Map<String, String> environment, PrintStream out, PrintStream err) {
+        this.environment = environment;
+        this.out = out;
+        this.err = err;
+    }
 
     public static void main(String[] args) {
-        System.out.println("turnrelay " + RelayCli.class.getPackage().getImplementationVersion()
-                + ": the standalone relay is not wired yet. It will listen on UDP 3478, relay ports 49152-65535,"
-                + " and print credentials for a WebRTC iceServers entry.");
+        RelayCli cli = new RelayCli(System.getenv(), System.out, System.err);
+        System.exit(cli.run(args));
+    }
+
+    /** Runs the relay until it is told to stop; returns the exit status (the JVM is halted before on SIGTERM). */
+    int run(String[] args) {
+        Parsed parsed = parse(args);
+        if (parsed.exitStatus != null) {
+            return parsed.exitStatus;
+        }
+        RelayOptions options = parsed.options;
+        LogSetup.configure(options.logFormat);
+        RunningRelay running;
+        RelaySetup setup;
+        try {
+            setup = RelaySetup.from(options, environment, HostAddresses::firstUsableIpv4);
+            running = RunningRelay.start(setup);
+        } catch (ConfigurationException e) {
+            return configurationError(e.getMessage());
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            running.stop();
+            Logger log = LoggerFactory.getLogger(RelayCli.class);
+            log.info("Stopped");
+            LogSetup.stop();
+            out.flush();
+            err.flush();
+            // A SIGTERM would otherwise end the JVM with 143; a stop the operator asked for is a success.
+            Runtime.getRuntime().halt(exitStatus);
+        }, "relay-shutdown"));
+        announce(setup, running);
+        String reason = running.fatal().join();
+        exitStatus = EXIT_PORTAL_FAILED;
+        LoggerFactory.getLogger(RelayCli.class).error("Stopping: the portal client gave up ({})", reason);
+        return EXIT_PORTAL_FAILED;
+    }
+
+    private void announce(RelaySetup setup, RunningRelay running) {
+        Logger log = LoggerFactory.getLogger(RelayCli.class);
+        var config = setup.relayConfig();
+        log.info("turnrelay {} listening on {} (transport {}, {} worker(s)), relay ports {}-{}, public {}{}, realm '{}'",
+                TurnrelayVersion.current(), running.relay().listenAddresses(), running.relay().transportName(), config.workers(),
+                config.lowestPort(), config.highestPort(), config.publicIpv4() == null ? "" : config.publicIpv4().getHostAddress(),
+                config.publicIpv6() == null ? "" : " " + config.publicIpv6().getHostAddress(), config.realm());
+        log.info("Operations endpoints on http://{}:{} (/healthz, /readyz, /metrics)",
+                running.operations().address().getAddress().getHostAddress(), running.operations().address().getPort());
+        PortalSettings portal = setup.portal();
+        if (portal != null) {
+            log.info("Connecting to the portal at {}{}", portal.apiUrl(), portal.name() == null ? "" : " as '" + portal.name() + "'");
+        }
+        for (String warning : setup.warnings()) {
+            log.warn(warning);
+        }
+        RelaySetup.GeneratedUser user = setup.generatedUser();
+        if (user != null) {
+            log.info("Generated user '{}'; paste the next stdout line into a WebRTC iceServers entry", user.username());
+            out.println(user.iceServerJson());
+            out.flush();
+        }
+    }
+
+    /** The options, or the exit status when parsing already decided it (help, version, bad option). */
+    record Parsed(@Nullable RelayOptions options, @Nullable Integer exitStatus) {}
+
+    Parsed parse(String[] args) {
+        RelayOptions options = new RelayOptions();
+        CommandLine commandLine = commandLine(options, environment);
+        PrintWriter outWriter = new PrintWriter(out, true, StandardCharsets.UTF_8);
+        commandLine.setOut(outWriter);
+        try {
+            CommandLine.ParseResult result = commandLine.parseArgs(args);
+            if (result.isUsageHelpRequested()) {
+                commandLine.usage(outWriter);
+                return new Parsed(null, EXIT_OK);
+            }
+            if (result.isVersionHelpRequested()) {
+                commandLine.printVersionHelp(outWriter);
+                return new Parsed(null, EXIT_OK);
+            }
+            return new Parsed(options, null);
+        } catch (UnmatchedArgumentException e) {
+            return new Parsed(null, configurationError(unmatched(e)));
+        } catch (ParameterException e) {
+            return new Parsed(null, configurationError(oneLine(e.getMessage())));
+        }
+    }
+
+    /** Parses and checks without starting anything; for tests and dry runs. Returns the setup or the exit status. */
+    Object check(String[] args, RelaySetup.AddressDetector detector) {
+        Parsed parsed = parse(args);
+        if (parsed.exitStatus != null) {
+            return parsed.exitStatus;
+        }
+        try {
+            return RelaySetup.from(parsed.options, environment, detector);
+        } catch (ConfigurationException e) {
+            return configurationError(e.getMessage());
+        }
+    }
+
+    /** Names an unknown option without its value, and never echoes a stray argument: it may be a token. */
+    private static String unmatched(UnmatchedArgumentException e) {
+        List<String> unmatched = e.getUnmatched();
+        String first = unmatched.isEmpty() ? "" : unmatched.get(0);
+        if (first.startsWith("-")) {
+            int equals = first.indexOf('=');
+            return (equals < 0 ? first : first.substring(0, equals)) + ": unknown option";
+        }
+        return "unexpected argument (relay-cli takes options only; the portal token goes in FIREZONE_TOKEN)";
+    }
+
+    private int configurationError(@Nullable String message) {
+        err.println("relay-cli: " + oneLine(message) + " (see relay-cli --help)");
+        err.flush();
+        return EXIT_BAD_CONFIGURATION;
+    }
+
+    private static String oneLine(@Nullable String message) {
+        return message == null ? "invalid configuration" : message.replaceAll("\\s*[\\r\\n]+\\s*", " ").strip();
+    }
+
+    /**
+     * The picocli command line with environment defaults, and each option's description extended by its
+     * environment variable so {@code --help} lists it.
+     */
+    static CommandLine commandLine(RelayOptions options, Map<String, String> environment) {
+        CommandLine commandLine = new CommandLine(options);
+        CommandSpec spec = commandLine.getCommandSpec();
+        List<OptionSpec> originals = new ArrayList<>(spec.options());
+        for (OptionSpec original : originals) {
+            spec.remove(original);
+        }
+        for (OptionSpec original : originals) {
+            String variable = EnvironmentDefaults.variableOf(original);
+            if (variable == null) {
+                spec.addOption(original);
+                continue;
+            }
+            List<String> description = new ArrayList<>(List.of(original.description()));
+            String defaultValue = original.defaultValue();
+            description.add("Env: " + variable + (defaultValue == null ? "" : "; default: " + defaultValue) + ".");
+            spec.addOption(OptionSpec.builder(original).description(description.toArray(new String[0])).build());
+        }
+        commandLine.setDefaultValueProvider(new EnvironmentDefaults(environment));
+        commandLine.setCaseInsensitiveEnumValuesAllowed(true);
+        return commandLine;
     }
 }

@@ -1,0 +1,44 @@
+package io.turnrelay.cli;
+
+/** A setting the relay cannot run with; the message starts with the option at fault. Exit status 2. */
+final class ConfigurationException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    ConfigurationException(String option, String problem) {
+        super(option + ": " + problem);
+    }
+
+    ConfigurationException(String option, String problem, Throwable cause) {
+        super(option + ": " + problem, cause);
+    }
+
+    /**
+     * Rewrites a relay-api message ("listenPort: ...", "portRange: ...") so it names the command-line option
+     * instead of the builder setting.
+     */
+    static ConfigurationException fromRelaySetting(String message, Throwable cause) {
+        int colon = message.indexOf(':');
+        String setting = colon < 0 ? "" : message.substring(0, colon);
+        String option = switch (setting) {
+            case "listenPort" -> "--listen-port";
+            case "portRange lowest" -> "--lowest-port";
+            case "portRange highest" -> "--highest-port";
+            case "portRange" -> "--lowest-port/--highest-port";
+            case "bindIpv4" -> "--bind-ip4-addr";
+            case "bindIpv6" -> "--bind-ip6-addr";
+            case "publicIpv4" -> "--public-ip4-addr";
+            case "publicIpv6" -> "--public-ip6-addr";
+            case "publicIpv4/publicIpv6" -> "--public-ip4-addr/--public-ip6-addr";
+            case "workers" -> "--workers";
+            case "maxAllocationsPerUser" -> "--user-quota";
+            case "maxAllocations" -> "--total-quota";
+            case "realm" -> "--realm";
+            case "transport" -> "--transport";
+            default -> "";
+        };
+        if (option.isEmpty()) {
+            return new ConfigurationException("configuration", message, cause);
+        }
+        return new ConfigurationException(option, message.substring(colon + 1).strip(), cause);
+    }
+}

@@ -1,0 +1,119 @@
+package io.turnrelay.cli;
+
+import io.turnrelay.api.Relay;
+import io.turnrelay.api.RelayStartException;
+import io.turnrelay.cli.ops.OperationsServer;
+import io.turnrelay.cli.portal.PortalClient;
+import io.turnrelay.cli.portal.PortalListener;
+import io.turnrelay.core.spi.ShardedRelay;
+import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The relay process's moving parts, started in order (relay, operations HTTP, portal, statistics log) and
+ * stopped in reverse by {@link #stop()}.
+ */
+final class RunningRelay {
+    private static final Logger LOG = LoggerFactory.getLogger(RunningRelay.class);
+    private static final long STATS_PERIOD_SECONDS = 10;
+
+    private final Relay relay;
+    private final OperationsServer operations;
+    private final @Nullable PortalClient portal;
+    private final StatsReporter reporter;
+    private final CompletableFuture<String> fatal;
+    private volatile boolean serving = true;
+    private boolean stopped;
+
+    private RunningRelay(Relay relay, OperationsServer operations, @Nullable PortalClient portal, StatsReporter reporter,
+            CompletableFuture<String> fatal) {
+        this.relay = relay;
+        this.operations = operations;
+        this.portal = portal;
+        this.reporter = reporter;
+        this.fatal = fatal;
+    }
+
+    /** Starts everything; on a bad setting undoes what it started and throws. */
+    static RunningRelay start(RelaySetup setup) throws ConfigurationException {
+        Relay relay = new ShardedRelay(setup.relayConfig(), setup.transport(), null);
+        try {
+            relay.start();
+        } catch (RelayStartException e) {
+            relay.close();
+            throw ConfigurationException.fromRelaySetting(String.valueOf(e.getMessage()), e);
+        }
+        CompletableFuture<String> fatal = new CompletableFuture<>();
+        PortalClient portal = setup.portal() == null ? null : new PortalClient(setup.portal(), new PortalListener() {
+            @Override
+            public void onJoined() {
+                LOG.info("Joined the portal");
+            }
+
+            @Override
+            public void onDisconnected(String reason) {
+                LOG.warn("Lost the portal connection ({}); reconnecting, relaying continues", reason);
+            }
+
+            @Override
+            public void onFatal(String reason) {
+                // The portal client has logged why; the main thread logs the stop and exits non-zero.
+                fatal.complete(reason);
+            }
+        });
+        RunningRelay[] self = new RunningRelay[1];
+        OperationsServer operations;
+        try {
+            operations = OperationsServer.start(setup.healthCheckAddress(),
+                    () -> self[0] != null && self[0].serving, () -> portal == null ? null : portal.state(), relay::stats);
+        } catch (IOException e) {
+            relay.close();
+            throw new ConfigurationException("--health-check-addr",
+                    "cannot listen on " + setup.healthCheckAddress() + " (" + e.getMessage() + ")", e);
+        }
+        self[0] = new RunningRelay(relay, operations, portal, new StatsReporter(relay, STATS_PERIOD_SECONDS), fatal);
+        if (portal != null) {
+            portal.start();
+        }
+        return self[0];
+    }
+
+    Relay relay() {
+        return relay;
+    }
+
+    OperationsServer operations() {
+        return operations;
+    }
+
+    /** Completes with the reason when the portal client gives up. */
+    CompletableFuture<String> fatal() {
+        return fatal;
+    }
+
+    /** Not ready any more, portal left, allocations deleted and sockets closed, endpoints down. Idempotent. */
+    synchronized void stop() {
+        if (stopped) {
+            return;
+        }
+        stopped = true;
+        serving = false;
+        reporter.close();
+        if (portal != null) {
+            closeQuietly("portal client", portal);
+        }
+        closeQuietly("relay", relay);
+        operations.close();
+    }
+
+    private static void closeQuietly(String what, AutoCloseable closeable) {
+        try {
+            closeable.close();
+        } catch (Exception | Error e) {
+            LOG.warn("Closing the {} failed: {}", what, e.toString());
+        }
+    }
+}

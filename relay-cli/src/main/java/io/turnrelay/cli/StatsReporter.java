@@ -1,0 +1,59 @@
+package io.turnrelay.cli;
+
+import io.turnrelay.api.Relay;
+import io.turnrelay.api.RelayStats;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Logs one INFO line every period: allocations, channels and packets/bytes per second each way. */
+final class StatsReporter implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(StatsReporter.class);
+
+    private final Relay relay;
+    private final ScheduledExecutorService scheduler;
+    private RelayStats previous;
+    private long previousNanos;
+
+    StatsReporter(Relay relay, long periodSeconds) {
+        this.relay = relay;
+        this.previous = relay.stats();
+        this.previousNanos = System.nanoTime();
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(task -> {
+            Thread thread = new Thread(task, "relay-stats");
+            thread.setDaemon(true);
+            return thread;
+        });
+        scheduler.scheduleAtFixedRate(this::report, periodSeconds, periodSeconds, TimeUnit.SECONDS);
+    }
+
+    private void report() {
+        try {
+            RelayStats now = relay.stats();
+            long nanos = System.nanoTime();
+            double seconds = Math.max(1e-3, (nanos - previousNanos) / 1e9);
+            LOG.info(line(previous, now, seconds));
+            previous = now;
+            previousNanos = nanos;
+        } catch (RuntimeException e) {
+            LOG.warn("Could not read the relay's statistics: {}", e.toString());
+        }
+    }
+
+    static String line(RelayStats before, RelayStats now, double seconds) {
+        return String.format(java.util.Locale.ROOT,
+                "allocations=%d channels=%d permissions=%d client->peer %.0f pkt/s %.0f B/s, peer->client %.0f pkt/s %.0f B/s",
+                now.allocations(), now.channels(), now.permissions(),
+                (now.packetsClientToPeer() - before.packetsClientToPeer()) / seconds,
+                (now.bytesClientToPeer() - before.bytesClientToPeer()) / seconds,
+                (now.packetsPeerToClient() - before.packetsPeerToClient()) / seconds,
+                (now.bytesPeerToClient() - before.bytesPeerToClient()) / seconds);
+    }
+
+    @Override
+    public void close() {
+        scheduler.shutdownNow();
+    }
+}

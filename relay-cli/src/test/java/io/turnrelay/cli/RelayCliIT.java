@@ -1,0 +1,231 @@
+package io.turnrelay.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.jr.ob.JSON;
+import io.turnrelay.core.spi.UdpTurnClient;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Starts the packaged launcher ({@code target/relay-cli/bin/relay-cli}) as a process; everything on loopback. */
+class RelayCliIT {
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(20);
+    private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
+    private static final Pattern TURN_URL = Pattern.compile("turn:([0-9.]+):(\\d+)\\?transport=udp");
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final int listenPort;
+    private final int healthPort;
+    private final int lowestPort;
+
+    RelayCliIT() throws Exception {
+        listenPort = LauncherProcess.freeUdpPort();
+        healthPort = LauncherProcess.freeTcpPort();
+        // 100 relay ports below the kernel's ephemeral range, so probes and clients never collide with them.
+        lowestPort = 20_000 + 100 * ThreadLocalRandom.current().nextInt(120);
+    }
+
+    private List<String> networkOptions() {
+        return List.of("--listen-port=" + listenPort, "--lowest-port=" + lowestPort, "--highest-port=" + (lowestPort + 99),
+                "--health-check-addr=127.0.0.1:" + healthPort);
+    }
+
+    @Test
+    void embeddedDefaultPrintsAnIceServerThatATurnClientAllocatesWith() throws Exception {
+        // No command line at all: only the ports come from the environment, as CI may already use 3478 and 8080.
+        Map<String, String> env = Map.of("LISTEN_PORT", Integer.toString(listenPort), "LOWEST_PORT", Integer.toString(lowestPort),
+                "HIGHEST_PORT", Integer.toString(lowestPort + 99), "HEALTH_CHECK_ADDR", "127.0.0.1:" + healthPort);
+        try (LauncherProcess relay = LauncherProcess.start(List.of(), env)) {
+            String line = relay.nextStdoutLine(START_TIMEOUT);
+            assertThat(line).as("iceServers line; stderr: %s", relay.stderrLines()).isNotNull();
+            Map<String, Object> iceServer = JSON.std.mapFrom(line);
+            assertThat(iceServer).containsOnlyKeys("urls", "username", "credential");
+            Matcher url = TURN_URL.matcher((String) iceServer.get("urls"));
+            assertThat(url.matches()).as("urls: %s", iceServer.get("urls")).isTrue();
+            assertThat(Integer.parseInt(url.group(2))).isEqualTo(listenPort);
+            assertThat(relay.stderrLines()).anyMatch(l -> l.contains("WARN") && l.contains("FIREZONE_TOKEN"));
+
+            try (UdpTurnClient client = new UdpTurnClient(LOOPBACK, new InetSocketAddress(LOOPBACK, listenPort),
+                    (String) iceServer.get("username"), (String) iceServer.get("credential"))) {
+                List<InetSocketAddress> relayed = client.allocate();
+                assertThat(relayed).hasSize(1);
+                assertThat(relayed.get(0).getAddress().getHostAddress()).isEqualTo(url.group(1));
+                assertThat(relayed.get(0).getPort()).isBetween(lowestPort, lowestPort + 99);
+            }
+            try (UdpTurnClient wrongPassword = new UdpTurnClient(LOOPBACK, new InetSocketAddress(LOOPBACK, listenPort),
+                    (String) iceServer.get("username"), "not-the-password")) {
+                assertThat(UdpTurnClient.errorCode(wrongPassword.allocate(writer -> {}))).isEqualTo(401);
+            }
+            relay.process.destroy();
+            assertThat(relay.awaitExit(Duration.ofSeconds(5))).isEqualTo(0);
+        }
+    }
+
+    @Test
+    void healthReadinessAndMetricsOverHttp() throws Exception {
+        List<String> args = new ArrayList<>(networkOptions());
+        args.add("--user=alice:wonderland");
+        args.add("--public-ip4-addr=127.0.0.1");
+        try (LauncherProcess relay = LauncherProcess.start(args, Map.of())) {
+            String base = "http://127.0.0.1:" + healthPort;
+            awaitStatus(relay, base + "/readyz", 200);
+            assertThat(get(base + "/healthz").statusCode()).isEqualTo(200);
+
+            try (UdpTurnClient client = new UdpTurnClient(LOOPBACK, new InetSocketAddress(LOOPBACK, listenPort), "alice", "wonderland")) {
+                assertThat(client.allocate()).hasSize(1);
+                HttpResponse<String> metrics = get(base + "/metrics");
+                assertThat(metrics.statusCode()).isEqualTo(200);
+                assertThat(metrics.headers().firstValue("Content-Type").orElse("")).startsWith("text/plain; version=0.0.4");
+                assertThat(metrics.body())
+                        .contains("# TYPE turnrelay_allocations gauge\nturnrelay_allocations 1\n")
+                        .containsPattern("\nturnrelay_responses_total\\{method=\"allocate\",code=\"401\"\\} [1-9]\\d*\n")
+                        .contains("turnrelay_responses_total{method=\"allocate\",code=\"0\"} 1\n")
+                        .contains("turnrelay_relayed_packets_total{direction=\"client_to_peer\"} 0\n")
+                        .contains("turnrelay_portal_state{state=\"joined\"} 0\n");
+            }
+            relay.process.destroy();
+            assertThat(relay.awaitExit(Duration.ofSeconds(5))).isEqualTo(0);
+        }
+    }
+
+    @Test
+    void sigtermExitsZeroWithinFiveSecondsAndFreesTheListenPort() throws Exception {
+        List<String> args = new ArrayList<>(networkOptions());
+        args.add("--user=alice:wonderland");
+        args.add("--log-format=json");
+        try (LauncherProcess relay = LauncherProcess.start(args, Map.of("PUBLIC_IP4_ADDR", "127.0.0.1"))) {
+            awaitStatus(relay, "http://127.0.0.1:" + healthPort + "/readyz", 200);
+            try (UdpTurnClient client = new UdpTurnClient(LOOPBACK, new InetSocketAddress(LOOPBACK, listenPort), "alice", "wonderland")) {
+                assertThat(client.allocate()).hasSize(1);
+            }
+            long start = System.nanoTime();
+            relay.process.destroy(); // SIGTERM
+            Integer status = relay.awaitExit(Duration.ofSeconds(5));
+            assertThat(status).as("exit status within 5 s; stderr: %s", relay.stderrLines()).isEqualTo(0);
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+            // JSON logs: every line one object with a level and a formatted message.
+            assertThat(relay.stderrLines()).isNotEmpty().allSatisfy(line -> {
+                Map<String, Object> event = JSON.std.mapFrom(line);
+                assertThat(event).containsKeys("level", "formattedMessage");
+            });
+        }
+        try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(InetAddress.getByAddress(new byte[4]), listenPort))) {
+            assertThat(socket.getLocalPort()).isEqualTo(listenPort);
+        }
+        try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(InetAddress.getByAddress(new byte[4]), lowestPort))) {
+            assertThat(socket.getLocalPort()).isEqualTo(lowestPort);
+        }
+    }
+
+    @Test
+    void withATokenTheRelayJoinsThePortalAndOnlyThenIsReady() throws Exception {
+        String token = "portal-token-8f3a";
+        try (PhoenixPortalStub portal = new PhoenixPortalStub(false)) {
+            List<String> args = new ArrayList<>(networkOptions());
+            args.add("--public-ip4-addr=127.0.0.1");
+            args.add("--name=it-relay");
+            try (LauncherProcess relay = LauncherProcess.start(args, Map.of("FIREZONE_TOKEN", token, "FIREZONE_API_URL", portal.apiUrl()))) {
+                String base = "http://127.0.0.1:" + healthPort;
+                awaitStatus(relay, base + "/readyz", 200);
+                assertThat(portal.authorizations).contains("Bearer " + token);
+                assertThat(portal.joinPayloads).hasSize(1);
+                assertThat((String) portal.joinPayloads.get(0).get("stamp_secret")).matches("[0-9a-f]{64}");
+                assertThat(get(base + "/metrics").body()).contains("turnrelay_portal_state{state=\"joined\"} 1\n");
+                relay.process.destroy();
+                assertThat(relay.awaitExit(Duration.ofSeconds(5))).isEqualTo(0);
+                assertThat(relay.stderrLines()).isNotEmpty().noneMatch(line -> line.contains(token));
+            }
+        }
+    }
+
+    @Test
+    void aRejectedTokenEndsTheProcessWithAnErrorAndNonZeroStatus() throws Exception {
+        String token = "rejected-token-51c0";
+        try (PhoenixPortalStub portal = new PhoenixPortalStub(true)) {
+            List<String> args = new ArrayList<>(networkOptions());
+            args.add("--public-ip4-addr=127.0.0.1");
+            try (LauncherProcess relay = LauncherProcess.start(args, Map.of("FIREZONE_TOKEN", token, "FIREZONE_API_URL", portal.apiUrl()))) {
+                Integer status = relay.awaitExit(START_TIMEOUT);
+                assertThat(status).as("stderr: %s", relay.stderrLines()).isEqualTo(1);
+                assertThat(relay.stderrLines()).anyMatch(line -> line.contains("ERROR") && line.contains("401"))
+                        .noneMatch(line -> line.contains(token));
+                assertThat(portal.authorizations).contains("Bearer " + token);
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "--denied-peer-ip=10.0.0.0/40|--denied-peer-ip",
+        "--lowest-port=40000 --highest-port=30000|--lowest-port",
+        "--transport=carrier-pigeon|--transport",
+        "--user=alice|--user",
+        "--workers=many|--workers",
+    })
+    void badOptionsExitTwoWithOneLineNamingTheOption(String args, String option) throws Exception {
+        try (LauncherProcess relay = LauncherProcess.start(List.of(args.split(" ")), Map.of())) {
+            assertThat(relay.awaitExit(START_TIMEOUT)).isEqualTo(2);
+            assertThat(relay.stderrLines()).hasSize(1);
+            assertThat(relay.stderrLines().get(0)).contains(option).doesNotContain("Exception");
+        }
+    }
+
+    @Test
+    void aTakenListenPortExitsTwoNamingTheOption() throws Exception {
+        try (DatagramSocket taken = new DatagramSocket(new InetSocketAddress(InetAddress.getByAddress(new byte[4]), 0))) {
+            List<String> args = List.of("--listen-port=" + taken.getLocalPort(), "--lowest-port=" + lowestPort,
+                    "--highest-port=" + (lowestPort + 99), "--health-check-addr=127.0.0.1:" + healthPort, "--user=a:b");
+            try (LauncherProcess relay = LauncherProcess.start(args, Map.of())) {
+                assertThat(relay.awaitExit(START_TIMEOUT)).isEqualTo(2);
+                List<String> errors = relay.stderrLines().stream().filter(l -> l.startsWith("relay-cli:")).toList();
+                assertThat(errors).as("stderr: %s", relay.stderrLines()).hasSize(1);
+                assertThat(errors.get(0)).contains("--listen-port");
+                assertThat(relay.stderrLines()).noneMatch(l -> l.contains("\tat ") || l.contains("Exception"));
+            }
+        }
+    }
+
+    @Test
+    void aTakenHealthCheckPortExitsTwoNamingTheOptionAndFreesTheListenPort() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, LOOPBACK)) {
+            List<String> args = List.of("--listen-port=" + listenPort, "--lowest-port=" + lowestPort,
+                    "--highest-port=" + (lowestPort + 99), "--health-check-addr=127.0.0.1:" + taken.getLocalPort(), "--user=a:b");
+            try (LauncherProcess relay = LauncherProcess.start(args, Map.of())) {
+                assertThat(relay.awaitExit(START_TIMEOUT)).isEqualTo(2);
+                assertThat(relay.stderrLines()).as("stderr").hasSize(1);
+                assertThat(relay.stderrLines().get(0)).startsWith("relay-cli: --health-check-addr:");
+            }
+        }
+        try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(InetAddress.getByAddress(new byte[4]), listenPort))) {
+            assertThat(socket.getLocalPort()).as("the relay closed its socket before exiting").isEqualTo(listenPort);
+        }
+    }
+
+    private void awaitStatus(LauncherProcess relay, String url, int status) {
+        await().atMost(START_TIMEOUT).pollInterval(Duration.ofMillis(100)).ignoreExceptions().untilAsserted(() -> {
+            assertThat(relay.process.isAlive()).as("relay still running; stderr: %s", relay.stderrLines()).isTrue();
+            assertThat(get(url).statusCode()).isEqualTo(status);
+        });
+    }
+
+    private HttpResponse<String> get(String url) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+}

@@ -1,0 +1,255 @@
+package io.turnrelay.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.turnrelay.api.Authenticator;
+import io.turnrelay.api.LongTermCredential;
+import io.turnrelay.api.PasswordAlgorithm;
+import io.turnrelay.api.RelayConfig;
+import io.turnrelay.api.TurnRestAuthenticator;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class RelayCliTest {
+    private static final InetAddress HOST_ADDRESS = address("203.0.113.7");
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private final Map<String, String> environment = new HashMap<>();
+
+    private Object check(String... args) {
+        RelayCli cli = new RelayCli(environment, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return cli.check(args, () -> HOST_ADDRESS);
+    }
+
+    private RelaySetup setup(String... args) {
+        Object result = check(args);
+        assertThat(result).as("stderr: %s", stderr()).isInstanceOf(RelaySetup.class);
+        return (RelaySetup) result;
+    }
+
+    private String stderr() {
+        return err.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void noOptionsGiveTheEmbeddedDefault() {
+        RelaySetup setup = setup();
+        RelayConfig config = setup.relayConfig();
+        assertThat(config.listenPort()).isEqualTo(3478);
+        assertThat(config.lowestPort()).isEqualTo(49152);
+        assertThat(config.highestPort()).isEqualTo(65535);
+        assertThat(config.publicIpv4()).isEqualTo(HOST_ADDRESS);
+        assertThat(config.bindIpv6()).as("no IPv6 sockets without an IPv6 address").isNull();
+        assertThat(config.realm()).isEqualTo("turnrelay");
+        assertThat(setup.healthCheckAddress().getPort()).isEqualTo(8080);
+        assertThat(setup.portal()).isNull();
+        assertThat(setup.warnings()).anyMatch(w -> w.contains("FIREZONE_TOKEN"));
+        RelaySetup.GeneratedUser user = setup.generatedUser();
+        assertThat(user).isNotNull();
+        assertThat(user.iceServerJson()).isEqualTo("{\"urls\":\"turn:203.0.113.7:3478?transport=udp\",\"username\":\""
+                + user.username() + "\",\"credential\":\"" + user.password() + "\"}");
+        assertPassword(config.authenticator(), user.username(), "turnrelay", 0, user.password());
+    }
+
+    @Test
+    void withoutAHostAddressTheRelayFallsBackToLoopbackWithAWarning() {
+        RelayCli cli = new RelayCli(environment, new PrintStream(out), new PrintStream(err));
+        RelaySetup setup = (RelaySetup) cli.check(new String[0], () -> null);
+        assertThat(setup.relayConfig().publicIpv4()).isEqualTo(address("127.0.0.1"));
+        assertThat(setup.warnings()).anyMatch(w -> w.contains("127.0.0.1"));
+    }
+
+    @Test
+    void environmentVariablesSetOptions() {
+        environment.put("LISTEN_PORT", "5000");
+        environment.put("LOWEST_PORT", "40000");
+        environment.put("HIGHEST_PORT", "40099");
+        environment.put("PUBLIC_IP4_ADDR", "198.18.0.1");
+        environment.put("TURNRELAY_USERS", "alice:one bob:two");
+        environment.put("TURNRELAY_DENIED_PEER_IPS", "8.8.8.0/24,9.9.9.9");
+        environment.put("TURNRELAY_ALLOW_LOOPBACK_PEERS", "true");
+        environment.put("HEALTH_CHECK_ADDR", "127.0.0.1:9100");
+        RelaySetup setup = setup();
+        RelayConfig config = setup.relayConfig();
+        assertThat(config.listenPort()).isEqualTo(5000);
+        assertThat(config.lowestPort()).isEqualTo(40000);
+        assertThat(config.highestPort()).isEqualTo(40099);
+        assertThat(config.publicIpv4()).isEqualTo(address("198.18.0.1"));
+        assertPassword(config.authenticator(), "alice", "turnrelay", 0, "one");
+        assertPassword(config.authenticator(), "bob", "turnrelay", 0, "two");
+        assertThat(setup.generatedUser()).as("users were given").isNull();
+        assertThat(config.peerPolicy().permits(address("8.8.8.8"))).isFalse();
+        assertThat(config.peerPolicy().permits(address("9.9.9.9"))).isFalse();
+        assertThat(config.peerPolicy().permits(address("9.9.9.10"))).isTrue();
+        assertThat(config.peerPolicy().permits(address("127.0.0.1"))).isTrue();
+        assertThat(setup.healthCheckAddress().getPort()).isEqualTo(9100);
+    }
+
+    @Test
+    void theCommandLineWinsOverTheEnvironment() {
+        environment.put("LISTEN_PORT", "5000");
+        environment.put("TURNRELAY_USERS", "alice:one");
+        environment.put("TURNRELAY_REALM", "from-env");
+        RelaySetup setup = setup("--listen-port", "6000", "--user", "carol:three", "--realm", "cli");
+        RelayConfig config = setup.relayConfig();
+        assertThat(config.listenPort()).isEqualTo(6000);
+        assertThat(config.realm()).isEqualTo("cli");
+        assertThat(config.authenticator().credential("carol", "cli", 0)).isNotNull();
+        assertThat(config.authenticator().credential("alice", "cli", 0)).as("the command line replaces the env list").isNull();
+    }
+
+    @Test
+    void blankEnvironmentVariablesCountAsUnset() {
+        environment.put("LISTEN_PORT", " ");
+        assertThat(setup().relayConfig().listenPort()).isEqualTo(3478);
+    }
+
+    @Test
+    void repeatableOptionsAccumulate() {
+        RelaySetup setup = setup("--user", "a:1", "--user", "b:2", "--allowed-peer-ip", "10.1.0.0/16",
+                "--allowed-peer-ip", "127.0.0.1");
+        RelayConfig config = setup.relayConfig();
+        assertThat(config.authenticator().credential("a", "turnrelay", 0)).isNotNull();
+        assertThat(config.authenticator().credential("b", "turnrelay", 0)).isNotNull();
+        assertThat(config.peerPolicy().permits(address("10.1.2.3"))).isTrue();
+        assertThat(config.peerPolicy().permits(address("10.2.2.3"))).isFalse();
+    }
+
+    @Test
+    void authSecretEnablesTheTurnRestScheme() {
+        RelaySetup setup = setup("--auth-secret", "s3cret");
+        String username = (4_000_000_000L) + ":alice";
+        assertPassword(setup.relayConfig().authenticator(), username, "turnrelay", 3_999_999_000L,
+                new TurnRestAuthenticator("s3cret").passwordFor(username));
+        assertThat(setup.generatedUser()).isNull();
+    }
+
+    @Test
+    void aTokenJoinsThePortalWithTheFirezoneRealmAndASeededSecret() {
+        environment.put("FIREZONE_TOKEN", "tok-123");
+        environment.put("FIREZONE_API_URL", "ws://127.0.0.1:1234");
+        environment.put("FIREZONE_NAME", "relay-a");
+        RelaySetup first = setup("--rng-seed", "42");
+        RelaySetup second = setup("--rng-seed", "42");
+        assertThat(first.relayConfig().realm()).isEqualTo("firezone");
+        assertThat(first.generatedUser()).isNull();
+        assertThat(first.warnings()).noneMatch(w -> w.contains("FIREZONE_TOKEN"));
+        var portal = first.portal();
+        assertThat(portal).isNotNull();
+        assertThat(portal.token()).isEqualTo("tok-123");
+        assertThat(portal.name()).isEqualTo("relay-a");
+        assertThat(portal.publicIpv4()).isEqualTo("203.0.113.7");
+        assertThat(portal.listenPort()).isEqualTo(3478);
+        assertThat(portal.apiUrl().toString()).isEqualTo("ws://127.0.0.1:1234");
+        assertThat(portal.stampSecretHex()).matches("[0-9a-f]{64}").isEqualTo(second.portal().stampSecretHex());
+        assertThat(portal.userAgent()).matches("\\S+/\\S+ relay/\\S+ \\(\\S+\\)");
+        assertThat(setup("--rng-seed", "43").portal().stampSecretHex()).isNotEqualTo(portal.stampSecretHex());
+    }
+
+    @Test
+    void aSeedMakesTheGeneratedUserReproducible() {
+        RelaySetup.GeneratedUser first = setup("--rng-seed", "7").generatedUser();
+        RelaySetup.GeneratedUser second = setup("--rng-seed", "7").generatedUser();
+        assertThat(first.username()).isEqualTo(second.username());
+        assertThat(first.password()).isEqualTo(second.password());
+        assertThat(first.toString()).doesNotContain(first.password());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "--denied-peer-ip=10.0.0.0/33|--denied-peer-ip",
+        "--allowed-peer-ip=not-a-cidr|--allowed-peer-ip",
+        "--lowest-port=50000 --highest-port=40000|--lowest-port/--highest-port",
+        "--listen-port=70000|--listen-port",
+        "--listen-port=abc|--listen-port",
+        "--listen-port=50000|--listen-port",
+        "--transport=carrier-pigeon|--transport",
+        "--user=alice|--user",
+        "--user=alice:|--user",
+        "--user=:pw|--user",
+        "--workers=0|--workers",
+        "--user-quota=0|--user-quota",
+        "--total-quota=-1|--total-quota",
+        "--public-ip4-addr=::1|--public-ip4-addr",
+        "--public-ip4-addr=example.com|--public-ip4-addr",
+        "--bind-ip4-addr=1.2.3.4/8|--bind-ip4-addr",
+        "--health-check-addr=nonsense|--health-check-addr",
+        "--health-check-addr=127.0.0.1:99999|--health-check-addr",
+        "--log-format=xml|--log-format",
+        "--no-such-option|--no-such-option",
+    })
+    void badConfigurationExitsTwoWithOneLineNamingTheOption(String args, String option) {
+        Object result = check(args.split(" "));
+        assertThat(result).isEqualTo(RelayCli.EXIT_BAD_CONFIGURATION);
+        String stderr = stderr();
+        assertThat(stderr).contains(option).endsWith("\n");
+        assertThat(stderr.strip()).doesNotContain("\n").doesNotContain("Exception").doesNotContain("\tat ");
+    }
+
+    @Test
+    void badEnvironmentValuesNameTheOption() {
+        environment.put("HIGHEST_PORT", "lots");
+        assertThat(check()).isEqualTo(RelayCli.EXIT_BAD_CONFIGURATION);
+        assertThat(stderr()).contains("--highest-port");
+    }
+
+    @Test
+    void theTokenIsNotAnOption() {
+        assertThat(check("--token=abc")).isEqualTo(RelayCli.EXIT_BAD_CONFIGURATION);
+        assertThat(stderr()).doesNotContain("abc").contains("--token");
+    }
+
+    @Test
+    void aStrayArgumentIsNotEchoed() {
+        assertThat(check("secret-token-value")).isEqualTo(RelayCli.EXIT_BAD_CONFIGURATION);
+        assertThat(stderr()).doesNotContain("secret-token-value").contains("FIREZONE_TOKEN");
+    }
+
+    @Test
+    void helpListsEveryOptionWithItsEnvironmentVariable() {
+        assertThat(check("--help")).isEqualTo(RelayCli.EXIT_OK);
+        String help = out.toString(StandardCharsets.UTF_8);
+        var spec = RelayCli.commandLine(new RelayOptions(), Map.of()).getCommandSpec();
+        for (var option : spec.options()) {
+            assertThat(help).contains(option.longestName());
+            String variable = EnvironmentDefaults.variableOf(option);
+            if (!option.usageHelp() && !option.versionHelp()) {
+                assertThat(variable).as("env var of %s", option.longestName()).isNotNull();
+                assertThat(help).contains("Env: " + variable);
+            }
+        }
+        assertThat(help).contains("FIREZONE_TOKEN").contains("default: 3478").contains("default: 0.0.0.0:8080");
+    }
+
+    @Test
+    void helpNeverShowsSecretsFromTheEnvironment() {
+        environment.put("TURNRELAY_AUTH_SECRET", "very-secret-value");
+        environment.put("FIREZONE_TOKEN", "token-value");
+        check("--help");
+        assertThat(out.toString(StandardCharsets.UTF_8)).doesNotContain("very-secret-value").doesNotContain("token-value");
+    }
+
+    private static void assertPassword(Authenticator authenticator, String username, String realm, long now, String password) {
+        LongTermCredential credential = authenticator.credential(username, realm, now);
+        assertThat(credential).as("credential of %s", username).isNotNull();
+        assertThat(credential.key(PasswordAlgorithm.MD5, username, realm))
+                .isEqualTo(LongTermCredential.ofPassword(password).key(PasswordAlgorithm.MD5, username, realm));
+    }
+
+    private static InetAddress address(String literal) {
+        try {
+            return InetAddress.getByName(literal);
+        } catch (java.net.UnknownHostException e) {
+            throw new AssertionError(e);
+        }
+    }
+}

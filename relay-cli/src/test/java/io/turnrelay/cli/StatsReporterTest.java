@@ -1,0 +1,18 @@
+package io.turnrelay.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.turnrelay.api.RelayStats;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class StatsReporterTest {
+
+    @Test
+    void theLineCarriesCountsAndRatesPerSecond() {
+        RelayStats before = new RelayStats(1, 1, 0, 100, 10_000, 50, 5_000, Map.of(), Map.of(), 0);
+        RelayStats now = new RelayStats(4, 6, 2, 300, 30_000, 250, 45_000, Map.of(), Map.of(), 0);
+        assertThat(StatsReporter.line(before, now, 10.0)).isEqualTo(
+                "allocations=4 channels=2 permissions=6 client->peer 20 pkt/s 2000 B/s, peer->client 20 pkt/s 4000 B/s");
+    }
+}

@@ -1,0 +1,54 @@
+package io.turnrelay.cli.ops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.turnrelay.api.RelayStats;
+import io.turnrelay.cli.portal.PortalState;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+class OperationsServerTest {
+    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    @Test
+    void endpointsFollowTheRelayAndPortalState() throws Exception {
+        AtomicBoolean serving = new AtomicBoolean(true);
+        AtomicReference<PortalState> portal = new AtomicReference<>(PortalState.CONNECTING);
+        RelayStats stats = new RelayStats(1, 0, 0, 0, 0, 0, 0, Map.of(), Map.of(), 0);
+        try (OperationsServer server = OperationsServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                serving::get, portal::get, () -> stats)) {
+            String base = "http://127.0.0.1:" + server.address().getPort();
+            assertThat(get(base + "/healthz").statusCode()).isEqualTo(200);
+            assertThat(get(base + "/readyz").statusCode()).isEqualTo(503);
+            portal.set(PortalState.JOINED);
+            assertThat(get(base + "/readyz").statusCode()).isEqualTo(200);
+            serving.set(false);
+            assertThat(get(base + "/readyz").statusCode()).isEqualTo(503);
+            assertThat(get(base + "/healthz").statusCode()).isEqualTo(200);
+
+            HttpResponse<String> metrics = get(base + "/metrics");
+            assertThat(metrics.statusCode()).isEqualTo(200);
+            assertThat(metrics.headers().firstValue("Content-Type")).hasValue(PrometheusText.CONTENT_TYPE);
+            assertThat(metrics.body()).contains("turnrelay_allocations 1\n").contains("turnrelay_portal_state{state=\"joined\"} 1");
+
+            assertThat(get(base + "/nope").statusCode()).isEqualTo(404);
+            assertThat(get(base + "/healthz/x").statusCode()).isEqualTo(404);
+            HttpResponse<String> post = client.send(HttpRequest.newBuilder(URI.create(base + "/healthz"))
+                    .POST(HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(post.statusCode()).isEqualTo(405);
+        }
+    }
+
+    private HttpResponse<String> get(String url) throws Exception {
+        return client.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+}
