@@ -26,6 +26,7 @@ final class LoadOptions {
               --relay-pid PID      report the relay's CPU (utime+stime) and VmRSS from /proc
               --client-base-port N first local port to bind clients to, 0 = ephemeral (12000)
               --setup-threads N    threads doing Allocate/ChannelBind (8)
+              --allowed-setup-failures N  go on without up to N clients whose Allocate/ChannelBind failed (0)
             """;
 
     boolean help;
@@ -46,6 +47,7 @@ final class LoadOptions {
     long relayPid;
     int clientBasePort = 12000;
     int setupThreads = 8;
+    int allowedSetupFailures;
 
     static LoadOptions parse(String[] args) {
         LoadOptions o = new LoadOptions();
@@ -77,6 +79,7 @@ final class LoadOptions {
                 case "--relay-pid" -> o.relayPid = Long.parseLong(v);
                 case "--client-base-port" -> o.clientBasePort = Integer.parseInt(v);
                 case "--setup-threads" -> o.setupThreads = Integer.parseInt(v);
+                case "--allowed-setup-failures" -> o.allowedSetupFailures = Integer.parseInt(v);
                 default -> throw new IllegalArgumentException("unknown option " + name);
             }
         }

@@ -15,7 +15,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;
@@ -112,9 +114,9 @@ public final class TurnLoad {
     private boolean setUp(List<TurnClient> clients, InetSocketAddress server, InetSocketAddress peer) throws InterruptedException {
         ExecutorService pool = Executors.newFixedThreadPool(options.setupThreads);
         AtomicInteger next = new AtomicInteger();
-        List<Future<?>> tasks = new ArrayList<>();
+        Set<TurnClient> failed = ConcurrentHashMap.newKeySet();
         for (int t = 0; t < options.setupThreads; t++) {
-            tasks.add(pool.submit(() -> {
+            pool.submit(() -> {
                 for (int i; (i = next.getAndIncrement()) < clients.size(); ) {
                     TurnClient client = clients.get(i);
                     try {
@@ -130,24 +132,33 @@ public final class TurnLoad {
                             }
                         }
                         client.bindChannel(CHANNEL, peer);
-                    } catch (IOException e) {
-                        throw new IOException("client " + i + ": " + e.getMessage(), e);
+                    } catch (IOException | RuntimeException e) {
+                        if (failed.size() < 5) {
+                            System.err.println("setup failed: client " + i + ": " + e.getMessage());
+                        }
+                        failed.add(client);
                     }
                 }
-                return null;
-            }));
-        }
-        boolean ok = true;
-        for (Future<?> task : tasks) {
-            try {
-                task.get();
-            } catch (java.util.concurrent.ExecutionException e) {
-                System.err.println("setup failed: " + e.getCause().getMessage());
-                ok = false;
-            }
+            });
         }
         pool.shutdown();
-        return ok;
+        pool.awaitTermination(10, TimeUnit.MINUTES);
+        if (failed.size() > options.allowedSetupFailures) {
+            System.err.println("setup failed for " + failed.size() + " of " + clients.size() + " clients");
+            return false;
+        }
+        if (!failed.isEmpty()) {
+            System.err.println("continuing without the " + failed.size() + " clients whose setup failed (--allowed-setup-failures)");
+            for (TurnClient client : failed) {
+                try {
+                    client.channel().close();
+                } catch (IOException ignored) {
+                    // Nothing left to release.
+                }
+            }
+            clients.removeAll(failed);
+        }
+        return !clients.isEmpty();
     }
 
     private void tearDown(List<TurnClient> clients) throws InterruptedException {
@@ -164,7 +175,7 @@ public final class TurnLoad {
             });
         }
         pool.shutdown();
-        pool.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+        pool.awaitTermination(10, TimeUnit.SECONDS);
     }
 
     private Result drive(List<TurnClient> clients) throws IOException {
