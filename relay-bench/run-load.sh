@@ -189,7 +189,7 @@ if [ "$FULL_RANGE" = 1 ]; then
     timeout 400 "$JAVA" -cp "$BENCH_JAR" io.turnrelay.bench.load.TurnLoad --port "$LISTEN_PORT" \
       --user "$USER_NAME" --password "$PASSWORD" --peer "127.0.0.1:$PEER_PORT" --relay-pid "$SERVER_PID" \
       --clients "$FULL_CLIENTS" --rate "$FULL_RATE" --warmup "$WARMUP" --duration "$DURATION" \
-      --client-base-port 12000 --setup-threads 8 --allowed-setup-failures 16 \
+      --client-base-port 12000 --setup-threads 8 --allowed-setup-failures 320 \
       > "$OUT/full-$server.out" 2> "$OUT/full-$server.err" &
     GEN_PID=$!
     heap=NA
