@@ -1,6 +1,7 @@
 package io.turnrelay.bench.load;
 
 import java.io.IOException;
+import java.io.PrintStream;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -59,10 +60,15 @@ public final class TurnLoad {
             System.out.println(LoadOptions.USAGE);
             return;
         }
-        System.exit(new TurnLoad(options).run());
+        System.exit(new TurnLoad(options).run(System.out));
     }
 
-    private int run() throws Exception {
+    /** Runs with parsed options; prints the result line to {@code out}; returns the exit status. */
+    static int run(LoadOptions options, PrintStream out) throws Exception {
+        return new TurnLoad(options).run(out);
+    }
+
+    private int run(PrintStream out) throws Exception {
         InetSocketAddress server = new InetSocketAddress(InetAddress.getByName(options.server), options.port);
         EchoPeer ownPeer = options.peer == null ? new EchoPeer(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)) : null;
         InetSocketAddress peer = ownPeer != null ? ownPeer.address() : options.peer;
@@ -76,7 +82,7 @@ public final class TurnLoad {
             System.err.printf(Locale.ROOT, "setup: %d allocations with a channel to %s in %.1f s; client 0 relayed at %s%n",
                     clients.size(), peer, (System.nanoTime() - setupStart) / 1e9, clients.get(0).relayedAddress());
             Result result = drive(clients);
-            System.out.println(result.line(options));
+            out.println(result.line(options));
             return result.received > 0 ? 0 : 4;
         } finally {
             tearDown(clients);
