@@ -20,10 +20,21 @@ final class MessageIntegrity {
 
         private final String jcaName;
         private final int length;
+        // Looking the provider up costs more than the HMAC of a small message; a Mac is not thread-safe,
+        // so each thread keeps its own and init() with the message's key resets it.
+        private final ThreadLocal<Mac> perThread = ThreadLocal.withInitial(this::newInstance);
 
         Algorithm(String jcaName, int length) {
             this.jcaName = jcaName;
             this.length = length;
+        }
+
+        private Mac newInstance() {
+            try {
+                return Mac.getInstance(jcaName);
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException(jcaName + " is missing from this JDK", e);
+            }
         }
 
         int length() {
@@ -38,7 +49,7 @@ final class MessageIntegrity {
      * {@code valueLength} bytes: header (length patched to end after the attribute) plus the attributes before it.
      */
     static byte[] compute(Algorithm algorithm, byte[] key, ByteBuffer buffer, int messageStart, int attributeOffset, int valueLength) {
-        Mac mac = newMac(algorithm, key);
+        Mac mac = initialisedMac(algorithm, key);
         int declaredLength = CoveredRegion.lengthThrough(messageStart, attributeOffset, valueLength);
         mac.update(CoveredRegion.headerWithLength(buffer, messageStart, declaredLength));
         mac.update(CoveredRegion.attributesBefore(buffer, messageStart, attributeOffset));
@@ -56,15 +67,15 @@ final class MessageIntegrity {
         return MessageDigest.isEqual(expectedPrefix, received);
     }
 
-    private static Mac newMac(Algorithm algorithm, byte[] key) {
+    private static Mac initialisedMac(Algorithm algorithm, byte[] key) {
         // SecretKeySpec refuses an empty key; HMAC zero-pads short keys, so one zero byte is the same key.
         byte[] effectiveKey = key.length == 0 ? new byte[1] : key;
+        Mac mac = algorithm.perThread.get();
         try {
-            Mac mac = Mac.getInstance(algorithm.jcaName);
             mac.init(new SecretKeySpec(effectiveKey, algorithm.jcaName));
             return mac;
         } catch (GeneralSecurityException e) {
-            throw new IllegalStateException(algorithm.jcaName + " is missing from this JDK", e);
+            throw new IllegalStateException(algorithm.jcaName + " refused a key", e);
         }
     }
 }
