@@ -424,10 +424,26 @@ public final class TurnServer {
                 return;
             }
         }
+        if (!hasRoomForPermissions(allocation, ips)) {
+            reply(request, ErrorCode.INSUFFICIENT_CAPACITY, credentials, w -> {});
+            return;
+        }
         for (InetAddress ip : ips) {
             installPermission(allocation, ip, request.now());
         }
         reply(request, 0, credentials, w -> {});
+    }
+
+    /** Whether installing permissions for {@code ips} keeps the allocation within its permission cap. */
+    private boolean hasRoomForPermissions(Allocation allocation, List<InetAddress> ips) {
+        int added = 0;
+        for (int i = 0; i < ips.size(); i++) {
+            InetAddress ip = ips.get(i);
+            if (!allocation.permissions.containsKey(ip) && ips.indexOf(ip) == i) {
+                added++;
+            }
+        }
+        return allocation.permissions.size() + added <= config.maxPermissionsPerAllocation();
     }
 
     private void installPermission(Allocation allocation, InetAddress ip, long now) {
@@ -464,6 +480,10 @@ public final class TurnServer {
         }
         if (!config.peerPolicy().permits(ip)) {
             reply(request, ErrorCode.FORBIDDEN, credentials, w -> {});
+            return;
+        }
+        if (!hasRoomForPermissions(allocation, List.of(ip))) {
+            reply(request, ErrorCode.INSUFFICIENT_CAPACITY, credentials, w -> {});
             return;
         }
         Channel byNumber = allocation.channel(channelNumber);

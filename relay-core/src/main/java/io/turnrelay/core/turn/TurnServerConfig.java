@@ -34,6 +34,7 @@ public final class TurnServerConfig {
     private final Duration nonceValidity;
     private final Duration reservationLifetime;
     private final int maxAllocationsPerUser;
+    private final int maxPermissionsPerAllocation;
     private final int maxAllocations;
     private final boolean oneAllocationPerUsername;
     private final boolean rfc5766ChannelNumbers;
@@ -56,6 +57,7 @@ public final class TurnServerConfig {
         this.nonceValidity = b.nonceValidity;
         this.reservationLifetime = b.reservationLifetime;
         this.maxAllocationsPerUser = b.maxAllocationsPerUser;
+        this.maxPermissionsPerAllocation = b.maxPermissionsPerAllocation;
         this.maxAllocations = b.maxAllocations > 0 ? b.maxAllocations : b.highestPort - b.lowestPort + 1;
         this.oneAllocationPerUsername = b.oneAllocationPerUsername;
         this.rfc5766ChannelNumbers = b.rfc5766ChannelNumbers;
@@ -102,6 +104,9 @@ public final class TurnServerConfig {
 
     public int maxAllocationsPerUser() { return maxAllocationsPerUser; }
 
+    /** Peer IPs one allocation may hold permissions for; past it CreatePermission and ChannelBind get 508. */
+    public int maxPermissionsPerAllocation() { return maxPermissionsPerAllocation; }
+
     public int maxAllocations() { return maxAllocations; }
 
     /** Firezone behaviour: a user's new Allocate replaces its previous allocation. */
@@ -129,6 +134,7 @@ public final class TurnServerConfig {
         private Duration nonceValidity = Duration.ofSeconds(600);
         private Duration reservationLifetime = Duration.ofSeconds(30);
         private int maxAllocationsPerUser = 10;
+        private int maxPermissionsPerAllocation = 1_000;
         private int maxAllocations;
         private boolean oneAllocationPerUsername;
         private boolean rfc5766ChannelNumbers;
@@ -186,6 +192,9 @@ public final class TurnServerConfig {
         /** Default 10. */
         public Builder maxAllocationsPerUser(int max) { this.maxAllocationsPerUser = max; return this; }
 
+        /** Default 1,000: an authenticated client cannot grow its allocation's state without bound. */
+        public Builder maxPermissionsPerAllocation(int max) { this.maxPermissionsPerAllocation = max; return this; }
+
         /** Default: the number of ports in the range. */
         public Builder maxAllocations(int max) { this.maxAllocations = max; return this; }
 
@@ -216,6 +225,7 @@ public final class TurnServerConfig {
             positive(nonceValidity, "nonceValidity");
             positive(reservationLifetime, "reservationLifetime");
             require(maxAllocationsPerUser >= 1, "maxAllocationsPerUser must be at least 1");
+            require(maxPermissionsPerAllocation >= 1, "maxPermissionsPerAllocation must be at least 1");
             require(maxAllocations >= 0, "maxAllocations must not be negative");
             PeerAddressPolicy policy = peerPolicy != null ? peerPolicy : defaultPolicy(publicIpv4, publicIpv6);
             return new TurnServerConfig(this, authenticator, unixClock, policy);

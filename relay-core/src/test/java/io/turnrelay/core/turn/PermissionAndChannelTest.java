@@ -47,6 +47,21 @@ class PermissionAndChannelTest {
     }
 
     @Test
+    void permissionsPastTheCapAre508ButRefreshingHeldOnesStillWorks() {
+        TurnHarness capped = TurnHarness.with(b -> b.maxPermissionsPerAllocation(2));
+        TestClient bob = new TestClient(capped, CLIENT, "bob", "bob-pw");
+        bob.allocate();
+        assertThat(code(bob.createPermission(PEER, OTHER_PEER))).isZero();
+        InetSocketAddress third = address("1.1.1.1", 53);
+        assertThat(code(bob.createPermission(third))).isEqualTo(508);
+        assertThat(code(bob.createPermission(PEER, third))).as("all or nothing").isEqualTo(508);
+        assertThat(code(bob.channelBind(0x4000, third))).isEqualTo(508);
+        assertThat(code(bob.createPermission(PEER, OTHER_PEER, PEER))).as("refresh, duplicates counted once").isZero();
+        assertThat(code(bob.channelBind(0x4001, OTHER_PEER))).as("a channel to a permitted peer").isZero();
+        assertThat(capped.server.stats().permissions()).isEqualTo(2);
+    }
+
+    @Test
     void permissionExpiresAfter300SecondsExactlyAndRefreshExtendsIt() {
         int port = alice.allocatePort();
         alice.refresh(3600);
