@@ -279,7 +279,7 @@ public final class NettyTransport implements Transport {
     }
 
     private @Nullable Channel writableSocket(int localPort, InetSocketAddress destination) {
-        AddressFamily family = destination.getAddress() instanceof Inet6Address ? AddressFamily.IPV6 : AddressFamily.IPV4;
+        AddressFamily family = AddressFamily.of(destination.getAddress());
         Channel channel = sockets.socketFor(localPort, family);
         if (channel == null || !channel.isWritable()) {
             sendDrops.incrementAndGet(); // not writable: drop rather than queue without bound

@@ -150,7 +150,7 @@ public final class NioTransport implements Transport {
 
     @Override
     public boolean send(int localPort, ByteBuffer buffer, int offset, int length, InetSocketAddress destination) {
-        DatagramChannel channel = sockets.socketFor(localPort, familyOf(destination));
+        DatagramChannel channel = sockets.socketFor(localPort, AddressFamily.of(destination.getAddress()));
         if (channel == null) {
             sendDrops.incrementAndGet();
             return false;
@@ -325,11 +325,6 @@ public final class NioTransport implements Transport {
         }
     }
 
-
-    private static AddressFamily familyOf(InetSocketAddress address) {
-        InetAddress ip = address.getAddress();
-        return ip instanceof Inet6Address ? AddressFamily.IPV6 : AddressFamily.IPV4;
-    }
 
     private static String format(InetSocketAddress address) {
         InetAddress ip = address.getAddress();
