@@ -121,10 +121,4 @@ final class LauncherProcess implements AutoCloseable {
             throw new AssertionError(e);
         }
     }
-
-    static int freeTcpPort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
-    }
 }

@@ -1,5 +1,6 @@
 package io.turnrelay.cli;
 
+import io.turnrelay.core.spi.LoopbackPorts;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -37,7 +38,7 @@ class RelayCliIT {
 
     RelayCliIT() throws Exception {
         listenPort = LauncherProcess.freeUdpPort();
-        healthPort = LauncherProcess.freeTcpPort();
+        healthPort = LoopbackPorts.freeTcpPort();
         // 100 relay ports below the kernel's ephemeral range, so probes and clients never collide with them.
         lowestPort = 20_000 + 100 * ThreadLocalRandom.current().nextInt(120);
     }

@@ -3,6 +3,7 @@ package io.turnrelay.cli.interop;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.turnrelay.cli.interop.TurnServerUnderTest.Setup;
+import io.turnrelay.core.spi.LoopbackPorts;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -67,7 +68,7 @@ class CoturnClientInteropIT {
             throw new AssertionError("coturn's tools are missing; .ci/run installs the Debian package coturn");
         }
         Assumptions.assumeTrue(installed, "coturn's test clients are not installed (apt-get install coturn)");
-        peerPort = TurnServerUnderTest.freeUdpPort();
+        peerPort = LoopbackPorts.freePort();
         // turnutils_peer echoes every datagram back; bounded so a crashed test run cannot leave it behind.
         peer = ExternalProcess.start(List.of("timeout", "900", "turnutils_peer", "-p", Integer.toString(peerPort), "-L", "127.0.0.1", "-L", "::1"));
     }

@@ -1,5 +1,6 @@
 package io.turnrelay.cli.interop;
 
+import io.turnrelay.core.spi.LoopbackPorts;
 import io.turnrelay.core.stun.StunClass;
 import io.turnrelay.core.stun.StunMessageWriter;
 import io.turnrelay.core.stun.StunMethod;
@@ -53,7 +54,7 @@ final class TurnServerUnderTest implements AutoCloseable {
 
     /** {@code kind} is "coturn" or a transport name of ours ("nio", "netty"). */
     static TurnServerUnderTest start(String kind, Setup setup) throws Exception {
-        int port = freeUdpPort();
+        int port = LoopbackPorts.freePort();
         int lowest = 20_000 + ThreadLocalRandom.current().nextInt(10_000);
         int highest = setup == Setup.ONE_PORT ? lowest : lowest + 199;
         List<String> command = kind.equals("coturn") ? coturn(port, lowest, highest, setup) : ours(kind, port, lowest, highest, setup);
@@ -74,7 +75,7 @@ final class TurnServerUnderTest implements AutoCloseable {
                 "--highest-port", Integer.toString(highest),
                 "--bind-ip4-addr", "127.0.0.1", "--public-ip4-addr", "127.0.0.1",
                 "--bind-ip6-addr", "::1", "--public-ip6-addr", "::1",
-                "--health-check-addr", "127.0.0.1:" + freeTcpPort(),
+                "--health-check-addr", "127.0.0.1:" + LoopbackPorts.freeTcpPort(),
                 "--realm", "turnrelay",
                 "--rfc5766-channel-numbers"));
         if (setup == Setup.REST) {
@@ -144,17 +145,5 @@ final class TurnServerUnderTest implements AutoCloseable {
     @Override
     public void close() throws IOException {
         process.close();
-    }
-
-    static int freeUdpPort() throws IOException {
-        try (DatagramSocket probe = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
-            return probe.getLocalPort();
-        }
-    }
-
-    static int freeTcpPort() throws IOException {
-        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return probe.getLocalPort();
-        }
     }
 }

@@ -8,7 +8,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
-/** UDP ports on loopback for tests: a free one, and waiting until a released one can be bound again. */
+/** Ports on loopback for tests: a free UDP or TCP one, and waiting until a released UDP one can be bound again. */
 public final class LoopbackPorts {
     private static final int TIMEOUT_MS = 5_000;
 
@@ -17,6 +17,13 @@ public final class LoopbackPorts {
     /** A UDP port that was free on 127.0.0.1 a moment ago. */
     public static int freePort() throws IOException {
         try (DatagramSocket probe = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            return probe.getLocalPort();
+        }
+    }
+
+    /** A TCP port that was free on 127.0.0.1 a moment ago (e.g. for an HTTP endpoint). */
+    public static int freeTcpPort() throws IOException {
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return probe.getLocalPort();
         }
     }

@@ -3,9 +3,7 @@ package io.turnrelay.core.spi;
 import static io.turnrelay.core.spi.UdpTurnClient.errorCode;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.turnrelay.api.PeerAddressPolicy;
 import io.turnrelay.api.RelayConfig;
-import io.turnrelay.api.StaticUsersAuthenticator;
 import io.turnrelay.core.spi.UdpTurnClient.RelayedData;
 import io.turnrelay.core.stun.AddressFamily;
 import io.turnrelay.core.stun.ErrorCode;
@@ -23,7 +21,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
@@ -61,17 +58,12 @@ public abstract class RelayConformanceTest {
 
     private ShardedRelay startRelay(int ports, Consumer<RelayConfig.Builder> settings) throws Exception {
         listenPort = LoopbackPorts.freePort();
-        // Below the kernel's ephemeral range, so client sockets never land in it; taken ports are skipped anyway.
-        lowestPort = 20_000 + ThreadLocalRandom.current().nextInt(0, 10_000);
-        highestPort = lowestPort + ports - 1;
-        RelayConfig.Builder builder = RelayConfig.builder()
-                .listenPort(listenPort)
-                .bindIpv4(LOOPBACK4)
-                .portRange(lowestPort, highestPort)
-                .authenticator(new StaticUsersAuthenticator(Map.of(USER, PASSWORD, "bob", "builder")))
-                .peerPolicy(PeerAddressPolicy.builder().allowLoopback(true).build());
+        RelayConfig.Builder builder = LoopbackRelayConfig.builder(listenPort, ports, Map.of(USER, PASSWORD, "bob", "builder"));
         settings.accept(builder);
-        ShardedRelay started = new ShardedRelay(builder.build(), provider(), null);
+        RelayConfig config = builder.build();
+        lowestPort = config.lowestPort();
+        highestPort = config.highestPort();
+        ShardedRelay started = new ShardedRelay(config, provider(), null);
         relay = started;
         started.start();
         return started;

@@ -265,9 +265,4 @@ public final class UdpTurnClient implements AutoCloseable {
         random.nextBytes(id);
         return TransactionId.of(id);
     }
-
-    /** The family of {@code address} as STUN encodes it. */
-    public static AddressFamily familyOf(InetSocketAddress address) {
-        return AddressFamily.of(address.getAddress());
-    }
 }

@@ -2,10 +2,9 @@ package io.turnrelay.transport.nio;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.turnrelay.api.PeerAddressPolicy;
 import io.turnrelay.api.RelayConfig;
-import io.turnrelay.api.StaticUsersAuthenticator;
 import io.turnrelay.core.spi.LoopbackPorts;
+import io.turnrelay.core.spi.LoopbackRelayConfig;
 import io.turnrelay.core.spi.ShardedRelay;
 import io.turnrelay.core.spi.UdpTurnClient;
 import java.lang.management.ManagementFactory;
@@ -26,13 +25,7 @@ class NioRelayAllocationTest {
     @Test
     void relayingChannelDataBothWaysAllocatesNothingPerPacketOnTheLoopThread() throws Exception {
         int listenPort = LoopbackPorts.freePort();
-        RelayConfig config = RelayConfig.builder()
-                .listenPort(listenPort)
-                .bindIpv4(LOOPBACK)
-                .portRange(31_000, 31_049)
-                .authenticator(new StaticUsersAuthenticator(Map.of("alice", "wonderland")))
-                .peerPolicy(PeerAddressPolicy.builder().allowLoopback(true).build())
-                .build();
+        RelayConfig config = LoopbackRelayConfig.builder(listenPort, 50, Map.of("alice", "wonderland")).build();
         try (ShardedRelay relay = new ShardedRelay(config, new NioTransportProvider(), null);
                 UdpTurnClient client = new UdpTurnClient(LOOPBACK, new InetSocketAddress(LOOPBACK, listenPort), "alice", "wonderland");
                 DatagramSocket peer = new DatagramSocket(0, LOOPBACK)) {

@@ -2,10 +2,9 @@ package io.turnrelay.transport.nio.robustness;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.turnrelay.api.PeerAddressPolicy;
 import io.turnrelay.api.RelayConfig;
-import io.turnrelay.api.StaticUsersAuthenticator;
 import io.turnrelay.core.spi.LoopbackPorts;
+import io.turnrelay.core.spi.LoopbackRelayConfig;
 import io.turnrelay.core.spi.ShardedRelay;
 import io.turnrelay.transport.nio.NioTransportProvider;
 import java.net.DatagramPacket;
@@ -19,7 +18,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.concurrent.ThreadLocalRandom;
 import org.ice4j.Transport;
 import org.ice4j.TransportAddress;
 import org.ice4j.attribute.Attribute;
@@ -71,15 +69,8 @@ class Ice4jClientInteropTest {
     @Test
     void ice4jAllocatesBindsAChannelAndRelaysChannelData() throws Exception {
         int listenPort = LoopbackPorts.freePort();
-        int lowest = 20_000 + ThreadLocalRandom.current().nextInt(0, 10_000);
-        ShardedRelay relay = new ShardedRelay(RelayConfig.builder()
-                .listenPort(listenPort)
-                .bindIpv4(LOOPBACK)
-                .portRange(lowest, lowest + 9)
-                .realm(REALM)
-                .authenticator(new StaticUsersAuthenticator(Map.of(USER, PASSWORD)))
-                .peerPolicy(PeerAddressPolicy.builder().allowLoopback(true).build())
-                .build(), new NioTransportProvider(), null);
+        RelayConfig config = LoopbackRelayConfig.builder(listenPort, 10, Map.of(USER, PASSWORD)).realm(REALM).build();
+        ShardedRelay relay = new ShardedRelay(config, new NioTransportProvider(), null);
         resources.add(relay);
         relay.start();
         InetSocketAddress server = new InetSocketAddress(LOOPBACK, listenPort);
@@ -110,7 +101,7 @@ class Ice4jClientInteropTest {
         assertThat((int) allocated.getMessageType()).as(describe(allocated)).isEqualTo((int) Message.ALLOCATE_RESPONSE);
         TransportAddress relayed = ((XorRelayedAddressAttribute) allocated.getAttribute(Attribute.XOR_RELAYED_ADDRESS))
                 .getAddress(allocated.getTransactionID());
-        assertThat(relayed.getPort()).isBetween(lowest, lowest + 9);
+        assertThat(relayed.getPort()).isBetween(config.lowestPort(), config.highestPort());
 
         // 3. CreatePermission and 4. ChannelBind, both built by ice4j's factory.
         byte[] permissionId = newId();

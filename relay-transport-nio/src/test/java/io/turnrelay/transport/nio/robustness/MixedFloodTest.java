@@ -2,10 +2,9 @@ package io.turnrelay.transport.nio.robustness;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.turnrelay.api.PeerAddressPolicy;
 import io.turnrelay.api.RelayConfig;
-import io.turnrelay.api.StaticUsersAuthenticator;
 import io.turnrelay.core.spi.LoopbackPorts;
+import io.turnrelay.core.spi.LoopbackRelayConfig;
 import io.turnrelay.core.spi.ShardedRelay;
 import io.turnrelay.core.spi.UdpTurnClient;
 import io.turnrelay.core.spi.UdpTurnClient.RelayedData;
@@ -26,7 +25,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -70,14 +68,8 @@ class MixedFloodTest {
     @Test
     void legitimateChannelDataSurvivesAMixedFloodWithZeroLoss() throws Exception {
         int listenPort = LoopbackPorts.freePort();
-        int lowest = 20_000 + ThreadLocalRandom.current().nextInt(0, 10_000);
-        ShardedRelay relay = new ShardedRelay(RelayConfig.builder()
-                .listenPort(listenPort)
-                .bindIpv4(LOOPBACK)
-                .portRange(lowest, lowest + 9)
-                .authenticator(new StaticUsersAuthenticator(Map.of("alice", "wonderland")))
-                .peerPolicy(PeerAddressPolicy.builder().allowLoopback(true).build())
-                .build(), new NioTransportProvider(), null);
+        ShardedRelay relay = new ShardedRelay(
+                LoopbackRelayConfig.builder(listenPort, 10, Map.of("alice", "wonderland")).build(), new NioTransportProvider(), null);
         resources.add(relay);
         relay.start();
         InetSocketAddress server = new InetSocketAddress(LOOPBACK, listenPort);
