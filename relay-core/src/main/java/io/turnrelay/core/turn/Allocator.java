@@ -16,7 +16,8 @@ import java.util.random.RandomGenerator;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The life of allocations: admission (quotas, capacity, one per user), relay-port choice, the
+ * The life of allocations on one server: admission (quotas and capacity, counted in the {@link AllocationLedger}
+ * it may share with other servers; one per user), relay-port choice, the
  * asynchronous binding of relay sockets with retries on other ports, EVEN-PORT reservations, and
  * deletion with everything that hangs off an allocation.
  */
@@ -29,22 +30,21 @@ final class Allocator {
     private final Queue<TurnCommand> commands;
     private final Deadlines deadlines;
     private final ResponseBuilder responses;
-    private final PortPool ports;
+    private final AllocationLedger ledger;
     private final AllocationTable allocations;
     private final Map<InetSocketAddress, PendingAllocation> pendingByClient = new HashMap<>();
     private final Map<Integer, PendingAllocation> pendingByPort = new HashMap<>();
-    private final Map<Long, Reservation> reservations = new HashMap<>();
     private boolean accepting = true;
 
     Allocator(TurnServerConfig config, RandomGenerator random, TurnStats stats, Queue<TurnCommand> commands,
-            Deadlines deadlines, ResponseBuilder responses) {
+            Deadlines deadlines, ResponseBuilder responses, AllocationLedger ledger) {
         this.config = config;
         this.random = random;
         this.stats = stats;
         this.commands = commands;
         this.deadlines = deadlines;
         this.responses = responses;
-        this.ports = new PortPool(config.lowestPort(), config.highestPort());
+        this.ledger = ledger;
         this.allocations = new AllocationTable(config.lowestPort(), config.highestPort());
     }
 
@@ -56,13 +56,13 @@ final class Allocator {
         return pendingByClient.get(client);
     }
 
-    /** Allocations, pending Allocates and reservations held right now. */
+    /** Allocations, pending Allocates and reservations (made here) held right now. */
     int heldObjects() {
-        return allocations.size() + pendingByClient.size() + pendingByPort.size() + reservations.size();
+        return allocations.size() + pendingByClient.size() + pendingByPort.size() + ledger.reservationsOf(this);
     }
 
     int freePorts() {
-        return ports.freeCount();
+        return ledger.freePorts();
     }
 
     void stopAccepting() {
@@ -70,10 +70,10 @@ final class Allocator {
     }
 
     /**
-     * Starts an authenticated Allocate from {@code client}: 0 when the sockets are being bound (the
-     * response follows their outcome), else the error code to answer with.
+     * Starts an authenticated Allocate from {@code client} at {@code now}: 0 when the sockets are being bound
+     * (the response follows their outcome), else the error code to answer with.
      */
-    int start(StunMessage message, InetSocketAddress client, Credentials credentials, boolean fingerprint) {
+    int start(StunMessage message, InetSocketAddress client, Credentials credentials, boolean fingerprint, long now) {
         if (allocations.byClient(client) != null || pendingByClient.containsKey(client)) {
             return ErrorCode.ALLOCATION_MISMATCH;
         }
@@ -84,35 +84,36 @@ final class Allocator {
         if (terms.errorCode() != 0) {
             return terms.errorCode();
         }
-        Reservation redeemed = terms.hasToken() ? reservations.get(terms.token()) : null;
-        if (redeemed != null) {
-            terms = terms.withFamiliesOf(redeemed);
-        }
         String username = credentials.username();
-        int replaced = config.oneAllocationPerUsername() ? allocations.countOf(username) : 0;
-        if (!config.oneAllocationPerUsername() && allocations.countOf(username) + pendingCountOf(username) >= config.maxAllocationsPerUser()) {
-            return ErrorCode.ALLOCATION_QUOTA_REACHED;
+        boolean replacing = config.oneAllocationPerUsername();
+        int replaced = replacing ? allocations.countOf(username) : 0;
+        int refused = ledger.admit(username, !replacing, replaced);
+        if (refused != 0) {
+            return refused;
         }
-        if (allocations.size() + pendingByClient.size() - replaced >= config.maxAllocations()) {
-            return ErrorCode.INSUFFICIENT_CAPACITY;
-        }
-        // A refused Allocate must leave the user's other allocation alone, so replacing it (one allocation per
-        // username) waits until the new one exists, unless its ports are the only ones left.
         int port;
         if (terms.hasToken()) {
+            Reservation redeemed = ledger.redeem(terms.token(), now);
             if (redeemed == null) {
+                ledger.leave(username);
                 return ErrorCode.INSUFFICIENT_CAPACITY;
             }
-            reservations.remove(terms.token());
-            redeemed.removed = true;
+            if (redeemed.owner == this) {
+                // Only the owner's thread may touch its deadline entry; another owner's finds nothing to expire.
+                redeemed.removed = true;
+            }
+            terms = terms.withFamiliesOf(redeemed);
             port = redeemed.port; // stays taken: it moves from the reservation to this request
         } else {
+            // A refused Allocate must leave the user's other allocation alone, so replacing it (one allocation per
+            // username) waits until the new one exists, unless its ports are the only ones left.
             port = pickPort(terms.evenPort(), terms.reserveNext());
             if (port == PortPool.NONE && replaced > 0) {
                 deleteAllocationsOf(username);
                 port = pickPort(terms.evenPort(), terms.reserveNext());
             }
             if (port == PortPool.NONE) {
+                ledger.leave(username);
                 return ErrorCode.INSUFFICIENT_CAPACITY;
             }
         }
@@ -123,17 +124,7 @@ final class Allocator {
     }
 
     private int pickPort(boolean evenPort, boolean reserveNext) {
-        return evenPort ? ports.takeRandomEven(random, reserveNext) : ports.takeRandom(random);
-    }
-
-    private int pendingCountOf(String username) {
-        int count = 0;
-        for (PendingAllocation p : pendingByClient.values()) {
-            if (p.username().equals(username)) {
-                count++;
-            }
-        }
-        return count;
+        return ledger.takePort(random, evenPort, reserveNext);
     }
 
     private void requestBinds(PendingAllocation pending) {
@@ -171,12 +162,13 @@ final class Allocator {
         closeBoundSockets(pending);
         pending.failedPorts.add(port);
         if (pending.reserveNext) {
-            ports.release(port + 1);
+            ledger.releasePort(port + 1);
         }
         int next = pending.fromReservation ? PortPool.NONE : pickPort(pending.evenPort, pending.reserveNext);
         if (next == PortPool.NONE) {
             pendingByClient.remove(pending.client);
             releaseFailedPorts(pending);
+            ledger.leave(pending.username());
             byte[] response = pendingResponse(pending, ErrorCode.INSUFFICIENT_CAPACITY, w -> {});
             commands.add(new TurnCommand.SendToClient(pending.client, response));
             stats.responded(StunMethod.ALLOCATE, ErrorCode.INSUFFICIENT_CAPACITY);
@@ -199,7 +191,7 @@ final class Allocator {
 
     private void releaseFailedPorts(PendingAllocation pending) {
         for (int failed : pending.failedPorts) {
-            ports.release(failed);
+            ledger.releasePort(failed);
         }
         pending.failedPorts.clear();
     }
@@ -219,13 +211,9 @@ final class Allocator {
         releaseFailedPorts(pending);
         long token = 0;
         if (pending.reserveNext) {
-            token = random.nextLong();
-            while (token == 0 || reservations.containsKey(token)) {
-                token = random.nextLong();
-            }
-            Reservation reservation = new Reservation(
-                    token, pending.port + 1, now + config.reservationLifetime().toNanos(), pending.ipv4, pending.ipv6);
-            reservations.put(token, reservation);
+            Reservation reservation = ledger.reserve(this, random, pending.port + 1,
+                    now + config.reservationLifetime().toNanos(), pending.ipv4, pending.ipv6);
+            token = reservation.token;
             deadlines.schedule(reservation);
         }
         long reservationToken = token;
@@ -296,17 +284,18 @@ final class Allocator {
             commands.add(new TurnCommand.CloseRelaySocket(allocation.port, AddressFamily.IPV6));
         }
         commands.add(new TurnCommand.AllocationDeleted(allocation.client, allocation.port));
-        ports.release(allocation.port);
+        ledger.releasePort(allocation.port);
+        ledger.leave(allocation.username);
         stats.allocationsChanged(-1);
     }
 
+    /** A reservation made here is due: its port goes back unless the token was redeemed (here or elsewhere). */
     void expire(Reservation reservation) {
         reservation.removed = true;
-        reservations.remove(reservation.token, reservation);
-        ports.release(reservation.port);
+        ledger.expire(reservation);
     }
 
-    /** Deletes every allocation, abandons pending ones and drops all reservations. */
+    /** Deletes every allocation, abandons pending ones and drops the reservations made here. */
     void releaseAll() {
         for (Allocation allocation : allocations.all()) {
             delete(allocation);
@@ -314,17 +303,14 @@ final class Allocator {
         for (PendingAllocation pending : new ArrayList<>(pendingByClient.values())) {
             closeBoundSockets(pending);
             releaseFailedPorts(pending);
-            ports.release(pending.port);
+            ledger.releasePort(pending.port);
             if (pending.reserveNext) {
-                ports.release(pending.port + 1);
+                ledger.releasePort(pending.port + 1);
             }
+            ledger.leave(pending.username());
         }
         pendingByClient.clear();
         pendingByPort.clear();
-        for (Reservation reservation : reservations.values()) {
-            reservation.removed = true;
-            ports.release(reservation.port);
-        }
-        reservations.clear();
+        ledger.dropReservationsOf(this);
     }
 }

@@ -3,7 +3,8 @@ package io.turnrelay.core.turn;
 import java.util.random.RandomGenerator;
 
 /**
- * The relay ports of one server: which are free, and random selection among the free ones. A port is
+ * The relay ports of one relay (kept by an {@link AllocationLedger}, which guards it): which are free, and
+ * random selection among the free ones. A port is
  * either free or taken (by a pending or live allocation, a reservation, or a failed bind attempt that is
  * still being retried elsewhere); the owner of a taken port gives it back with {@link #release}.
  */

@@ -48,15 +48,29 @@ public final class TurnServer {
     /** How often the last-resort guard caught a bug; tests assert it stays 0. */
     private long guardTrips;
 
-    /** {@code random} supplies relay ports, nonce secrets and reservation tokens. */
+    /** A server on its own: {@code random} supplies relay ports, nonce secrets and reservation tokens. */
     public TurnServer(TurnServerConfig config, RandomGenerator random) {
+        this(config, random, new AllocationLedger(config));
+    }
+
+    /**
+     * One of several servers (each driven by its own thread) that act as one relay: they take relay ports from,
+     * count allocations in, and redeem reservation tokens through the shared {@code ledger}, which must
+     * {@linkplain AllocationLedger#fits fit} {@code config}. {@code random} is this server's own.
+     *
+     * @throws IllegalArgumentException when the ledger has another port range or other allocation limits
+     */
+    public TurnServer(TurnServerConfig config, RandomGenerator random, AllocationLedger ledger) {
+        if (!ledger.fits(config)) {
+            throw new IllegalArgumentException("ledger: made for another port range or other allocation limits");
+        }
         this.config = config;
         this.random = random;
         this.rfc5766Channels = config.rfc5766ChannelNumbers();
         this.nonces = new NonceIssuer(random, config.nonceValidity().toNanos());
         this.authenticator = new RequestAuthenticator(config.authenticator(), config.realm(), config.unixClock(), nonces);
         this.responses = new ResponseBuilder(config.software());
-        this.allocator = new Allocator(config, random, stats, commands, deadlines, responses);
+        this.allocator = new Allocator(config, random, stats, commands, deadlines, responses, ledger);
         this.allocations = allocator.allocations();
     }
 
@@ -300,7 +314,7 @@ public final class TurnServer {
         }
         switch (method) {
             case StunMethod.ALLOCATE -> {
-                int refused = allocator.start(message, request.client(), credentials, request.fingerprint());
+                int refused = allocator.start(message, request.client(), credentials, request.fingerprint(), request.now());
                 if (refused != 0) {
                     reply(request, refused, credentials, w -> {});
                 }

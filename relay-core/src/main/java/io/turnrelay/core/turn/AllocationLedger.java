@@ -1,0 +1,142 @@
+package io.turnrelay.core.turn;
+
+import io.turnrelay.core.stun.ErrorCode;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.random.RandomGenerator;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What the {@link TurnServer}s of one relay share so that together they act as one server: the relay port
+ * range (each server may take any free port of it), the allocation counts behind {@code maxAllocations} and
+ * {@code maxAllocationsPerUser}, and the EVEN-PORT reservations, so a RESERVATION-TOKEN can be redeemed on
+ * any of the servers. A server made without one keeps a private ledger.
+ *
+ * <p>Thread-safe: servers driven by different threads use it under one lock, and only for control-plane
+ * events (Allocate, bind outcomes, deletion, expiry); relaying never touches it. Like the servers it reads
+ * no clock and holds no random source of its own: each server passes its own.
+ */
+public final class AllocationLedger {
+    private final TurnServerConfig config;
+    private final PortPool ports;
+    private final Map<String, Integer> heldByUser = new HashMap<>();
+    private final Map<Long, Reservation> reservations = new HashMap<>();
+    private int held;
+
+    /** A ledger for servers with {@code config}'s port range and allocation limits. */
+    public AllocationLedger(TurnServerConfig config) {
+        this.config = config;
+        this.ports = new PortPool(config.lowestPort(), config.highestPort());
+    }
+
+    /** Whether a server with {@code other} may share this ledger: same port range and allocation limits. */
+    public boolean fits(TurnServerConfig other) {
+        return other.lowestPort() == config.lowestPort() && other.highestPort() == config.highestPort()
+                && other.maxAllocations() == config.maxAllocations()
+                && other.maxAllocationsPerUser() == config.maxAllocationsPerUser()
+                && other.oneAllocationPerUsername() == config.oneAllocationPerUsername();
+    }
+
+    /** Relay ports held by nobody: not by an allocation, a pending Allocate or a reservation. */
+    public synchronized int freePorts() {
+        return ports.freeCount();
+    }
+
+    /** Allocations, live or pending, over all servers sharing this ledger. */
+    public synchronized int allocations() {
+        return held;
+    }
+
+    /**
+     * Counts in one more allocation (pending until its sockets are bound) of {@code username}, or refuses it:
+     * 486 past the user's quota (only checked with {@code perUserQuota}), 508 past {@code maxAllocations}.
+     * {@code replacing} allocations of the user are about to be deleted and do not count against the total.
+     * Returns 0 when admitted; the caller gives it back with {@link #leave} when the allocation ends.
+     */
+    synchronized int admit(String username, boolean perUserQuota, int replacing) {
+        if (perUserQuota && heldByUser.getOrDefault(username, 0) >= config.maxAllocationsPerUser()) {
+            return ErrorCode.ALLOCATION_QUOTA_REACHED;
+        }
+        if (held - replacing >= config.maxAllocations()) {
+            return ErrorCode.INSUFFICIENT_CAPACITY;
+        }
+        held++;
+        heldByUser.merge(username, 1, Integer::sum);
+        return 0;
+    }
+
+    /** An allocation admitted for {@code username} ended (deleted, or its Allocate failed). */
+    synchronized void leave(String username) {
+        held--;
+        heldByUser.computeIfPresent(username, (user, count) -> count == 1 ? null : count - 1);
+    }
+
+    /**
+     * Takes a random free port (an even one with {@code even}, and then the port above it too with
+     * {@code alsoNext}), or returns {@link PortPool#NONE}.
+     */
+    synchronized int takePort(RandomGenerator random, boolean even, boolean alsoNext) {
+        return even ? ports.takeRandomEven(random, alsoNext) : ports.takeRandom(random);
+    }
+
+    synchronized void releasePort(int port) {
+        ports.release(port);
+    }
+
+    /**
+     * Records a reservation of {@code port} (already taken) under a fresh non-zero token. {@code owner} is the
+     * allocator that schedules its expiry.
+     */
+    synchronized Reservation reserve(Allocator owner, RandomGenerator random, int port, long expiresAt, boolean ipv4, boolean ipv6) {
+        long token = random.nextLong();
+        while (token == 0 || reservations.containsKey(token)) {
+            token = random.nextLong();
+        }
+        Reservation reservation = new Reservation(owner, token, port, expiresAt, ipv4, ipv6);
+        reservations.put(token, reservation);
+        return reservation;
+    }
+
+    /**
+     * Removes and returns the reservation for {@code token} if it is still live at {@code now}: its port stays
+     * taken and passes to the caller. Null when there is none (unknown, redeemed, or expired).
+     */
+    synchronized @Nullable Reservation redeem(long token, long now) {
+        Reservation reservation = reservations.get(token);
+        if (reservation == null || reservation.expiresAt <= now) {
+            return null;
+        }
+        reservations.remove(token);
+        return reservation;
+    }
+
+    /** The reservation's deadline came: frees its port unless it was redeemed meanwhile. */
+    synchronized void expire(Reservation reservation) {
+        if (reservations.remove(reservation.token, reservation)) {
+            ports.release(reservation.port);
+        }
+    }
+
+    /** Drops every reservation {@code owner} made, freeing their ports; they are marked removed. */
+    synchronized void dropReservationsOf(Allocator owner) {
+        for (Iterator<Reservation> it = reservations.values().iterator(); it.hasNext(); ) {
+            Reservation reservation = it.next();
+            if (reservation.owner == owner) {
+                it.remove();
+                reservation.removed = true;
+                ports.release(reservation.port);
+            }
+        }
+    }
+
+    synchronized int reservationsOf(Allocator owner) {
+        int count = 0;
+        for (Reservation reservation : reservations.values()) {
+            if (reservation.owner == owner) {
+                count++;
+            }
+        }
+        return count;
+    }
+}
