@@ -115,7 +115,10 @@ public final class RelayConfig {
     /** Transport name ("nio", "netty"), or null for the best one available. */
     public @Nullable String transport() { return transport; }
 
-    /** Independent shards, each with its own thread, server and slice of the port range (default 1). */
+    /**
+     * Shards, each with its own thread and server (default 1). They share the relay port range and the allocation
+     * limits, so to clients they are one server.
+     */
     public int workers() { return workers; }
 
     /** Wall clock for credential expiry. */

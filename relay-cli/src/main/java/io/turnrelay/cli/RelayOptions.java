@@ -89,7 +89,7 @@ final class RelayOptions {
     @Nullable TransportChoice transport;
 
     @Env("TURNRELAY_WORKERS")
-    @Option(names = "--workers", paramLabel = "N", defaultValue = "1", description = "Worker threads, each with its own slice of the relay ports.")
+    @Option(names = "--workers", paramLabel = "N", defaultValue = "1", description = "Worker threads; they share the relay ports and the quotas.")
     int workers = 1;
 
     @Env("TURNRELAY_REALM")
@@ -125,7 +125,7 @@ final class RelayOptions {
     boolean allowPrivatePeers;
 
     @Env("TURNRELAY_USER_QUOTA")
-    @Option(names = "--user-quota", paramLabel = "N", defaultValue = "10", description = "Allocations per username (per worker).")
+    @Option(names = "--user-quota", paramLabel = "N", defaultValue = "10", description = "Allocations per username (over all workers).")
     int userQuota = 10;
 
     @Env("TURNRELAY_TOTAL_QUOTA")

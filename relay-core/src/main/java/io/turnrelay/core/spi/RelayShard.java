@@ -6,7 +6,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-/** One worker of a {@link ShardedRelay}: a server, its loop and its transport, on a slice of the port range. */
+/** One worker of a {@link ShardedRelay}: a server, its loop and its transport. */
 final class RelayShard {
     final TurnServer server;
     final RelayLoop loop;

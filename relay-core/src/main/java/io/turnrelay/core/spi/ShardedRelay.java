@@ -5,6 +5,7 @@ import io.turnrelay.api.RelayConfig;
 import io.turnrelay.api.RelayStartException;
 import io.turnrelay.api.RelayStats;
 import io.turnrelay.core.stun.StunMethod;
+import io.turnrelay.core.turn.AllocationLedger;
 import io.turnrelay.core.turn.DropReason;
 import io.turnrelay.core.turn.TurnServer;
 import io.turnrelay.core.turn.TurnServerConfig;
@@ -19,10 +20,21 @@ import java.util.TreeMap;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The {@link Relay} implementation: {@code workers} independent shards, each a {@link TurnServer} driven by a
- * {@link RelayLoop} on its own {@link Transport} thread, with a disjoint slice of the relay port range. With
- * more than one worker the listen port is shared with SO_REUSEPORT, so the kernel keeps each client
- * 5-tuple on one shard. Per-user quotas are enforced per shard.
+ * The {@link Relay} implementation: {@code workers} shards, each a {@link TurnServer} driven by a
+ * {@link RelayLoop} on its own {@link Transport} thread. With more than one worker the listen port is shared
+ * with SO_REUSEPORT, so the kernel keeps each client 5-tuple on one shard, which holds its allocation.
+ *
+ * <p>To clients the shards are one server, because they share one {@link AllocationLedger}:
+ * <ul>
+ *   <li>every shard takes relay ports from the whole range, so Allocate gets 508 only when the whole range is in
+ *       use (or a relay port cannot be bound), never because one shard ran out;</li>
+ *   <li>{@code maxAllocations} and {@code maxAllocationsPerUser} count the allocations of all shards;</li>
+ *   <li>a RESERVATION-TOKEN (EVEN-PORT with R=1) can be redeemed from any client, whichever shard it lands on;
+ *       the reserved port has no socket until the redeeming shard binds it.</li>
+ * </ul>
+ * One exception: {@code oneAllocationPerUsername} replaces only the user's allocations held by the shard the new
+ * Allocate lands on; one on another shard lives on until it expires or is refreshed to 0 (deleting it would
+ * mean reaching into another shard's thread). The global cap still counts it.
  */
 public final class ShardedRelay implements Relay {
     private static final long SHUTDOWN_STEP_MILLIS = 2_000;
@@ -57,13 +69,12 @@ public final class ShardedRelay implements Relay {
         }
         started = true;
         int workers = config.workers();
-        int ports = config.highestPort() - config.lowestPort() + 1;
-        int sliceSize = ports / workers;
+        TurnServerConfig serverConfig = serverConfig();
+        AllocationLedger ledger = new AllocationLedger(serverConfig);
         try {
             for (int i = 0; i < workers; i++) {
-                int lowest = config.lowestPort() + i * sliceSize;
-                int highest = i == workers - 1 ? config.highestPort() : lowest + sliceSize - 1;
-                shards.add(startShard(i, lowest, highest, workers > 1));
+                TurnServer server = new TurnServer(serverConfig, config.randomSource().get(), ledger);
+                shards.add(startShard(i, server, workers > 1));
             }
         } catch (RelayStartException | RuntimeException e) {
             closeShards();
@@ -71,8 +82,7 @@ public final class ShardedRelay implements Relay {
         }
     }
 
-    private RelayShard startShard(int index, int lowestPort, int highestPort, boolean sharedListenPort) throws RelayStartException {
-        TurnServer server = new TurnServer(serverConfig(lowestPort, highestPort), config.randomSource().get());
+    private RelayShard startShard(int index, TurnServer server, boolean sharedListenPort) throws RelayStartException {
         Transport transport = provider.create(Integer.toString(index));
         RelayLoop loop = new RelayLoop(server, transport, config.listenPort(), config.bindIpv4(), config.bindIpv6(), listener);
         RelayShard shard = new RelayShard(server, loop, transport);
@@ -104,15 +114,11 @@ public final class ShardedRelay implements Relay {
         return addresses;
     }
 
-    private TurnServerConfig serverConfig(int lowestPort, int highestPort) {
-        int ports = highestPort - lowestPort + 1;
-        int maxAllocations = config.maxAllocations() == 0
-                ? ports
-                : Math.max(1, Math.min(ports, divideRoundingUp(config.maxAllocations(), config.workers())));
+    private TurnServerConfig serverConfig() {
         return TurnServerConfig.builder()
                 .realm(config.realm())
                 .software(config.software())
-                .portRange(lowestPort, highestPort)
+                .portRange(config.lowestPort(), config.highestPort())
                 .publicIpv4(config.publicIpv4())
                 .publicIpv6(config.publicIpv6())
                 .authenticator(config.authenticator())
@@ -122,14 +128,10 @@ public final class ShardedRelay implements Relay {
                 .maxLifetime(config.maxLifetime())
                 .nonceValidity(config.nonceValidity())
                 .maxAllocationsPerUser(config.maxAllocationsPerUser())
-                .maxAllocations(maxAllocations)
+                .maxAllocations(config.maxAllocations())
                 .oneAllocationPerUsername(config.oneAllocationPerUsername())
                 .rfc5766ChannelNumbers(config.rfc5766ChannelNumbers())
                 .build();
-    }
-
-    private static int divideRoundingUp(int value, int divisor) {
-        return (value + divisor - 1) / divisor;
     }
 
     @Override

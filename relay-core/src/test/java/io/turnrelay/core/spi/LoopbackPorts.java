@@ -21,6 +21,18 @@ public final class LoopbackPorts {
         }
     }
 
+    /** Whether every UDP port from {@code lowest} to {@code highest} on 127.0.0.1 could be bound a moment ago. */
+    public static boolean allBindable(int lowest, int highest) {
+        for (int port = lowest; port <= highest; port++) {
+            try (DatagramSocket probe = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), port))) {
+                assertThat(probe.getLocalPort()).isEqualTo(port);
+            } catch (IOException e) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** A TCP port that was free on 127.0.0.1 a moment ago (e.g. for an HTTP endpoint). */
     public static int freeTcpPort() throws IOException {
         try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {

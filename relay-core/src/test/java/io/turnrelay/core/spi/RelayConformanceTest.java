@@ -9,6 +9,7 @@ import io.turnrelay.core.stun.AddressFamily;
 import io.turnrelay.core.stun.ErrorCode;
 import io.turnrelay.core.stun.StunClass;
 import io.turnrelay.core.stun.StunMessage;
+import io.turnrelay.core.turn.TurnCommand;
 import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -42,6 +43,8 @@ public abstract class RelayConformanceTest {
     private int listenPort;
     private int lowestPort;
     private int highestPort;
+    /** Set before {@link #startRelay} to watch the shards' events. */
+    private @Nullable RelayEventListener listener;
 
     /** The transport under test. */
     protected abstract TransportProvider provider();
@@ -58,20 +61,29 @@ public abstract class RelayConformanceTest {
 
     private ShardedRelay startRelay(int ports, Consumer<RelayConfig.Builder> settings) throws Exception {
         listenPort = LoopbackPorts.freePort();
-        RelayConfig.Builder builder = LoopbackRelayConfig.builder(listenPort, ports, Map.of(USER, PASSWORD, "bob", "builder"));
-        settings.accept(builder);
-        RelayConfig config = builder.build();
+        RelayConfig config;
+        int windows = 0;
+        do {
+            RelayConfig.Builder builder = LoopbackRelayConfig.builder(listenPort, ports, Map.of(USER, PASSWORD, "bob", "builder"));
+            settings.accept(builder);
+            config = builder.build();
+            // Tests that fill the whole range need every port of it; another process may hold one of a window.
+        } while (!LoopbackPorts.allBindable(config.lowestPort(), config.highestPort()) && ++windows < 10);
         lowestPort = config.lowestPort();
         highestPort = config.highestPort();
-        ShardedRelay started = new ShardedRelay(config, provider(), null);
+        ShardedRelay started = new ShardedRelay(config, provider(), listener);
         relay = started;
         started.start();
         return started;
     }
 
     private UdpTurnClient client(InetAddress local) throws IOException {
+        return client(local, USER, PASSWORD);
+    }
+
+    private UdpTurnClient client(InetAddress local, String username, String password) throws IOException {
         InetSocketAddress server = new InetSocketAddress(local, listenPort);
-        UdpTurnClient client = new UdpTurnClient(local, server, USER, PASSWORD);
+        UdpTurnClient client = new UdpTurnClient(local, server, username, password);
         resources.add(client);
         return client;
     }
@@ -273,6 +285,74 @@ public abstract class RelayConformanceTest {
             assertChannelRoundTrip(client, 0x4000, peer, relayed, 1);
         }
         assertThat(started.stats().allocations()).isEqualTo(8);
+    }
+
+    @Test
+    void severalWorkersShareOnePortRangeSoOnlyAFullRangeGives508() throws Exception {
+        int ports = 40;
+        ShardedRelay started = startRelay(ports, b -> b.workers(2).maxAllocationsPerUser(100));
+        Set<Integer> relayed = new HashSet<>();
+        for (int i = 0; i < ports; i++) {
+            StunMessage response = client(LOOPBACK4).allocate(w -> {});
+            assertThat(errorCode(response)).as("Allocate %d of %d", i + 1, ports).isZero();
+            relayed.add(response.xorRelayedAddresses().get(0).getPort());
+        }
+        assertThat(relayed).hasSize(ports).allSatisfy(port -> assertThat(port).isBetween(lowestPort, highestPort));
+        assertThat(started.stats().allocations()).isEqualTo(ports);
+        assertThat(errorCode(client(LOOPBACK4).allocate(w -> {}))).isEqualTo(ErrorCode.INSUFFICIENT_CAPACITY);
+        assertThat(errorCode(client(LOOPBACK4, "bob", "builder").allocate(w -> {}))).isEqualTo(ErrorCode.INSUFFICIENT_CAPACITY);
+    }
+
+    @Test
+    void thePerUserQuotaAndTheTotalHoldOverAllWorkers() throws Exception {
+        ShardedRelay started = startRelay(40, b -> b.workers(2).maxAllocationsPerUser(3).maxAllocations(5));
+        // Ten clients of one user from ten source ports: with two workers they land on both (all on one: 2 in 1024).
+        List<Integer> codes = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            codes.add(errorCode(client(LOOPBACK4).allocate(w -> {})));
+        }
+        assertThat(codes.subList(0, 3)).containsOnly(0);
+        assertThat(codes.subList(3, 10)).containsOnly(ErrorCode.ALLOCATION_QUOTA_REACHED);
+
+        codes.clear();
+        for (int i = 0; i < 6; i++) {
+            codes.add(errorCode(client(LOOPBACK4, "bob", "builder").allocate(w -> {})));
+        }
+        // Five in total: bob's third is over the relay's limit before it is over his quota.
+        assertThat(codes).containsExactly(0, 0, ErrorCode.INSUFFICIENT_CAPACITY, ErrorCode.INSUFFICIENT_CAPACITY,
+                ErrorCode.INSUFFICIENT_CAPACITY, ErrorCode.INSUFFICIENT_CAPACITY);
+        assertThat(started.stats().allocations()).isEqualTo(5);
+    }
+
+    @Test
+    void aReservationTokenIsRedeemedWhicheverWorkerTheRedeemerLandsOn() throws Exception {
+        Map<Integer, String> workerByPort = new java.util.concurrent.ConcurrentHashMap<>();
+        listener = event -> {
+            if (event instanceof TurnCommand.AllocationCreated created) {
+                workerByPort.put(created.port(), Thread.currentThread().getName());
+            }
+        };
+        startRelay(40, b -> b.workers(2).maxAllocationsPerUser(20));
+        DatagramSocket peer = peer(LOOPBACK4);
+        InetSocketAddress peerAddress = (InetSocketAddress) peer.getLocalSocketAddress();
+        // Pairs until one redeemer lands on the other worker than its reserver (each pair: one in two).
+        int crossed = 0;
+        for (int pair = 0; pair < 12 && crossed == 0; pair++) {
+            StunMessage reserving = client(LOOPBACK4).allocate(w -> w.evenPort(true));
+            UdpTurnClient.requireSuccess(reserving);
+            int port = reserving.xorRelayedAddresses().get(0).getPort();
+            long token = reserving.reservationToken().orElseThrow();
+
+            UdpTurnClient redeemer = client(LOOPBACK4, "bob", "builder");
+            StunMessage redeemed = redeemer.allocate(w -> w.reservationToken(token));
+            UdpTurnClient.requireSuccess(redeemed);
+            InetSocketAddress relayed = redeemed.xorRelayedAddresses().get(0);
+            assertThat(relayed.getPort()).isEqualTo(port + 1);
+            redeemer.channelBind(0x4000, peerAddress);
+            assertChannelRoundTrip(redeemer, 0x4000, peer, relayed, 1);
+            crossed += workerByPort.get(port).equals(workerByPort.get(port + 1)) ? 0 : 1;
+        }
+        assertThat(crossed).as("a redemption on another worker than the reservation's").isOne();
     }
 
     private static void assertChannelRoundTrip(UdpTurnClient client, int channel, DatagramSocket peer, InetSocketAddress relayed, int count)

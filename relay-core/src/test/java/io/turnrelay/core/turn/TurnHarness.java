@@ -46,6 +46,13 @@ final class TurnHarness {
         this.server = new TurnServer(config, new SplittableRandom(42));
     }
 
+    /** A server that shares {@code ledger} with others, as the shards of one relay do. */
+    TurnHarness(TurnServerConfig config, AtomicLong unixSeconds, AllocationLedger ledger, long seed) {
+        this.config = config;
+        this.unixSeconds = unixSeconds;
+        this.server = new TurnServer(config, new SplittableRandom(seed), ledger);
+    }
+
     static TurnHarness withDefaults() {
         return with(b -> b);
     }
@@ -53,6 +60,22 @@ final class TurnHarness {
     /** Static users alice/bob/carol, ports 50000-50019, both families, loopback forbidden, 10.0.0.0/8 allowed. */
     static TurnHarness with(UnaryOperator<TurnServerConfig.Builder> customise) {
         AtomicLong unix = new AtomicLong(1_700_000_000L);
+        return new TurnHarness(config(customise, unix), unix);
+    }
+
+    /** {@code count} servers configured like {@link #with} that share one {@link AllocationLedger}. */
+    static List<TurnHarness> sharing(int count, UnaryOperator<TurnServerConfig.Builder> customise) {
+        AtomicLong unix = new AtomicLong(1_700_000_000L);
+        TurnServerConfig config = config(customise, unix);
+        AllocationLedger ledger = new AllocationLedger(config);
+        List<TurnHarness> servers = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            servers.add(new TurnHarness(config, unix, ledger, 42 + i));
+        }
+        return servers;
+    }
+
+    private static TurnServerConfig config(UnaryOperator<TurnServerConfig.Builder> customise, AtomicLong unix) {
         Authenticator users = new StaticUsersAuthenticator(Map.of("alice", "alice-pw", "bob", "bob-pw", "carol", "carol-pw"));
         TurnServerConfig.Builder builder = TurnServerConfig.builder()
                 .realm(REALM)
@@ -63,7 +86,7 @@ final class TurnHarness {
                 .authenticator(users)
                 .peerPolicy(PeerAddressPolicy.defaults())
                 .unixClock(unix::get);
-        return new TurnHarness(customise.apply(builder).build(), unix);
+        return customise.apply(builder).build();
     }
 
     static InetAddress ip(String literal) {
