@@ -9,17 +9,25 @@ import java.util.HashMap;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
-/** One client's allocation: relay port (per family), lifetime, owner, permissions and channels. */
+/**
+ * One client's allocation: relay port, relayed address families, lifetimes, owner, permissions and channels.
+ * A dual allocation (IPv4 and IPv6) has a lifetime per family: a Refresh with REQUESTED-ADDRESS-FAMILY
+ * (RFC 8656 §7) refreshes or deletes one family's relayed address and leaves the other alone.
+ */
 final class Allocation extends Timed {
     final InetSocketAddress client;
     final String username;
     final int port;
-    final boolean ipv4;
-    final boolean ipv6;
+    /** Which relayed addresses it still has; at least one while it exists. */
+    boolean ipv4;
+    boolean ipv6;
     /** The Allocate that created it and its success response, re-sent on retransmission. */
     final TransactionId allocateTransaction;
     final byte[] allocateResponse;
+    /** The latest expiry of its families: until then the allocation exists (the data plane checks only this). */
     long expiresAt;
+    private long ipv4ExpiresAt;
+    private long ipv6ExpiresAt;
 
     final Map<InetAddress, Permission> permissions = new HashMap<>();
     final Map<InetSocketAddress, Channel> channelsByPeer = new HashMap<>();
@@ -36,11 +44,52 @@ final class Allocation extends Timed {
         this.ipv6 = ipv6;
         this.allocateTransaction = allocateTransaction;
         this.allocateResponse = allocateResponse;
-        this.expiresAt = expiresAt;
+        refresh(expiresAt);
     }
 
     boolean hasFamily(AddressFamily family) {
         return family == AddressFamily.IPV4 ? ipv4 : ipv6;
+    }
+
+    /** Whether it has relayed addresses of both families. */
+    boolean isDual() {
+        return ipv4 && ipv6;
+    }
+
+    /** When {@code family}'s relayed address expires (meaningful while the allocation has it). */
+    long expiresAt(AddressFamily family) {
+        return family == AddressFamily.IPV4 ? ipv4ExpiresAt : ipv6ExpiresAt;
+    }
+
+    /** Every relayed address it has now expires at {@code until}. */
+    void refresh(long until) {
+        ipv4ExpiresAt = until;
+        ipv6ExpiresAt = until;
+        expiresAt = until;
+    }
+
+    /** Only {@code family}'s relayed address expires at {@code until}. */
+    void refresh(AddressFamily family, long until) {
+        if (family == AddressFamily.IPV4) {
+            ipv4ExpiresAt = until;
+        } else {
+            ipv6ExpiresAt = until;
+        }
+        expiresAt = latestExpiry();
+    }
+
+    /** Forgets {@code family}'s relayed address; the caller removes what relays through it. */
+    void dropFamily(AddressFamily family) {
+        if (family == AddressFamily.IPV4) {
+            ipv4 = false;
+        } else {
+            ipv6 = false;
+        }
+        expiresAt = latestExpiry();
+    }
+
+    private long latestExpiry() {
+        return Math.max(ipv4 ? ipv4ExpiresAt : Long.MIN_VALUE, ipv6 ? ipv6ExpiresAt : Long.MIN_VALUE);
     }
 
     /** Whether this allocation has a relay socket of the peer's family. */
@@ -80,8 +129,9 @@ final class Allocation extends Timed {
         channelsByPeer.remove(channel.peer, channel);
     }
 
+    /** The earliest expiry of its families: each is handled when it comes. */
     @Override
     long deadline() {
-        return expiresAt;
+        return Math.min(ipv4 ? ipv4ExpiresAt : Long.MAX_VALUE, ipv6 ? ipv6ExpiresAt : Long.MAX_VALUE);
     }
 }

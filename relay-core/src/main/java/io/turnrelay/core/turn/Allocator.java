@@ -9,6 +9,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.Map;
 import java.util.Queue;
 import java.util.function.Consumer;
@@ -287,6 +288,36 @@ final class Allocator {
         ledger.releasePort(allocation.port);
         ledger.leave(allocation.username);
         stats.allocationsChanged(-1);
+    }
+
+    /**
+     * Deletes one family's relayed address of a dual allocation (RFC 8656 §7: Refresh with REQUESTED-ADDRESS-FAMILY
+     * and LIFETIME 0, or that family's expiry): closes its socket and removes its permissions and channels. The
+     * allocation keeps its port and the other family.
+     */
+    void deleteFamily(Allocation allocation, AddressFamily family) {
+        allocation.dropFamily(family);
+        for (Iterator<Permission> it = allocation.permissions.values().iterator(); it.hasNext(); ) {
+            Permission permission = it.next();
+            if (AddressFamily.of(permission.peerIp) == family) {
+                it.remove();
+                permission.removed = true;
+                stats.permissionsChanged(-1);
+            }
+        }
+        for (int i = allocation.channelCount - 1; i >= 0; i--) {
+            Channel channel = allocation.channels[i];
+            if (AddressFamily.of(channel.peer.getAddress()) == family) {
+                if (channel.bound) {
+                    channel.bound = false;
+                    stats.channelsChanged(-1);
+                    commands.add(new TurnCommand.ChannelUnbound(allocation.client, channel.number, channel.peer, allocation.port));
+                }
+                channel.removed = true;
+                allocation.removeChannel(channel);
+            }
+        }
+        commands.add(new TurnCommand.CloseRelaySocket(allocation.port, family));
     }
 
     /** A reservation made here is due: its port goes back unless the token was redeemed (here or elsewhere). */

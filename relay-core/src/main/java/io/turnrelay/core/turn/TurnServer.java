@@ -393,8 +393,11 @@ public final class TurnServer {
             reply(request, ErrorCode.ALLOCATION_MISMATCH, credentials, w -> {});
             return;
         }
+        // RFC 8656 §7: REQUESTED-ADDRESS-FAMILY picks one relayed address of a dual allocation; without it the
+        // Refresh applies to every relayed address the allocation has.
+        AddressFamily family = null;
         if (message.has(AttributeType.REQUESTED_ADDRESS_FAMILY)) {
-            AddressFamily family = message.requestedAddressFamily();
+            family = message.requestedAddressFamily();
             if (family == null || !allocation.hasFamily(family)) {
                 reply(request, ErrorCode.PEER_ADDRESS_FAMILY_MISMATCH, credentials, w -> {});
                 return;
@@ -404,10 +407,17 @@ public final class TurnServer {
         long seconds = requested.isPresent()
                 ? Math.min(requested.getAsLong(), config.maxLifetime().toSeconds())
                 : config.defaultLifetime().toSeconds();
-        if (seconds == 0) {
+        if (seconds == 0 && family != null && allocation.isDual()) {
+            allocator.deleteFamily(allocation, family);
+        } else if (seconds == 0) {
             allocator.delete(allocation);
         } else {
-            allocation.expiresAt = request.now() + seconds * NANOS_PER_SECOND;
+            long until = request.now() + seconds * NANOS_PER_SECOND;
+            if (family != null) {
+                allocation.refresh(family, until);
+            } else {
+                allocation.refresh(until);
+            }
             deadlines.schedule(allocation);
         }
         reply(request, 0, credentials, w -> w.lifetime(seconds));
@@ -536,7 +546,7 @@ public final class TurnServer {
                 continue;
             }
             if (due instanceof Allocation allocation) {
-                allocator.delete(allocation);
+                expire(allocation, nowNanos);
             } else if (due instanceof Permission permission) {
                 removePermission(permission);
             } else if (due instanceof Channel channel) {
@@ -551,6 +561,20 @@ public final class TurnServer {
                 allocator.expire(reservation);
             }
         }
+    }
+
+    /** Deletes the relayed addresses of {@code allocation} that are due, and the allocation when none is left. */
+    private void expire(Allocation allocation, long now) {
+        if (allocation.expiresAt <= now) {
+            allocator.delete(allocation);
+            return;
+        }
+        for (AddressFamily family : AddressFamily.values()) {
+            if (allocation.hasFamily(family) && allocation.expiresAt(family) <= now) {
+                allocator.deleteFamily(allocation, family);
+            }
+        }
+        deadlines.schedule(allocation);
     }
 
     private void removePermission(Permission permission) {

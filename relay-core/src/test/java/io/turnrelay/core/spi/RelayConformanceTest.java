@@ -9,6 +9,7 @@ import io.turnrelay.core.stun.AddressFamily;
 import io.turnrelay.core.stun.ErrorCode;
 import io.turnrelay.core.stun.StunClass;
 import io.turnrelay.core.stun.StunMessage;
+import io.turnrelay.core.stun.StunMethod;
 import io.turnrelay.core.turn.TurnCommand;
 import java.io.IOException;
 import java.net.DatagramPacket;
@@ -200,6 +201,25 @@ public abstract class RelayConformanceTest {
         client.channelBind(0x4003, (InetSocketAddress) peer6.getLocalSocketAddress());
         assertChannelRoundTrip(client, 0x4002, peer4, relayed.get(0), 3);
         assertChannelRoundTrip(client, 0x4003, peer6, relayed.get(1), 3);
+    }
+
+    @Test
+    void refreshingOneFamilyToZeroClosesOnlyThatFamilysSocket() throws Exception {
+        startRelay(10, b -> b.bindIpv6(LOOPBACK6));
+        UdpTurnClient client = client(LOOPBACK4);
+        StunMessage response = client.allocate(w -> w.additionalAddressFamily(AddressFamily.IPV6));
+        UdpTurnClient.requireSuccess(response);
+        List<InetSocketAddress> relayed = response.xorRelayedAddresses();
+        DatagramSocket peer4 = peer(LOOPBACK4);
+        client.channelBind(0x4002, (InetSocketAddress) peer4.getLocalSocketAddress());
+
+        StunMessage deleted = client.authenticated(StunMethod.REFRESH, w -> w.requestedAddressFamily(AddressFamily.IPV6).lifetime(0));
+        UdpTurnClient.requireSuccess(deleted);
+        assertThat(deleted.lifetime()).hasValue(0);
+
+        LoopbackPorts.assertBindableWithinTimeout(relayed.get(1));
+        assertChannelRoundTrip(client, 0x4002, peer4, relayed.get(0), 2);
+        assertThat(relay.stats().allocations()).isEqualTo(1);
     }
 
     @Test
