@@ -28,7 +28,8 @@ import org.jspecify.annotations.Nullable;
  * starts a thread, never reads a clock and never uses a global random source. A driver feeds it
  * datagrams, bind outcomes and timeouts with the current monotonic time in nanoseconds, acts on the
  * returned {@link RelayAction} straight from its own buffer, and drains {@link #pollCommand()}.
- * Not thread-safe: one thread drives one instance. Nothing a client or peer sends makes it throw.
+ * Not thread-safe: one thread drives one instance; instances that share an {@link AllocationLedger} (the shards
+ * of one relay) may each run on their own thread. Nothing a client or peer sends makes it throw.
  */
 public final class TurnServer {
     private static final long NANOS_PER_SECOND = 1_000_000_000L;
@@ -41,6 +42,7 @@ public final class TurnServer {
     private final ArrayDeque<TurnCommand> commands = new ArrayDeque<>();
     private final Deadlines deadlines = new Deadlines();
     private final Allocator allocator;
+    private final AllocationLedger ledger;
     private final AllocationTable allocations;
     private final RequestAuthenticator authenticator;
     private final NonceIssuer nonces;
@@ -65,6 +67,7 @@ public final class TurnServer {
             throw new IllegalArgumentException("ledger: made for another port range or other allocation limits");
         }
         this.config = config;
+        this.ledger = ledger;
         this.random = random;
         this.rfc5766Channels = config.rfc5766ChannelNumbers();
         this.nonces = new NonceIssuer(random, config.nonceValidity().toNanos());
@@ -629,6 +632,11 @@ public final class TurnServer {
     /** For tests: relay ports not held by anything. */
     int freePorts() {
         return allocator.freePorts();
+    }
+
+    /** For tests of the no-leak property: allocations (live or pending) its ledger counts, over all its servers. */
+    int ledgerAllocations() {
+        return ledger.allocations();
     }
 
     /** For tests of the no-leak property: how many entries the deadline queue holds. */

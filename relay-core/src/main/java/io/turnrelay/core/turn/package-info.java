@@ -15,6 +15,9 @@
  *       entry is re-filed when it comes up, so each object has at most one live entry.</li>
  *   <li>Allocate completes asynchronously: relay sockets are bound by the driver, failed ports are retried
  *       on other free ports, and a retransmitted Allocate gets the stored response.</li>
+ *   <li>Several servers on different threads can act as one relay by sharing an
+ *       {@link io.turnrelay.core.turn.AllocationLedger} (relay ports, allocation limits, reservation tokens). It
+ *       is guarded by one lock and touched only by control-plane events, never while relaying.</li>
  * </ul>
  */
 @NullMarked

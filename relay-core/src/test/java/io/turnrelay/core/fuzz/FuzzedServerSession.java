@@ -112,6 +112,7 @@ final class FuzzedServerSession {
         assertThat(server.stats().permissions()).isNotNegative();
         assertThat(server.stats().channels()).isNotNegative();
         assertThat(ServerProbe.freePorts(server)).isBetween(0, PORTS);
+        assertThat((long) ServerProbe.ledgerAllocations(server)).isGreaterThanOrEqualTo(server.stats().allocations());
         long deadline = server.pollTimeout();
         if (deadline != Long.MAX_VALUE) {
             assertThat(deadline - now).isLessThanOrEqualTo(MAX_DEADLINE_AHEAD);
@@ -138,6 +139,7 @@ final class FuzzedServerSession {
         assertThat(server.stats().allocations()).isZero();
         assertThat(ServerProbe.heldObjects(server)).isZero();
         assertThat(ServerProbe.freePorts(server)).isEqualTo(PORTS);
+        assertThat(ServerProbe.ledgerAllocations(server)).isZero();
     }
 
     private void advance(long nanos) {

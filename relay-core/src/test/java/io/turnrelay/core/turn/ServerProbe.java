@@ -14,6 +14,11 @@ public final class ServerProbe {
         return server.heldObjects();
     }
 
+    /** Allocations, live or pending, that the server's ledger counts. */
+    public static int ledgerAllocations(TurnServer server) {
+        return server.ledgerAllocations();
+    }
+
     /** Relay ports not held by anything. */
     public static int freePorts(TurnServer server) {
         return server.freePorts();

@@ -11,6 +11,7 @@ import io.turnrelay.core.stun.StunClass;
 import io.turnrelay.core.stun.StunMessage;
 import io.turnrelay.core.stun.StunMethod;
 import io.turnrelay.core.turn.RelayAction;
+import io.turnrelay.core.turn.ServerProbe;
 import io.turnrelay.core.turn.TurnCommand;
 import io.turnrelay.core.turn.TurnServerConfig;
 import io.turnrelay.core.turn.TurnStats;
@@ -786,6 +787,8 @@ final class ScenarioRunner {
                         + ", channels " + stats.channels());
         check(harness.server().pollTimeout() == Long.MAX_VALUE,
                 "pollTimeout() is " + harness.server().pollTimeout() + " with nothing left to expire (now " + harness.now() + ")");
+        check(ServerProbe.ledgerAllocations(harness.server()) == 0,
+                "the ledger still counts " + ServerProbe.ledgerAllocations(harness.server()) + " allocations after every lifetime");
     }
 
     // ---- helpers ----
