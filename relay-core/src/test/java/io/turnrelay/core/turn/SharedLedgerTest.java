@@ -217,6 +217,23 @@ class SharedLedgerTest {
     }
 
     @Test
+    void onePerUsernameReplacesOnlyOnTheSameServer() {
+        start(c -> c.oneAllocationPerUsername(true).maxAllocations(2));
+        TestClient onA = client(a, "bob");
+        int portA = onA.allocatePort();
+        TestClient onB = client(b, "bob");
+        onB.allocatePort();
+        // The allocation on the other server lives on (documented in ShardedRelay) and counts against the total.
+        assertThat(code(onA.refresh(600))).isZero();
+        assertThat(code(client(b, "carol").allocate())).isEqualTo(ErrorCode.INSUFFICIENT_CAPACITY);
+
+        a.outbox.clear();
+        assertThat(code(client(a, "bob").allocate())).isZero();
+        assertThat(a.take(TurnCommand.AllocationDeleted.class)).containsExactly(new TurnCommand.AllocationDeleted(onA.address, portA));
+        assertThat(code(onB.refresh(600))).isZero();
+    }
+
+    @Test
     void aLedgerOnlyFitsServersWithItsRangeAndLimits() {
         start(c -> c);
         AllocationLedger ledger = new AllocationLedger(a.config);
