@@ -49,7 +49,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A {@link Transport} on one Netty event loop: native epoll when it loads on this machine, Netty's NIO otherwise.
  *
- * <p>On epoll, every socket reads with recvmmsg into the loop's one {@link ReusedReceiveBuffer}, and replies go
+ * <p>On epoll, every socket reads into the loop's one {@link ReusedReceiveBuffer} (listen sockets in recvmmsg
+ * batches, relay sockets with recvmsg), and replies go
  * out at once through the socket ({@link NativeDatagramSender}): relayed payloads straight from the receive
  * buffer, ChannelData headers gathered in front of them, so a payload is not copied in user space and nothing
  * waits in Netty's outbound buffer. On NIO, datagrams are views of Netty's pooled buffers, relayed payloads go
@@ -58,7 +59,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class NettyTransport implements Transport {
     private static final Logger LOG = LoggerFactory.getLogger(NettyTransport.class);
-    /** Datagrams per recvmmsg batch. */
+    /** Datagrams per recvmmsg batch on a listen socket. */
     private static final int DATAGRAMS_PER_READ = 16;
     /** Datagrams one socket may deliver per readiness before the loop serves other sockets. */
     private static final int DATAGRAMS_PER_WAKEUP = 64;
