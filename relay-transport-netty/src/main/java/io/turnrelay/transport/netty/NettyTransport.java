@@ -47,16 +47,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A {@link Transport} on one Netty event loop: native epoll (with recvmmsg batches and sendmmsg/iovec
- * writes) when it loads on this machine, Netty's NIO otherwise. Received datagrams are handed to the sink
- * as views of Netty's pooled direct buffers; relayed payloads go back out as retained slices of them, and a
- * ChannelData frame is written once into a pooled buffer (the one user-space copy of the payload).
- * Writes are flushed once per read batch; a write to a socket that is not writable is dropped.
+ * A {@link Transport} on one Netty event loop: native epoll when it loads on this machine, Netty's NIO otherwise.
+ *
+ * <p>On epoll, every socket reads into the loop's one {@link ReusedReceiveBuffer} (listen sockets in recvmmsg
+ * batches, relay sockets with recvmsg), and replies go
+ * out at once through the socket ({@link NativeDatagramSender}): relayed payloads straight from the receive
+ * buffer, ChannelData headers gathered in front of them, so a payload is not copied in user space and nothing
+ * waits in Netty's outbound buffer. On NIO, datagrams are views of Netty's pooled buffers, relayed payloads go
+ * out as retained slices of them through the pipeline, a ChannelData frame is written once into a pooled
+ * buffer, and writes are flushed once per read batch. Either way a send that would block is dropped.
  */
 public final class NettyTransport implements Transport {
     private static final Logger LOG = LoggerFactory.getLogger(NettyTransport.class);
-    /** Datagrams per recvmmsg batch. */
-    private static final int DATAGRAMS_PER_READ = 8;
+    /** Datagrams per recvmmsg batch on a listen socket. */
+    private static final int DATAGRAMS_PER_READ = 16;
+    /** Datagrams one socket may deliver per readiness before the loop serves other sockets. */
+    private static final int DATAGRAMS_PER_WAKEUP = 64;
     private static final int SOCKET_BUFFER_BYTES = 4 << 20;
 
     private final String shardName;
@@ -69,6 +75,8 @@ public final class NettyTransport implements Transport {
     private final List<Channel> unflushed = new ArrayList<>();
     private final AtomicLong sendDrops = new AtomicLong();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final @Nullable ReusedReceiveBuffer receiveBuffer;
+    private final @Nullable NativeDatagramSender nativeSender;
     private final Runnable timeoutTask = this::onTimer;
     private volatile @Nullable DatagramSink sink;
     private @Nullable ScheduledFuture<?> timer;
@@ -87,6 +95,8 @@ public final class NettyTransport implements Transport {
         IoHandlerFactory handlers = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("turnrelay-netty-" + shardName), handlers);
         this.loop = group.next();
+        this.receiveBuffer = epoll ? ReusedReceiveBuffer.createOrNull(MAX_DATAGRAM * DATAGRAMS_PER_READ, DATAGRAMS_PER_WAKEUP) : null;
+        this.nativeSender = epoll ? new NativeDatagramSender(receiveBuffer) : null;
         LOG.info("Netty transport {} uses {}", shardName, epoll ? "native epoll" : "NIO (native epoll unavailable: " + Epoll.unavailabilityCause() + ")");
     }
 
@@ -119,7 +129,7 @@ public final class NettyTransport implements Transport {
                 if (sockets.isBound(address.getPort(), family)) {
                     return false;
                 }
-                Channel channel = open(address.getPort(), family, address.getAddress(), reusePort);
+                Channel channel = open(address.getPort(), family, address.getAddress(), true, reusePort);
                 if (channel != null) {
                     listenChannels.add(channel);
                 }
@@ -150,7 +160,7 @@ public final class NettyTransport implements Transport {
         if (sockets.isBound(port, family)) {
             return false;
         }
-        return open(port, family, bindAddress, false) != null;
+        return open(port, family, bindAddress, false, false) != null;
     }
 
     @Override
@@ -167,6 +177,10 @@ public final class NettyTransport implements Transport {
         if (channel == null) {
             return false;
         }
+        NativeDatagramSender sender = nativeSender;
+        if (sender != null) {
+            return counted(sender.send(channel, buffer, offset, length, destination));
+        }
         write(channel, payload(buffer, offset, length), destination);
         return true;
     }
@@ -178,6 +192,10 @@ public final class NettyTransport implements Transport {
         if (channel == null) {
             return false;
         }
+        NativeDatagramSender sender = nativeSender;
+        if (sender != null) {
+            return counted(sender.sendChannelData(channel, channelNumber, buffer, payloadOffset, payloadLength, destination));
+        }
         // One pooled buffer with header and payload: a single copy is cheaper here than a composite, whose
         // per-packet component objects and iovec set-up cost more than copying a datagram.
         ByteBuf frame = allocator.directBuffer(ChannelData.HEADER_LENGTH + payloadLength);
@@ -185,6 +203,13 @@ public final class NettyTransport implements Transport {
         frame.writeBytes(buffer.duplicate().limit(payloadOffset + payloadLength).position(payloadOffset));
         write(channel, frame, destination);
         return true;
+    }
+
+    private boolean counted(boolean sent) {
+        if (!sent) {
+            sendDrops.incrementAndGet();
+        }
+        return sent;
     }
 
     @Override
@@ -217,7 +242,15 @@ public final class NettyTransport implements Transport {
                 LOG.warn("Closing the sockets of transport {} failed: {}", shardName, e.toString());
             }
         }
-        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        boolean stopped = group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        if (stopped) { // the native memory is freed only once nothing can read into it
+            if (nativeSender != null) {
+                nativeSender.close();
+            }
+            if (receiveBuffer != null) {
+                receiveBuffer.release();
+            }
+        }
     }
 
     private void closeAllSockets() {
@@ -230,15 +263,15 @@ public final class NettyTransport implements Transport {
     }
 
     /** Registers and binds a socket on the loop thread; null when the address is in use. */
-    private @Nullable Channel open(int port, AddressFamily family, InetAddress bindAddress, boolean reusePort) {
+    private @Nullable Channel open(int port, AddressFamily family, InetAddress bindAddress, boolean listen, boolean reusePort) {
         try {
-            return sockets.bind(port, family, bindAddress, (socketFamily, local) -> openAndBind(socketFamily, local, reusePort));
+            return sockets.bind(port, family, bindAddress, (socketFamily, local) -> openAndBind(socketFamily, local, listen, reusePort));
         } catch (IOException e) {
             return null; // openAndBind reports failures as null; nothing else throws here
         }
     }
 
-    private @Nullable Channel openAndBind(AddressFamily family, InetSocketAddress local, boolean reusePort) {
+    private @Nullable Channel openAndBind(AddressFamily family, InetSocketAddress local, boolean listen, boolean reusePort) {
         SocketProtocolFamily protocolFamily = family == AddressFamily.IPV4 ? SocketProtocolFamily.INET : SocketProtocolFamily.INET6;
         Channel channel;
         try {
@@ -251,8 +284,12 @@ public final class NettyTransport implements Transport {
         channel.config().setOption(ChannelOption.SO_SNDBUF, SOCKET_BUFFER_BYTES);
         channel.config().setOption(ChannelOption.ALLOCATOR, allocator);
         if (epoll) {
-            channel.config().setOption(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, MAX_DATAGRAM);
-            channel.config().setOption(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_DATAGRAM * DATAGRAMS_PER_READ));
+            // Batches (recvmmsg) pay off where many clients converge; a relay socket mostly holds one datagram per
+            // wakeup, and a plain recvmsg costs less than setting up a batch and asking the socket for options.
+            channel.config().setOption(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, listen ? MAX_DATAGRAM : 0);
+            channel.config().setOption(ChannelOption.RCVBUF_ALLOCATOR, receiveBuffer != null
+                    ? receiveBuffer
+                    : new FixedRecvByteBufAllocator(MAX_DATAGRAM * DATAGRAMS_PER_READ).maxMessagesPerRead(DATAGRAMS_PER_WAKEUP));
             if (reusePort) {
                 channel.config().setOption(UnixChannelOption.SO_REUSEPORT, true);
             }
@@ -366,7 +403,15 @@ public final class NettyTransport implements Transport {
             try {
                 DatagramSink target = sink;
                 int length = content.readableBytes();
-                if (target == null || content.nioBufferCount() != 1) {
+                if (target == null) {
+                    return;
+                }
+                int offset = receiveBuffer == null ? -1 : receiveBuffer.offsetOf(content);
+                if (offset >= 0) {
+                    target.onDatagram(localPort, receiveBuffer.view(), offset, length, packet.sender(), System.nanoTime());
+                    return;
+                }
+                if (content.nioBufferCount() != 1) {
                     return;
                 }
                 ByteBuffer view = content.internalNioBuffer(content.readerIndex(), length);
