@@ -85,7 +85,7 @@ final class RelayOptions {
 
     @Env("TURNRELAY_TRANSPORT")
     @Option(names = "--transport", paramLabel = "NAME",
-            description = "Datagram transport: ${COMPLETION-CANDIDATES} (default: netty where native epoll loads, else nio).")
+            description = "Datagram transport: ${COMPLETION-CANDIDATES} (default: nio, the faster in the load benchmark).")
     @Nullable TransportChoice transport;
 
     @Env("TURNRELAY_WORKERS")

@@ -108,6 +108,12 @@ class RelayCliTest {
     }
 
     @Test
+    void withoutAChoiceTheRelayRunsOnNio() {
+        // The load benchmark (relay-bench/README.md) measured NIO ahead of Netty in throughput and CPU per packet.
+        assertThat(setup().transport().name()).isEqualTo("nio");
+    }
+
+    @Test
     void theTransportCanBeChosenByNameOrEnvironment() {
         assertThat(setup("--transport=nio").transport().name()).isEqualTo("nio");
         environment.put("TURNRELAY_TRANSPORT", "netty");
