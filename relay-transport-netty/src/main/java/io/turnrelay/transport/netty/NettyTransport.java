@@ -89,13 +89,21 @@ public final class NettyTransport implements Transport {
 
     /** Uses native epoll when {@code preferNative} and it is available here, else Netty's NIO. */
     public NettyTransport(String shardName, boolean preferNative) {
+        this(shardName, preferNative, true);
+    }
+
+    /**
+     * With {@code reuseReceiveBuffer} false, epoll reads into pooled buffers, as it must where the JVM gives no
+     * direct memory addresses (JDK 24+ without {@code --sun-misc-unsafe-memory-access=allow}).
+     */
+    NettyTransport(String shardName, boolean preferNative, boolean reuseReceiveBuffer) {
         this.shardName = shardName;
         disableLeakDetectionUnlessConfigured();
         this.epoll = preferNative && Epoll.isAvailable();
         IoHandlerFactory handlers = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("turnrelay-netty-" + shardName), handlers);
         this.loop = group.next();
-        this.receiveBuffer = epoll ? ReusedReceiveBuffer.createOrNull(MAX_DATAGRAM * DATAGRAMS_PER_READ, DATAGRAMS_PER_WAKEUP) : null;
+        this.receiveBuffer = epoll && reuseReceiveBuffer ? ReusedReceiveBuffer.createOrNull(MAX_DATAGRAM * DATAGRAMS_PER_READ, DATAGRAMS_PER_WAKEUP) : null;
         this.nativeSender = epoll ? new NativeDatagramSender(receiveBuffer) : null;
         LOG.info("Netty transport {} uses {}", shardName, epoll ? "native epoll" : "NIO (native epoll unavailable: " + Epoll.unavailabilityCause() + ")");
     }
