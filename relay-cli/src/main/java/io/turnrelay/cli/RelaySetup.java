@@ -113,7 +113,7 @@ record RelaySetup(
             String username = "user-" + HexFormat.of().formatHex(bytes(random.main(), 4));
             String password = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes(random.main(), 18));
             users.put(username, password);
-            InetAddress announced = public4 != null ? public4 : public6;
+            InetAddress announced = announcedAddress(public4, public6, bind4, bind6);
             generated = new GeneratedUser(username, password, iceServerJson(announced, options.listenPort, username, password));
         }
         if (!users.isEmpty()) {
@@ -178,6 +178,19 @@ record RelaySetup(
     static String userAgent() {
         return System.getProperty("os.name") + "/" + System.getProperty("os.version") + " relay/" + TurnrelayVersion.current()
                 + " (" + System.getProperty("os.arch") + ")";
+    }
+
+    /** Where clients reach the relay: a public address, else a specific bind address (never a wildcard). */
+    private static InetAddress announcedAddress(
+            @Nullable InetAddress public4, @Nullable InetAddress public6, InetAddress bind4, InetAddress bind6) {
+        if (public4 != null) {
+            return public4;
+        }
+        if (public6 != null) {
+            return public6;
+        }
+        // With no public address, at least one bind address is specific (else the host's address was detected).
+        return bind4.isAnyLocalAddress() ? bind6 : bind4;
     }
 
     static String iceServerJson(InetAddress address, int port, String username, String password) {

@@ -108,6 +108,16 @@ class RelayCliTest {
     }
 
     @Test
+    void generatedCredentialsAnnounceTheBindAddressWhenNoPublicAddressIsGiven() {
+        RelaySetup.GeneratedUser onLoopback = setup("--bind-ip4-addr", "127.0.0.1", "--bind-ip6-addr", "::1").generatedUser();
+        assertThat(onLoopback).isNotNull();
+        assertThat(onLoopback.iceServerJson()).startsWith("{\"urls\":\"turn:127.0.0.1:3478?transport=udp\"");
+        RelaySetup.GeneratedUser onIpv6 = setup("--bind-ip6-addr", "::1").generatedUser();
+        assertThat(onIpv6).isNotNull();
+        assertThat(onIpv6.iceServerJson()).startsWith("{\"urls\":\"turn:[0:0:0:0:0:0:0:1]:3478?transport=udp\"");
+    }
+
+    @Test
     void withoutAChoiceTheRelayRunsOnNio() {
         // The load benchmark (relay-bench/README.md) measured NIO ahead of Netty in throughput and CPU per packet.
         assertThat(setup().transport().name()).isEqualTo("nio");
