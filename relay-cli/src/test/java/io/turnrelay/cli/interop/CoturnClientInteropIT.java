@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -18,7 +19,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * coturn's test clients (Debian package {@code coturn}: turnutils_uclient, turnutils_peer) against relay-cli on
+ * coturn's test clients (Debian package {@code coturn}: turnutils_uclient, turnutils_peer, turnutils_stunclient) against relay-cli on
  * both transports, and the same runs against coturn's own turnserver: every scenario must come out the same
  * on all three, and that outcome is spelled out here. CI installs the package; elsewhere the suite is skipped
  * when the tools are missing (it fails instead when CI=true).
@@ -63,7 +64,7 @@ class CoturnClientInteropIT {
 
     @BeforeAll
     static void startPeer() throws Exception {
-        boolean installed = onPath("turnutils_uclient") && onPath("turnutils_peer") && onPath("turnserver");
+        boolean installed = onPath("turnutils_uclient") && onPath("turnutils_peer") && onPath("turnutils_stunclient") && onPath("turnserver");
         if (!installed && "true".equals(System.getenv("CI"))) {
             throw new AssertionError("coturn's tools are missing; .ci/run installs the Debian package coturn");
         }
@@ -87,6 +88,29 @@ class CoturnClientInteropIT {
         // port repeats an old 5-tuple would get 437 from any server.
         try (TurnServerUnderTest target = TurnServerUnderTest.start(server, scenario.setup())) {
             runAgainst(target, server, scenario);
+        }
+    }
+
+    static Stream<Arguments> bindingRuns() {
+        List<Arguments> runs = new ArrayList<>();
+        for (String host : List.of("127.0.0.1", "::1")) {
+            for (String server : SERVERS) {
+                runs.add(Arguments.of(server, host));
+            }
+        }
+        return runs.stream();
+    }
+
+    @ParameterizedTest(name = "STUN Binding over {1} on {0}")
+    @MethodSource("bindingRuns")
+    void stunClientLearnsItsReflexiveAddress(String server, String host) throws Exception {
+        try (TurnServerUnderTest target = TurnServerUnderTest.start(server, Setup.OPEN)) {
+            ExternalProcess.Result result = ExternalProcess.run(List.of("turnutils_stunclient", "-p", Integer.toString(target.port), host), 20);
+            String family = host.contains(":") ? "IPv6" : "IPv4";
+            // On loopback the reflexive address is the client's own: the host it used, on some port.
+            assertThat(result.output()).as("stunclient against %s:%n%s%nserver log tail:%n%s", server, result.output(), tail(target.log()))
+                    .containsPattern(family + "\\. UDP reflexive addr: " + Pattern.quote(host) + ":[1-9][0-9]*\\b");
+            assertThat(result.exitCode()).as("exit status of stunclient against %s", server).isZero();
         }
     }
 
