@@ -1,0 +1,74 @@
+package io.turnrelay.core.spi;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.turnrelay.api.RelayConfig;
+import java.lang.management.ManagementFactory;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.Map;
+
+/**
+ * Measures the heap a running relay allocates per relayed ChannelData packet on its loop thread: a real
+ * relay on loopback, one client with a channel to one peer, round trips through real sockets, and the loop
+ * thread's allocation counter read before and after (after a warm-up for the JIT and address caches).
+ */
+public final class RelayedPacketAllocation {
+    private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
+    private static final int WARM_UP_ROUND_TRIPS = 3_000;
+    private static final int MEASURED_ROUND_TRIPS = 5_000;
+
+    private RelayedPacketAllocation() {}
+
+    /**
+     * Bytes allocated per relayed packet (each round trip relays two) by the thread whose name starts with
+     * {@code loopThreadPrefix}, on a one-worker relay over {@code provider}.
+     */
+    public static long bytesPerRelayedPacket(TransportProvider provider, String loopThreadPrefix) throws Exception {
+        int listenPort = LoopbackPorts.freePort();
+        RelayConfig config = LoopbackRelayConfig.builder(listenPort, 50, Map.of("alice", "wonderland")).build();
+        try (ShardedRelay relay = new ShardedRelay(config, provider, null);
+                UdpTurnClient client = new UdpTurnClient(LOOPBACK, new InetSocketAddress(LOOPBACK, listenPort), "alice", "wonderland");
+                DatagramSocket peer = new DatagramSocket(0, LOOPBACK)) {
+            relay.start();
+            InetSocketAddress relayed = client.allocate().get(0);
+            client.channelBind(0x4000, (InetSocketAddress) peer.getLocalSocketAddress());
+            peer.setSoTimeout(5_000);
+            long loopThread = threadStartingWith(loopThreadPrefix);
+            com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+
+            byte[] payload = new byte[160];
+            DatagramPacket atPeer = new DatagramPacket(new byte[2048], 2048);
+            DatagramPacket reply = new DatagramPacket(payload, payload.length, relayed);
+            roundTrips(client, peer, payload, atPeer, reply, WARM_UP_ROUND_TRIPS);
+            long before = threads.getThreadAllocatedBytes(loopThread);
+            roundTrips(client, peer, payload, atPeer, reply, MEASURED_ROUND_TRIPS);
+            long allocated = threads.getThreadAllocatedBytes(loopThread) - before;
+
+            long roundTrips = WARM_UP_ROUND_TRIPS + MEASURED_ROUND_TRIPS;
+            assertThat(relay.stats().packetsClientToPeer()).isEqualTo(roundTrips);
+            assertThat(relay.stats().packetsPeerToClient()).isEqualTo(roundTrips);
+            return allocated / (2L * MEASURED_ROUND_TRIPS);
+        }
+    }
+
+    private static void roundTrips(UdpTurnClient client, DatagramSocket peer, byte[] payload, DatagramPacket atPeer,
+            DatagramPacket reply, int count) throws Exception {
+        for (int i = 0; i < count; i++) {
+            client.sendChannelData(0x4000, payload);
+            peer.receive(atPeer);
+            peer.send(reply);
+            assertThat(client.receiveData(5_000)).as("channel data back, round trip %d", i).isNotNull();
+        }
+    }
+
+    private static long threadStartingWith(String prefix) {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(thread -> thread.getName().startsWith(prefix))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no thread named " + prefix + "..."))
+                .getId();
+    }
+}
