@@ -136,7 +136,7 @@ class CoturnClientInteropIT {
         return log.length() > 2000 ? log.substring(log.length() - 2000) : log;
     }
 
-    private static boolean onPath(String tool) {
+    static boolean onPath(String tool) {
         String path = System.getenv("PATH");
         if (path == null) {
             return false;
