@@ -84,7 +84,7 @@ public final class AllocationLedger {
 
     /** A server joins: its place records which users hold allocations on it and the eviction work for it. */
     synchronized LedgerMember join() {
-        LedgerMember member = new LedgerMember(members.size());
+        LedgerMember member = new LedgerMember();
         members.add(member);
         return member;
     }

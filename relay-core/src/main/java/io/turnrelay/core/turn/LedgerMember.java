@@ -9,8 +9,6 @@ import java.util.Map;
  * these). Everything but {@link #wakeUp} is guarded by the ledger's lock.
  */
 final class LedgerMember {
-    /** The order in which servers joined the ledger, from 0. */
-    final int id;
     /** Established allocations held on this server, per username. */
     final Map<String, Integer> established = new HashMap<>();
     /**
@@ -20,8 +18,4 @@ final class LedgerMember {
     Map<String, Long> evictions = new HashMap<>();
     /** Arranges for the server's {@link TurnServer#handleLedgerWork} to run soon, on the server's own thread. */
     volatile Runnable wakeUp = () -> {};
-
-    LedgerMember(int id) {
-        this.id = id;
-    }
 }
