@@ -81,6 +81,15 @@ public final class RelayLoop implements DatagramSink {
         return server.pollTimeout();
     }
 
+    /**
+     * Another shard queued work for this one in their shared ledger (call on the loop thread, through
+     * {@link Transport#execute}): e.g. deleting allocations that the same user's newer one there replaces.
+     */
+    public void onLedgerWork() {
+        server.handleLedgerWork(lastNowNanos);
+        executeCommands(lastNowNanos);
+    }
+
     /** Graceful shutdown, step 1 (call on the loop thread, e.g. through {@link Transport#execute}). */
     public void stopAccepting() {
         server.stopAccepting();

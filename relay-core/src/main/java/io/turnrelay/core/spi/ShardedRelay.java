@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.RejectedExecutionException;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -31,10 +32,13 @@ import org.jspecify.annotations.Nullable;
  *   <li>{@code maxAllocations} and {@code maxAllocationsPerUser} count the allocations of all shards;</li>
  *   <li>a RESERVATION-TOKEN (EVEN-PORT with R=1) can be redeemed from any client, whichever shard it lands on;
  *       the reserved port has no socket until the redeeming shard binds it.</li>
+ *   <li>with {@code oneAllocationPerUsername}, a user's new allocation replaces the user's allocations on every
+ *       shard: once it is established, the ledger queues their deletion for the shards holding them and wakes
+ *       those up through {@link Transport#execute}, so each deletes them (closing their sockets) on its own
+ *       thread moments later. The new allocation does not wait for that. One corner differs from a single
+ *       shard: when the range has no free port, only the user's allocations on the shard the Allocate lands on
+ *       are deleted first to make room; if the user's ports are all on other shards, the Allocate gets 508.</li>
  * </ul>
- * One exception: {@code oneAllocationPerUsername} replaces only the user's allocations held by the shard the new
- * Allocate lands on; one on another shard lives on until it expires or is refreshed to 0 (deleting it would
- * mean reaching into another shard's thread). The global cap still counts it.
  */
 public final class ShardedRelay implements Relay {
     private static final long SHUTDOWN_STEP_MILLIS = 2_000;
@@ -99,7 +103,17 @@ public final class ShardedRelay implements Relay {
             throw new RelayStartException("listenPort: " + e.getMessage(), e);
         }
         transport.start(loop);
+        server.setLedgerWakeUp(() -> wake(transport, loop));
         return shard;
+    }
+
+    /** Runs on another shard's thread: only enqueues. */
+    private static void wake(Transport transport, RelayLoop loop) {
+        try {
+            transport.execute(loop::onLedgerWork);
+        } catch (RejectedExecutionException e) {
+            // The shard is shutting down: releasing its allocations does the work.
+        }
     }
 
     private List<InetAddress> bindAddresses() {

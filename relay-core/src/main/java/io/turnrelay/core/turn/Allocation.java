@@ -24,6 +24,8 @@ final class Allocation extends Timed {
     /** The Allocate that created it and its success response, re-sent on retransmission. */
     final TransactionId allocateTransaction;
     final byte[] allocateResponse;
+    /** Its place in the ledger's order of establishment (one-per-username mode): replacements spare newer ones. */
+    final long ledgerSequence;
     /** The latest expiry of its families: until then the allocation exists (the data plane checks only this). */
     long expiresAt;
     private long ipv4ExpiresAt;
@@ -36,7 +38,7 @@ final class Allocation extends Timed {
     int channelCount;
 
     Allocation(InetSocketAddress client, String username, int port, boolean ipv4, boolean ipv6,
-            TransactionId allocateTransaction, byte[] allocateResponse, long expiresAt) {
+            TransactionId allocateTransaction, byte[] allocateResponse, long expiresAt, long ledgerSequence) {
         this.client = client;
         this.username = username;
         this.port = port;
@@ -44,6 +46,7 @@ final class Allocation extends Timed {
         this.ipv6 = ipv6;
         this.allocateTransaction = allocateTransaction;
         this.allocateResponse = allocateResponse;
+        this.ledgerSequence = ledgerSequence;
         refresh(expiresAt);
     }
 

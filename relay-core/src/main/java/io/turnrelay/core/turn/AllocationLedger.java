@@ -1,8 +1,10 @@
 package io.turnrelay.core.turn;
 
 import io.turnrelay.core.stun.ErrorCode;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.random.RandomGenerator;
 import org.jspecify.annotations.Nullable;
@@ -13,6 +15,11 @@ import org.jspecify.annotations.Nullable;
  * {@code maxAllocationsPerUser}, and the EVEN-PORT reservations, so a RESERVATION-TOKEN can be redeemed on
  * any of the servers. A server made without one keeps a private ledger.
  *
+ * <p>With {@code oneAllocationPerUsername} it also knows which servers hold each user's allocations: when one
+ * server establishes an allocation, it queues "delete the user's older allocations" for the other servers that
+ * hold some, and calls their {@linkplain TurnServer#setLedgerWakeUp wake-up hooks} (outside its lock), so that
+ * each deletes them on its own thread in {@link TurnServer#handleLedgerWork}.
+ *
  * <p>Thread-safe: servers driven by different threads use it under one lock, and only for control-plane
  * events (Allocate, bind outcomes, deletion, expiry); relaying never touches it. Like the servers it reads
  * no clock and holds no random source of its own: each server passes its own.
@@ -22,7 +29,10 @@ public final class AllocationLedger {
     private final PortPool ports;
     private final Map<String, Integer> heldByUser = new HashMap<>();
     private final Map<Long, Reservation> reservations = new HashMap<>();
+    private final List<LedgerMember> members = new ArrayList<>();
     private int held;
+    /** Counts established allocations, so eviction work spares allocations newer than the replacing one. */
+    private long establishedSequence;
 
     /** A ledger for servers with {@code config}'s port range and allocation limits. */
     public AllocationLedger(TurnServerConfig config) {
@@ -66,10 +76,76 @@ public final class AllocationLedger {
         return 0;
     }
 
-    /** An allocation admitted for {@code username} ended (deleted, or its Allocate failed). */
+    /** An allocation admitted for {@code username} ended before it was established (its Allocate failed). */
     synchronized void leave(String username) {
         held--;
         heldByUser.computeIfPresent(username, (user, count) -> count == 1 ? null : count - 1);
+    }
+
+    /** A server joins: its place records which users hold allocations on it and the eviction work for it. */
+    synchronized LedgerMember join() {
+        LedgerMember member = new LedgerMember();
+        members.add(member);
+        return member;
+    }
+
+    /**
+     * An allocation of {@code username} was established on {@code holder}. In one-allocation-per-username mode,
+     * every other server holding allocations of the user is asked to delete those (all older than this one) and
+     * woken up, after the lock is released. Returns the allocation's place in the order of establishment (0 in
+     * the other modes).
+     */
+    long establish(LedgerMember holder, String username) {
+        if (!config.oneAllocationPerUsername()) {
+            return 0;
+        }
+        List<LedgerMember> woken = List.of();
+        long sequence;
+        synchronized (this) {
+            sequence = ++establishedSequence;
+            for (LedgerMember other : members) {
+                if (other != holder && other.established.containsKey(username)) {
+                    // One wake-up per batch: a member with queued work has been woken and not yet drained it.
+                    boolean idle = other.evictions.isEmpty();
+                    other.evictions.merge(username, sequence, Math::max);
+                    if (idle) {
+                        woken = woken.isEmpty() ? new ArrayList<>(1) : woken;
+                        woken.add(other);
+                    }
+                }
+            }
+            holder.established.merge(username, 1, Integer::sum);
+        }
+        // Outside the lock: a hook may take the locks of the woken server's driver.
+        for (LedgerMember member : woken) {
+            member.wakeUp.run();
+        }
+        return sequence;
+    }
+
+    /** An allocation of {@code username} established on {@code holder} ended (deleted or expired). */
+    synchronized void leaveEstablished(LedgerMember holder, String username) {
+        leave(username);
+        holder.established.computeIfPresent(username, (user, count) -> count == 1 ? null : count - 1);
+    }
+
+    /** Established allocations of {@code username} over all servers (counted only in one-per-username mode). */
+    synchronized int establishedOf(String username) {
+        int count = 0;
+        for (LedgerMember member : members) {
+            count += member.established.getOrDefault(username, 0);
+        }
+        return count;
+    }
+
+    /** Takes the eviction work queued for {@code member}: username to the sequence below which to delete. */
+    synchronized Map<String, Long> takeEvictions(LedgerMember member) {
+        if (member.evictions.isEmpty()) {
+            return Map.of();
+        }
+        Map<String, Long> taken = member.evictions;
+        member.evictions = new HashMap<>();
+        return taken;
     }
 
     /**

@@ -20,7 +20,8 @@ import org.jspecify.annotations.Nullable;
  * The life of allocations on one server: admission (quotas and capacity, counted in the {@link AllocationLedger}
  * it may share with other servers; one per user), relay-port choice, the
  * asynchronous binding of relay sockets with retries on other ports, EVEN-PORT reservations, and
- * deletion with everything that hangs off an allocation.
+ * deletion with everything that hangs off an allocation. With one allocation per username it also deletes the
+ * user's allocations here that a newer one on another server replaces, when the ledger's work asks for it.
  */
 final class Allocator {
     private static final long NANOS_PER_SECOND = 1_000_000_000L;
@@ -32,6 +33,7 @@ final class Allocator {
     private final Deadlines deadlines;
     private final ResponseBuilder responses;
     private final AllocationLedger ledger;
+    private final LedgerMember member;
     private final AllocationTable allocations;
     private final Map<InetSocketAddress, PendingAllocation> pendingByClient = new HashMap<>();
     private final Map<Integer, PendingAllocation> pendingByPort = new HashMap<>();
@@ -46,6 +48,7 @@ final class Allocator {
         this.deadlines = deadlines;
         this.responses = responses;
         this.ledger = ledger;
+        this.member = ledger.join();
         this.allocations = new AllocationTable(config.lowestPort(), config.highestPort());
     }
 
@@ -87,7 +90,9 @@ final class Allocator {
         }
         String username = credentials.username();
         boolean replacing = config.oneAllocationPerUsername();
-        int replaced = replacing ? allocations.countOf(username) : 0;
+        int replacedHere = replacing ? allocations.countOf(username) : 0;
+        // Allocations on other servers are replaced too (through the ledger), so they do not count either.
+        int replaced = replacing ? ledger.establishedOf(username) : 0;
         int refused = ledger.admit(username, !replacing, replaced);
         if (refused != 0) {
             return refused;
@@ -107,9 +112,10 @@ final class Allocator {
             port = redeemed.port; // stays taken: it moves from the reservation to this request
         } else {
             // A refused Allocate must leave the user's other allocation alone, so replacing it (one allocation per
-            // username) waits until the new one exists, unless its ports are the only ones left.
+            // username) waits until the new one exists, unless its ports are the only ones left. Only ports held
+            // here can be freed at once: another server's go only when it runs its ledger work, so then it is 508.
             port = pickPort(terms.evenPort(), terms.reserveNext());
-            if (port == PortPool.NONE && replaced > 0) {
+            if (port == PortPool.NONE && replacedHere > 0) {
                 deleteAllocationsOf(username);
                 port = pickPort(terms.evenPort(), terms.reserveNext());
             }
@@ -239,8 +245,9 @@ final class Allocator {
             }
         });
         long expiresAt = now + pending.lifetimeSeconds * NANOS_PER_SECOND;
+        long sequence = ledger.establish(member, pending.username());
         Allocation allocation = new Allocation(pending.client, pending.username(), port, pending.ipv4, pending.ipv6,
-                pending.transactionId, response, expiresAt);
+                pending.transactionId, response, expiresAt, sequence);
         allocations.add(allocation);
         deadlines.schedule(allocation);
         stats.allocationsChanged(1);
@@ -286,8 +293,28 @@ final class Allocator {
         }
         commands.add(new TurnCommand.AllocationDeleted(allocation.client, allocation.port));
         ledger.releasePort(allocation.port);
-        ledger.leave(allocation.username);
+        ledger.leaveEstablished(member, allocation.username);
         stats.allocationsChanged(-1);
+    }
+
+    /** Sets the hook the ledger calls, on another server's thread, when it queued work for this server. */
+    void setLedgerWakeUp(Runnable wakeUp) {
+        member.wakeUp = wakeUp;
+    }
+
+    /**
+     * Deletes the allocations that newer ones of the same user on other servers replace, as queued in the ledger.
+     * Allocations established after the replacing one stay (the user came back here), and work for allocations
+     * that are gone already (expired, refreshed to 0) finds nothing.
+     */
+    void deleteReplacedElsewhere() {
+        for (Map.Entry<String, Long> eviction : ledger.takeEvictions(member).entrySet()) {
+            for (Allocation old : allocations.ownedBy(eviction.getKey())) {
+                if (old.ledgerSequence < eviction.getValue()) {
+                    delete(old);
+                }
+            }
+        }
     }
 
     /**

@@ -603,6 +603,29 @@ public final class TurnServer {
         return commands.poll();
     }
 
+    /**
+     * Sets how this server is woken when another server sharing its {@link AllocationLedger} queued work for it:
+     * with {@code oneAllocationPerUsername}, a user's newer allocation there replaces the user's allocations here.
+     * {@code wakeUp} runs on the other server's thread, holding no lock of the ledger; it must not block or touch
+     * this server, only arrange for {@link #handleLedgerWork} to run soon on this server's own thread. Without it,
+     * the work waits for the next call of {@link #handleLedgerWork}.
+     */
+    public void setLedgerWakeUp(Runnable wakeUp) {
+        allocator.setLedgerWakeUp(wakeUp);
+    }
+
+    /**
+     * Does the work other servers sharing the ledger queued for this one, after expiring what is due at
+     * {@code nowNanos}: deletes the allocations that a newer allocation of the same user on another server
+     * replaces (one allocation per username), emitting the same commands as any deletion
+     * ({@link TurnCommand.ChannelUnbound}, {@link TurnCommand.CloseRelaySocket}, {@link TurnCommand.AllocationDeleted}).
+     * Nothing happens when there is no work, or when the allocations are gone already.
+     */
+    public void handleLedgerWork(long nowNanos) {
+        handleTimeout(nowNanos);
+        allocator.deleteReplacedElsewhere();
+    }
+
     /** Graceful shutdown, step 1: new Allocates are refused (508); existing allocations keep relaying. */
     public void stopAccepting() {
         allocator.stopAccepting();

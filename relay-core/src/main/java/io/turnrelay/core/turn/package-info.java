@@ -17,7 +17,9 @@
  *       on other free ports, and a retransmitted Allocate gets the stored response.</li>
  *   <li>Several servers on different threads can act as one relay by sharing an
  *       {@link io.turnrelay.core.turn.AllocationLedger} (relay ports, allocation limits, reservation tokens). It
- *       is guarded by one lock and touched only by control-plane events, never while relaying.</li>
+ *       is guarded by one lock and touched only by control-plane events, never while relaying. Work one server
+ *       has for another (deleting a user's allocation that a newer one replaces) is queued in the ledger and done
+ *       by the other server on its own thread, once its driver's wake-up hook brings it there.</li>
  * </ul>
  */
 @NullMarked

@@ -23,6 +23,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
@@ -373,6 +376,53 @@ public abstract class RelayConformanceTest {
             crossed += workerByPort.get(port).equals(workerByPort.get(port + 1)) ? 0 : 1;
         }
         assertThat(crossed).as("a redemption on another worker than the reservation's").isOne();
+    }
+
+    @Test
+    void oneAllocationPerUsernameReplacesTheUsersAllocationOnTheOtherWorker() throws Exception {
+        Map<Integer, String> workerByPort = new ConcurrentHashMap<>();
+        Map<Integer, CompletableFuture<String>> deletionByPort = new ConcurrentHashMap<>();
+        listener = event -> {
+            if (event instanceof TurnCommand.AllocationCreated created) {
+                workerByPort.put(created.port(), Thread.currentThread().getName());
+            } else if (event instanceof TurnCommand.AllocationDeleted deleted) {
+                deletionByPort.computeIfAbsent(deleted.port(), port -> new CompletableFuture<>()).complete(Thread.currentThread().getName());
+            }
+        };
+        ShardedRelay started = startRelay(40, b -> b.workers(2).oneAllocationPerUsername(true));
+        DatagramSocket peer = peer(LOOPBACK4);
+        InetSocketAddress peerAddress = (InetSocketAddress) peer.getLocalSocketAddress();
+        UdpTurnClient old = client(LOOPBACK4);
+        InetSocketAddress oldRelayed = old.allocate().get(0);
+        // New source ports of the same user (a NAT flipping ports) until one lands on the other worker (one in two
+        // each time); one landing on the same worker replaces the old allocation there and becomes the old one.
+        UdpTurnClient replacing = null;
+        InetSocketAddress relayed = null;
+        for (int attempt = 0; attempt < 12 && replacing == null; attempt++) {
+            UdpTurnClient next = client(LOOPBACK4);
+            InetSocketAddress nextRelayed = next.allocate().get(0);
+            if (workerByPort.get(nextRelayed.getPort()).equals(workerByPort.get(oldRelayed.getPort()))) {
+                old = next;
+                oldRelayed = nextRelayed;
+            } else {
+                replacing = next;
+                relayed = nextRelayed;
+            }
+        }
+        assertThat(replacing).as("an Allocate that landed on the other worker").isNotNull();
+        String oldWorker = workerByPort.get(oldRelayed.getPort());
+
+        // The old worker deletes its allocation on its own thread and closes the relay socket.
+        String deletedOn = deletionByPort.computeIfAbsent(oldRelayed.getPort(), port -> new CompletableFuture<>())
+                .get(WAIT_MS, TimeUnit.MILLISECONDS);
+        assertThat(deletedOn).isEqualTo(oldWorker);
+        LoopbackPorts.assertBindableWithinTimeout(oldRelayed);
+        assertThat(errorCode(old.refresh(600))).isEqualTo(ErrorCode.ALLOCATION_MISMATCH);
+        assertThat(deletionByPort.get(relayed.getPort())).isNull();
+        assertThat(started.stats().allocations()).isOne();
+
+        replacing.channelBind(0x4000, peerAddress);
+        assertChannelRoundTrip(replacing, 0x4000, peer, relayed, 1);
     }
 
     private static void assertChannelRoundTrip(UdpTurnClient client, int channel, DatagramSocket peer, InetSocketAddress relayed, int count)

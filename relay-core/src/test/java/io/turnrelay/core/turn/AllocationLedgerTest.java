@@ -6,6 +6,7 @@ import io.turnrelay.core.stun.ErrorCode;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
@@ -76,5 +77,48 @@ class AllocationLedgerTest {
         } finally {
             threads.shutdownNow();
         }
+    }
+
+    @Test
+    void establishingAnAllocationQueuesWorkForTheUsersOtherHoldersAndWakesThemOnceOutsideTheLock() {
+        AllocationLedger onePerUser = new AllocationLedger(TurnHarness.with(c -> c.oneAllocationPerUsername(true)).config);
+        LedgerMember a = onePerUser.join();
+        LedgerMember b = onePerUser.join();
+        LedgerMember c = onePerUser.join();
+        List<Boolean> wakesOfA = new ArrayList<>();
+        a.wakeUp = () -> wakesOfA.add(Thread.holdsLock(onePerUser));
+        c.wakeUp = () -> wakesOfA.add(null); // c holds no allocation of bob: never woken
+
+        long first = onePerUser.establish(a, "bob");
+        onePerUser.establish(c, "carol");
+        assertThat(wakesOfA).isEmpty();
+        long second = onePerUser.establish(b, "bob");
+        long third = onePerUser.establish(b, "bob");
+        assertThat(first).isLessThan(second);
+        assertThat(second).isLessThan(third);
+        // One wake-up for the batch, from outside the ledger's lock; the work spares what came after the newest.
+        assertThat(wakesOfA).containsExactly(false);
+        assertThat(onePerUser.takeEvictions(a)).containsExactly(Map.entry("bob", third));
+        assertThat(onePerUser.takeEvictions(a)).isEmpty();
+        assertThat(onePerUser.takeEvictions(b)).isEmpty();
+        assertThat(onePerUser.takeEvictions(c)).isEmpty();
+        assertThat(onePerUser.establishedOf("bob")).isEqualTo(3);
+
+        // Drained work wakes again next time.
+        onePerUser.establish(b, "bob");
+        assertThat(wakesOfA).containsExactly(false, false);
+    }
+
+    @Test
+    void withoutOnePerUsernameTheLedgerTracksNoHolders() {
+        LedgerMember a = ledger.join();
+        LedgerMember b = ledger.join();
+        a.wakeUp = () -> {
+            throw new AssertionError("woken");
+        };
+        assertThat(ledger.establish(a, "bob")).isZero();
+        assertThat(ledger.establish(b, "bob")).isZero();
+        assertThat(ledger.takeEvictions(a)).isEmpty();
+        assertThat(ledger.establishedOf("bob")).isZero();
     }
 }

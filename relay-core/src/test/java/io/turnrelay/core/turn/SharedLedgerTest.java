@@ -15,6 +15,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 
@@ -217,20 +218,164 @@ class SharedLedgerTest {
     }
 
     @Test
-    void onePerUsernameReplacesOnlyOnTheSameServer() {
-        start(c -> c.oneAllocationPerUsername(true).maxAllocations(2));
+    void aNewAllocationOnOneServerReplacesTheUsersAllocationOnTheOtherOnTheOthersTurn() {
+        start(c -> c.oneAllocationPerUsername(true));
+        AtomicInteger wakesOfA = new AtomicInteger();
+        AtomicInteger wakesOfB = new AtomicInteger();
+        a.server.setLedgerWakeUp(wakesOfA::incrementAndGet);
+        b.server.setLedgerWakeUp(wakesOfB::incrementAndGet);
+        InetSocketAddress peer = address("93.184.216.34", 9000);
         TestClient onA = client(a, "bob");
         int portA = onA.allocatePort();
+        assertThat(code(onA.channelBind(0x4000, peer))).isZero();
+        TestClient carolOnA = client(a, "carol");
+        int carolsPort = carolOnA.allocatePort();
+        TestClient aliceOnB = client(b, "alice");
+        aliceOnB.allocatePort();
+        assertThat(wakesOfA.get() + wakesOfB.get()).isZero();
+        a.outbox.clear();
+
         TestClient onB = client(b, "bob");
-        onB.allocatePort();
-        // The allocation on the other server lives on (documented in ShardedRelay) and counts against the total.
-        assertThat(code(onA.refresh(600))).isZero();
-        assertThat(code(client(b, "carol").allocate())).isEqualTo(ErrorCode.INSUFFICIENT_CAPACITY);
+        int portB = onB.allocatePort();
+        // B only queued the work and woke A; A's state is untouched until A's own turn.
+        assertThat(wakesOfA).hasValue(1);
+        assertThat(wakesOfB).hasValue(0);
+        assertThat(a.outbox).isEmpty();
+        assertThat(b.take(TurnCommand.AllocationDeleted.class)).isEmpty();
+        assertThat(a.server.ledgerAllocations()).isEqualTo(4);
+        assertThat(a.server.freePorts()).isEqualTo(16);
+
+        a.ledgerWork();
+        assertThat(a.take(TurnCommand.ChannelUnbound.class))
+                .containsExactly(new TurnCommand.ChannelUnbound(onA.address, 0x4000, peer, portA));
+        assertThat(a.take(TurnCommand.CloseRelaySocket.class)).containsExactly(new TurnCommand.CloseRelaySocket(portA, AddressFamily.IPV4));
+        assertThat(a.take(TurnCommand.AllocationDeleted.class)).containsExactly(new TurnCommand.AllocationDeleted(onA.address, portA));
+        assertThat(a.outbox).isEmpty();
+        assertThat(a.server.stats().allocations()).isEqualTo(1);
+        assertThat(a.server.stats().channels()).isZero();
+        assertThat(a.server.stats().permissions()).isZero();
+        assertThat(a.server.ledgerAllocations()).isEqualTo(3);
+        assertThat(a.server.freePorts()).isEqualTo(17);
+
+        // Bob holds exactly one allocation, the new one; the other users keep theirs.
+        assertThat(code(onA.refresh(600))).isEqualTo(ErrorCode.ALLOCATION_MISMATCH);
+        assertThat(code(onB.refresh(600))).isZero();
+        assertThat(code(carolOnA.refresh(600))).isZero();
+        assertThat(code(aliceOnB.refresh(600))).isZero();
+        assertThat(portB).isNotEqualTo(portA).isNotEqualTo(carolsPort);
+
+        // The work is done: running it again, or on the other server, changes nothing.
+        a.outbox.clear();
+        b.outbox.clear();
+        a.ledgerWork();
+        b.ledgerWork();
+        assertThat(a.outbox).isEmpty();
+        assertThat(b.outbox).isEmpty();
+        assertThat(wakesOfA).hasValue(1);
+        assertThat(wakesOfB).hasValue(0);
+    }
+
+    @Test
+    void workForAnAllocationThatExpiredMeanwhileDoesNothing() {
+        start(c -> c.oneAllocationPerUsername(true));
+        AtomicInteger wakesOfA = new AtomicInteger();
+        a.server.setLedgerWakeUp(wakesOfA::incrementAndGet);
+        TestClient onA = client(a, "bob");
+        int portA = onA.allocate(w -> w.lifetime(60)).xorRelayedAddresses().get(0).getPort();
+        advance(60 * SECOND);
+        // A has not noticed the expiry yet, so B's allocation queues work for it.
+        assertThat(client(b, "bob").allocatePort()).isNotEqualTo(portA);
+        assertThat(wakesOfA).hasValue(1);
+
+        a.timeout();
+        assertThat(a.take(TurnCommand.AllocationDeleted.class)).containsExactly(new TurnCommand.AllocationDeleted(onA.address, portA));
+        a.outbox.clear();
+        a.ledgerWork();
+        assertThat(a.outbox).isEmpty();
+        assertThat(a.server.heldObjects()).isZero();
+        assertThat(a.server.ledgerAllocations()).isEqualTo(1);
+        assertThat(a.server.freePorts()).isEqualTo(19);
+    }
+
+    @Test
+    void theUsersAllocationMadeOnTheFirstServerAfterTheReplacingOneSurvivesTheStaleWork() {
+        start(c -> c.oneAllocationPerUsername(true));
+        TestClient first = client(a, "bob");
+        int firstPort = first.allocatePort();
+        TestClient second = client(b, "bob");
+        int secondPort = second.allocatePort();
+        // Before A does the work, the user's NAT flips back to A: the newest allocation is the third one.
+        a.outbox.clear();
+        TestClient third = client(a, "bob");
+        int thirdPort = third.allocatePort();
+        assertThat(a.take(TurnCommand.AllocationDeleted.class)).containsExactly(new TurnCommand.AllocationDeleted(first.address, firstPort));
 
         a.outbox.clear();
-        assertThat(code(client(a, "bob").allocate())).isZero();
-        assertThat(a.take(TurnCommand.AllocationDeleted.class)).containsExactly(new TurnCommand.AllocationDeleted(onA.address, portA));
-        assertThat(code(onB.refresh(600))).isZero();
+        a.ledgerWork();
+        assertThat(a.outbox).isEmpty();
+        b.outbox.clear();
+        b.ledgerWork();
+        assertThat(b.take(TurnCommand.AllocationDeleted.class)).containsExactly(new TurnCommand.AllocationDeleted(second.address, secondPort));
+        assertThat(b.take(TurnCommand.CloseRelaySocket.class)).containsExactly(new TurnCommand.CloseRelaySocket(secondPort, AddressFamily.IPV4));
+
+        assertThat(code(third.refresh(600))).isZero();
+        assertThat(code(second.refresh(600))).isEqualTo(ErrorCode.ALLOCATION_MISMATCH);
+        assertThat(a.server.stats().allocations() + b.server.stats().allocations()).isOne();
+        assertThat(a.server.ledgerAllocations()).isOne();
+        assertThat(a.server.freePorts()).isEqualTo(19);
+        assertThat(thirdPort).isNotEqualTo(secondPort);
+    }
+
+    @Test
+    void anotherServersAllocationOfTheUserDoesNotCountAgainstTheTotal() {
+        start(c -> c.oneAllocationPerUsername(true).maxAllocations(2));
+        TestClient onA = client(a, "bob");
+        onA.allocatePort();
+        client(a, "carol").allocatePort();
+        assertThat(code(client(b, "alice").allocate())).isEqualTo(ErrorCode.INSUFFICIENT_CAPACITY);
+        // Bob's allocation on A is about to be replaced, so his new one on B fits.
+        assertThat(code(client(b, "bob").allocate())).isZero();
+        a.ledgerWork();
+        assertThat(a.server.ledgerAllocations()).isEqualTo(2);
+        assertThat(code(onA.refresh(600))).isEqualTo(ErrorCode.ALLOCATION_MISMATCH);
+        assertThat(code(client(b, "alice").allocate())).isEqualTo(ErrorCode.INSUFFICIENT_CAPACITY);
+    }
+
+    @Test
+    void withNoFreePortOnlyTheUsersAllocationOnTheSameServerMakesRoom() {
+        start(c -> c.oneAllocationPerUsername(true).portRange(50000, 50000));
+        AtomicInteger wakesOfA = new AtomicInteger();
+        a.server.setLedgerWakeUp(wakesOfA::incrementAndGet);
+        TestClient onA = client(a, "bob");
+        assertThat(onA.allocatePort()).isEqualTo(50000);
+        // The port is A's to free, on A's thread: B answers 508 and A's allocation stays (documented).
+        assertThat(code(client(b, "bob").allocate())).isEqualTo(ErrorCode.INSUFFICIENT_CAPACITY);
+        assertThat(wakesOfA).hasValue(0);
+        assertThat(code(onA.refresh(600))).isZero();
+        assertThat(a.server.ledgerAllocations()).isOne();
+
+        // On the same server it is as before: the old allocation goes first and its port is reused.
+        a.outbox.clear();
+        TestClient again = client(a, "bob");
+        assertThat(again.allocatePort()).isEqualTo(50000);
+        assertThat(a.take(TurnCommand.AllocationDeleted.class)).containsExactly(new TurnCommand.AllocationDeleted(onA.address, 50000));
+        assertThat(a.server.ledgerAllocations()).isOne();
+    }
+
+    @Test
+    void withoutOnePerUsernameNothingIsQueued() {
+        start(c -> c.maxAllocationsPerUser(2));
+        AtomicInteger wakes = new AtomicInteger();
+        a.server.setLedgerWakeUp(wakes::incrementAndGet);
+        TestClient onA = client(a, "bob");
+        onA.allocatePort();
+        client(b, "bob").allocatePort();
+        a.outbox.clear();
+        a.ledgerWork();
+        assertThat(wakes).hasValue(0);
+        assertThat(a.outbox).isEmpty();
+        assertThat(code(onA.refresh(600))).isZero();
+        assertThat(a.server.ledgerAllocations()).isEqualTo(2);
     }
 
     @Test

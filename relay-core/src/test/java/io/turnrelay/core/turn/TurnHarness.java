@@ -122,6 +122,12 @@ final class TurnHarness {
         pump();
     }
 
+    /** Does the work other servers sharing its ledger queued for it, as a driver does once woken. */
+    void ledgerWork() {
+        server.handleLedgerWork(now);
+        pump();
+    }
+
     /** Drains the server's commands; acknowledges binds while {@link #autoBind}. */
     void pump() {
         TurnCommand command;
