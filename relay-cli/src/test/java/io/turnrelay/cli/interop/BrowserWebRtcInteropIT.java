@@ -72,7 +72,9 @@ class BrowserWebRtcInteropIT {
         outcome = new CompletableFuture<>();
         String message = "hello through " + server;
         try (TurnServerUnderTest target = TurnServerUnderTest.start(server, Setup.OPEN);
-                ExternalProcess browser = ExternalProcess.start(List.of("timeout", "120", "chromium", "--headless=new",
+                ExternalProcess browser = ExternalProcess.start(List.of("timeout", "120",
+                        // Chromium's lock socket then lives inside the temporary profile, which JUnit deletes.
+                        "env", "TMPDIR=" + profile, "chromium", "--headless=new",
                         "--no-sandbox", "--disable-gpu", "--no-first-run", "--user-data-dir=" + profile,
                         pageUrl(target.port, message)))) {
             String posted;
