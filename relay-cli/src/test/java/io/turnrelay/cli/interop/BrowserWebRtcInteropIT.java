@@ -19,7 +19,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -40,11 +39,7 @@ class BrowserWebRtcInteropIT {
 
     @BeforeAll
     static void servePage() throws IOException {
-        boolean installed = CoturnClientInteropIT.onPath("chromium") && CoturnClientInteropIT.onPath("turnserver");
-        if (!installed && "true".equals(System.getenv("CI"))) {
-            throw new AssertionError("chromium or coturn is missing; .ci/run installs the Debian packages chromium and coturn");
-        }
-        Assumptions.assumeTrue(installed, "headless Chromium or coturn is not installed (apt-get install chromium coturn)");
+        ExternalProcess.requireTools("chromium coturn", "chromium", "turnserver");
         byte[] page;
         try (InputStream in = BrowserWebRtcInteropIT.class.getResourceAsStream("/interop/webrtc-relay.html")) {
             assertThat(in).as("the probe page on the test class path").isNotNull();
@@ -82,10 +77,10 @@ class BrowserWebRtcInteropIT {
                 posted = outcome.get(OUTCOME_TIMEOUT_SECONDS, TimeUnit.SECONDS);
             } catch (java.util.concurrent.TimeoutException e) {
                 throw new AssertionError("no outcome from Chromium within " + OUTCOME_TIMEOUT_SECONDS + " s; browser output:\n"
-                        + browser.output() + "\nserver log tail:\n" + tail(target.log()), e);
+                        + browser.output() + "\nserver log tail:\n" + target.logTail(), e);
             }
             Map<String, Object> result = JSON.std.mapFrom(posted);
-            assertThat(result).as("what the page saw through %s: %s%nserver log tail:%n%s", server, posted, tail(target.log()))
+            assertThat(result).as("what the page saw through %s: %s%nserver log tail:%n%s", server, posted, target.logTail())
                     .doesNotContainKey("error")
                     .containsEntry("reply", "echo: " + message)
                     .containsEntry("localType", "relay")
@@ -112,9 +107,5 @@ class BrowserWebRtcInteropIT {
             exchange.getResponseBody().write(body);
         }
         exchange.close();
-    }
-
-    private static String tail(String log) {
-        return log.length() > 2000 ? log.substring(log.length() - 2000) : log;
     }
 }

@@ -5,14 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.turnrelay.cli.interop.TurnServerUnderTest.Setup;
 import io.turnrelay.core.spi.LoopbackPorts;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -64,11 +61,7 @@ class CoturnClientInteropIT {
 
     @BeforeAll
     static void startPeer() throws Exception {
-        boolean installed = onPath("turnutils_uclient") && onPath("turnutils_peer") && onPath("turnutils_stunclient") && onPath("turnserver");
-        if (!installed && "true".equals(System.getenv("CI"))) {
-            throw new AssertionError("coturn's tools are missing; .ci/run installs the Debian package coturn");
-        }
-        Assumptions.assumeTrue(installed, "coturn's test clients are not installed (apt-get install coturn)");
+        ExternalProcess.requireTools("coturn", "turnutils_uclient", "turnutils_peer", "turnutils_stunclient", "turnserver");
         peerPort = LoopbackPorts.freePort();
         // turnutils_peer echoes every datagram back; bounded so a crashed test run cannot leave it behind.
         peer = ExternalProcess.start(List.of("timeout", "900", "turnutils_peer", "-p", Integer.toString(peerPort), "-L", "127.0.0.1", "-L", "::1"));
@@ -108,7 +101,7 @@ class CoturnClientInteropIT {
             ExternalProcess.Result result = ExternalProcess.run(List.of("turnutils_stunclient", "-p", Integer.toString(target.port), host), 20);
             String family = host.contains(":") ? "IPv6" : "IPv4";
             // On loopback the reflexive address is the client's own: the host it used, on some port.
-            assertThat(result.output()).as("stunclient against %s:%n%s%nserver log tail:%n%s", server, result.output(), tail(target.log()))
+            assertThat(result.output()).as("stunclient against %s:%n%s%nserver log tail:%n%s", server, result.output(), target.logTail())
                     .containsPattern(family + "\\. UDP reflexive addr: " + Pattern.quote(host) + ":[1-9][0-9]*\\b");
             assertThat(result.exitCode()).as("exit status of stunclient against %s", server).isZero();
         }
@@ -128,24 +121,7 @@ class CoturnClientInteropIT {
         command.addAll(scenario.arguments());
         command.add(host);
         UclientOutcome outcome = UclientOutcome.of(ExternalProcess.run(command, 60));
-        assertThat(outcome.label()).as("%s against %s: %s%nserver log tail:%n%s", scenario, server, outcome, tail(target.log()))
+        assertThat(outcome.label()).as("%s against %s: %s%nserver log tail:%n%s", scenario, server, outcome, target.logTail())
                 .isEqualTo(scenario.expected());
-    }
-
-    private static String tail(String log) {
-        return log.length() > 2000 ? log.substring(log.length() - 2000) : log;
-    }
-
-    static boolean onPath(String tool) {
-        String path = System.getenv("PATH");
-        if (path == null) {
-            return false;
-        }
-        for (String directory : path.split(java.io.File.pathSeparator)) {
-            if (Files.isExecutable(Path.of(directory, tool))) {
-                return true;
-            }
-        }
-        return false;
     }
 }

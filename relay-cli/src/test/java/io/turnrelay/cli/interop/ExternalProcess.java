@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 
 /** A process started by a test, its combined output captured in a file, destroyed on close. */
 final class ExternalProcess implements AutoCloseable {
@@ -24,6 +25,36 @@ final class ExternalProcess implements AutoCloseable {
         Path output = Files.createTempFile("turnrelay-interop-", ".log");
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
         return new ExternalProcess(process, output, String.join(" ", command));
+    }
+
+    /**
+     * Skips the calling test class unless every one of {@code tools} is on the PATH; under CI ({@code CI=true}),
+     * where .ci/run installs {@code debianPackages}, a missing tool fails it instead.
+     */
+    static void requireTools(String debianPackages, String... tools) {
+        List<String> missing = new ArrayList<>();
+        for (String tool : tools) {
+            if (!onPath(tool)) {
+                missing.add(tool);
+            }
+        }
+        if (!missing.isEmpty() && "true".equals(System.getenv("CI"))) {
+            throw new AssertionError(missing + " missing; .ci/run installs the Debian packages " + debianPackages);
+        }
+        Assumptions.assumeTrue(missing.isEmpty(), missing + " not installed (apt-get install " + debianPackages + ")");
+    }
+
+    private static boolean onPath(String tool) {
+        String path = System.getenv("PATH");
+        if (path == null) {
+            return false;
+        }
+        for (String directory : path.split(java.io.File.pathSeparator)) {
+            if (Files.isExecutable(Path.of(directory, tool))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Runs {@code command} to completion (it must be bounded, e.g. by coreutils' timeout) and returns its result. */

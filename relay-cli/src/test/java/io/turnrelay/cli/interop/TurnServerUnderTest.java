@@ -142,6 +142,12 @@ final class TurnServerUnderTest implements AutoCloseable {
         return process.output();
     }
 
+    /** The last 2,000 characters of the server's output, for assertion messages. */
+    String logTail() throws IOException {
+        String log = log();
+        return log.length() > 2000 ? log.substring(log.length() - 2000) : log;
+    }
+
     @Override
     public void close() throws IOException {
         process.close();
