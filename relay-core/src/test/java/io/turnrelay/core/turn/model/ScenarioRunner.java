@@ -229,33 +229,27 @@ final class ScenarioRunner {
         TurnTestClient client = client(op.client());
         String user = user(op.client(), op.otherUser());
         long now = harness.now();
-        RelayModel.Allocation existing = model.allocationOf(client.address());
-        Set<Integer> expected = new TreeSet<>();
-        if (existing != null) {
-            expected.add(ErrorCode.ALLOCATION_MISMATCH);
-            if (!existing.owner.equals(user)) {
-                expected.add(ErrorCode.WRONG_CREDENTIALS);
-            }
-        } else if (!accepting) {
-            expected.add(ErrorCode.INSUFFICIENT_CAPACITY);
-        } else if (scenario.oneAllocationPerUsername()) {
-            // The user's allocation elsewhere is replaced: its port may be the one that makes room.
-            boolean replaces = model.allocationsOwnedBy(user) > 0;
-            if (freePorts() == 0) {
-                expected.add(ErrorCode.INSUFFICIENT_CAPACITY);
-            }
-            if (freePorts() > 0 || replaces) {
-                expected.add(0);
-            }
-        } else {
-            if (model.allocationsOwnedBy(user) >= MAX_ALLOCATIONS_PER_USER) {
-                expected.add(ErrorCode.ALLOCATION_QUOTA_REACHED);
-            }
-            if (!portAvailable(evenPort)) {
-                expected.add(ErrorCode.INSUFFICIENT_CAPACITY);
-            }
-            if (expected.isEmpty()) {
-                expected.add(0);
+        Set<Integer> expected = refusalsBeforeAdmission(client, user);
+        if (expected.isEmpty()) {
+            if (scenario.oneAllocationPerUsername()) {
+                // The user's allocation elsewhere is replaced: its port may be the one that makes room.
+                boolean replaces = model.allocationsOwnedBy(user) > 0;
+                if (freePorts() == 0) {
+                    expected.add(ErrorCode.INSUFFICIENT_CAPACITY);
+                }
+                if (freePorts() > 0 || replaces) {
+                    expected.add(0);
+                }
+            } else {
+                if (model.allocationsOwnedBy(user) >= MAX_ALLOCATIONS_PER_USER) {
+                    expected.add(ErrorCode.ALLOCATION_QUOTA_REACHED);
+                }
+                if (!portAvailable(evenPort)) {
+                    expected.add(ErrorCode.INSUFFICIENT_CAPACITY);
+                }
+                if (expected.isEmpty()) {
+                    expected.add(0);
+                }
             }
         }
         TurnTestClient.Response response = client.request(harness, StunMethod.ALLOCATE, user, writer -> {
@@ -328,6 +322,25 @@ final class ScenarioRunner {
         return "port " + port + " lifetime " + lifetime + (replaced.isEmpty() ? "" : " replacing") + reservation;
     }
 
+    /**
+     * The codes any Allocate from {@code client} gets before the server looks at what it asks for: 437 from a
+     * 5-tuple that already has an allocation (or 441 with another user's credentials), 508 once the server stops
+     * accepting. Empty when the request gets that far; callers add the request-specific outcomes to it.
+     */
+    private Set<Integer> refusalsBeforeAdmission(TurnTestClient client, String user) {
+        Set<Integer> expected = new TreeSet<>();
+        RelayModel.Allocation existing = model.allocationOf(client.address());
+        if (existing != null) {
+            expected.add(ErrorCode.ALLOCATION_MISMATCH);
+            if (!existing.owner.equals(user)) {
+                expected.add(ErrorCode.WRONG_CREDENTIALS);
+            }
+        } else if (!accepting) {
+            expected.add(ErrorCode.INSUFFICIENT_CAPACITY);
+        }
+        return expected;
+    }
+
     private String allocateWithToken(Operation.AllocateWithToken op) {
         if (scenario.oneAllocationPerUsername()) {
             // Not modelled: which of the user's ports a replacement frees is beyond this model (see allocate).
@@ -338,16 +351,8 @@ final class ScenarioRunner {
         long now = harness.now();
         long token = op.token() < 0 || tokens.isEmpty() ? UNKNOWN_TOKEN : tokens.get(tokens.size() - 1 - op.token() % tokens.size());
         int reservedPort = model.reservedPort(token);
-        RelayModel.Allocation existing = model.allocationOf(client.address());
-        Set<Integer> expected = new TreeSet<>();
-        if (existing != null) {
-            expected.add(ErrorCode.ALLOCATION_MISMATCH);
-            if (!existing.owner.equals(user)) {
-                expected.add(ErrorCode.WRONG_CREDENTIALS);
-            }
-        } else if (!accepting) {
-            expected.add(ErrorCode.INSUFFICIENT_CAPACITY);
-        } else {
+        Set<Integer> expected = refusalsBeforeAdmission(client, user);
+        if (expected.isEmpty()) {
             if (model.allocationsOwnedBy(user) >= MAX_ALLOCATIONS_PER_USER) {
                 expected.add(ErrorCode.ALLOCATION_QUOTA_REACHED);
             }
