@@ -1,14 +1,12 @@
 package io.turnrelay.transport.netty;
 
-import io.netty.channel.epoll.Epoll;
 import io.turnrelay.core.spi.Transport;
 import io.turnrelay.core.spi.TransportProvider;
 
 /**
  * Registers {@link NettyTransport} with {@link java.util.ServiceLoader}. It ranks below the JDK NIO transport,
  * which relayed more packets per second at less CPU per packet in the load benchmark (relay-bench/README.md),
- * so it is chosen by name, or when it is the only transport on the class path; with native epoll it
- * outranks itself without it.
+ * so it is chosen by name, or when it is the only transport on the class path.
  */
 public final class NettyTransportProvider implements TransportProvider {
 
@@ -19,7 +17,7 @@ public final class NettyTransportProvider implements TransportProvider {
 
     @Override
     public int priority() {
-        return Epoll.isAvailable() ? -5 : -10;
+        return -10;
     }
 
     @Override
