@@ -29,8 +29,9 @@ final class NativeDatagramIo implements AutoCloseable {
     private final Runnable afterRead;
     private final ByteBuf receiveBuffer = Unpooled.directBuffer(Transport.MAX_DATAGRAM, Transport.MAX_DATAGRAM);
     private final ByteBuffer receiveView = receiveBuffer.nioBuffer(0, receiveBuffer.capacity());
-    // With a memory address the native calls skip resolving the buffer object on every datagram.
-    private final long receiveAddress = receiveBuffer.hasMemoryAddress() ? receiveBuffer.memoryAddress() : 0;
+    // With a memory address the native calls skip resolving the buffer object on every datagram; without one
+    // (JDK 24+ denying sun.misc.Unsafe) they take the direct ByteBuffer.
+    private final long receiveAddress;
     private final ByteBuf header = Unpooled.directBuffer(ChannelData.HEADER_LENGTH, ChannelData.HEADER_LENGTH);
     private final IovArray iovecs = new IovArray(2);
     // For payloads from anywhere else (heap responses): the one copy they get.
@@ -41,10 +42,12 @@ final class NativeDatagramIo implements AutoCloseable {
     /**
      * @param datagramsPerWakeup how many datagrams one socket may deliver per readiness before the loop serves others
      * @param afterRead run after each socket's reads (the transport re-arms its timer there)
+     * @param useMemoryAddress false to pass the buffer object even where its address is known (for tests)
      */
-    NativeDatagramIo(int datagramsPerWakeup, Runnable afterRead) {
+    NativeDatagramIo(int datagramsPerWakeup, Runnable afterRead, boolean useMemoryAddress) {
         this.datagramsPerWakeup = datagramsPerWakeup;
         this.afterRead = afterRead;
+        this.receiveAddress = useMemoryAddress && receiveBuffer.hasMemoryAddress() ? receiveBuffer.memoryAddress() : 0;
     }
 
     void start(DatagramSink sink) {

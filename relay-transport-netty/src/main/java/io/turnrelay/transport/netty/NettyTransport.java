@@ -60,13 +60,18 @@ public final class NettyTransport implements Transport {
 
     /** Uses native epoll when {@code preferNative} and it is available here, else Netty's NIO. */
     public NettyTransport(String shardName, boolean preferNative) {
+        this(shardName, preferNative, true);
+    }
+
+    /** With {@code useMemoryAddresses} false, epoll I/O passes buffers as objects, as on JVMs that hide addresses. */
+    NettyTransport(String shardName, boolean preferNative, boolean useMemoryAddresses) {
         this.shardName = shardName;
         disableLeakDetectionUnlessConfigured();
         this.epoll = preferNative && Epoll.isAvailable();
         IoHandlerFactory handlers = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("turnrelay-netty-" + shardName), handlers);
         this.loop = group.next();
-        this.nativeIo = epoll ? new NativeDatagramIo(DATAGRAMS_PER_WAKEUP, this::rescheduleTimer) : null;
+        this.nativeIo = epoll ? new NativeDatagramIo(DATAGRAMS_PER_WAKEUP, this::rescheduleTimer, useMemoryAddresses) : null;
         this.pipelineIo = epoll ? null : new PipelineDatagramIo(loop, this::afterEvents);
         LOG.info("Netty transport {} uses {}", shardName, epoll ? "native epoll" : "NIO (native epoll unavailable: " + Epoll.unavailabilityCause() + ")");
     }
