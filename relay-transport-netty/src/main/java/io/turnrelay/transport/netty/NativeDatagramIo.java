@@ -1,0 +1,143 @@
+package io.turnrelay.transport.netty;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.unix.DatagramSocketAddress;
+import io.netty.channel.unix.IovArray;
+import io.netty.channel.unix.Socket;
+import io.turnrelay.core.spi.DatagramSink;
+import io.turnrelay.core.spi.Transport;
+import io.turnrelay.core.stun.ChannelData;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The datagram I/O of one epoll loop: every socket of the loop reads into one receive buffer, and sends go out at
+ * once with one sendto/sendmsg, a send that would block being dropped rather than queued. A relayed payload goes
+ * out from the receive buffer itself, a ChannelData header gathered in front of it (sendmsg with two iovecs), so
+ * the payload is never copied in user space. Reuse of the buffer is safe because every datagram is handled, and
+ * any reply sent, before the loop reads again. Used on the loop thread only.
+ */
+final class NativeDatagramIo implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(NativeDatagramIo.class);
+
+    private final int datagramsPerWakeup;
+    private final Runnable afterRead;
+    private final ByteBuf receiveBuffer = Unpooled.directBuffer(Transport.MAX_DATAGRAM, Transport.MAX_DATAGRAM);
+    private final ByteBuffer receiveView = receiveBuffer.nioBuffer(0, receiveBuffer.capacity());
+    // With a memory address the native calls skip resolving the buffer object on every datagram; without one
+    // (JDK 24+ denying sun.misc.Unsafe) they take the direct ByteBuffer.
+    private final long receiveAddress;
+    private final ByteBuf header = Unpooled.directBuffer(ChannelData.HEADER_LENGTH, ChannelData.HEADER_LENGTH);
+    private final IovArray iovecs = new IovArray(2);
+    // For payloads from anywhere else (heap responses): the one copy they get.
+    private final ByteBuf staging = Unpooled.directBuffer(ChannelData.HEADER_LENGTH + Transport.MAX_DATAGRAM);
+    private final ByteBuffer stagingView = staging.nioBuffer(0, staging.capacity());
+    private volatile @Nullable DatagramSink sink;
+
+    /**
+     * @param datagramsPerWakeup how many datagrams one socket may deliver per readiness before the loop serves others
+     * @param afterRead run after each socket's reads (the transport re-arms its timer there)
+     * @param useMemoryAddress false to pass the buffer object even where its address is known (for tests)
+     */
+    NativeDatagramIo(int datagramsPerWakeup, Runnable afterRead, boolean useMemoryAddress) {
+        this.datagramsPerWakeup = datagramsPerWakeup;
+        this.afterRead = afterRead;
+        this.receiveAddress = useMemoryAddress && receiveBuffer.hasMemoryAddress() ? receiveBuffer.memoryAddress() : 0;
+    }
+
+    void start(DatagramSink sink) {
+        this.sink = sink;
+    }
+
+    /** Reads what {@code udp} holds, up to the per-wakeup limit, and delivers each datagram to the sink. */
+    void read(EpollUdpSocket udp) {
+        Socket socket = udp.socket();
+        for (int i = 0; i < datagramsPerWakeup; i++) {
+            DatagramSocketAddress sender;
+            try {
+                sender = receiveAddress != 0
+                        ? socket.recvFromAddress(receiveAddress, 0, Transport.MAX_DATAGRAM)
+                        : socket.recvFrom(receiveView, 0, Transport.MAX_DATAGRAM);
+            } catch (IOException e) {
+                LOG.debug("Receive error on port {}: {}", udp.localPort(), e.toString()); // e.g. ICMP port unreachable
+                continue;
+            }
+            if (sender == null) {
+                break; // would block: the socket is empty
+            }
+            deliver(udp.localPort(), sender);
+        }
+        afterRead.run();
+    }
+
+    private void deliver(int localPort, DatagramSocketAddress sender) {
+        DatagramSink target = sink;
+        if (target == null) {
+            return;
+        }
+        try {
+            target.onDatagram(localPort, receiveView, 0, sender.receivedAmount(), sender, System.nanoTime());
+        } catch (RuntimeException e) {
+            LOG.error("Relay loop failed on a datagram from {}; dropped", sender, e);
+        }
+    }
+
+    /** Sends {@code length} bytes at absolute index {@code offset} of {@code buffer}; false when dropped. */
+    boolean send(Socket socket, ByteBuffer buffer, int offset, int length, InetSocketAddress destination) {
+        try {
+            int written;
+            if (buffer == receiveView && receiveAddress != 0) {
+                written = socket.sendToAddress(receiveAddress, offset, offset + length, destination.getAddress(), destination.getPort());
+            } else if (buffer.isDirect()) {
+                written = socket.sendTo(buffer, offset, offset + length, destination.getAddress(), destination.getPort());
+            } else {
+                stagingView.clear();
+                stagingView.put(buffer.duplicate().limit(offset + length).position(offset));
+                written = socket.sendTo(stagingView, 0, length, destination.getAddress(), destination.getPort());
+            }
+            return written == length;
+        } catch (IOException e) {
+            return false; // e.g. ICMP port unreachable reported on this socket, or no route: the datagram is lost
+        }
+    }
+
+    /** Sends a ChannelData frame with the payload at absolute index {@code payloadOffset} of {@code buffer}. */
+    boolean sendChannelData(
+            Socket socket, int channelNumber, ByteBuffer buffer, int payloadOffset, int payloadLength, InetSocketAddress destination) {
+        int frameLength = ChannelData.HEADER_LENGTH + payloadLength;
+        try {
+            int written;
+            if (buffer == receiveView) {
+                header.setShort(0, channelNumber).setShort(2, payloadLength);
+                iovecs.clear();
+                iovecs.add(header, 0, ChannelData.HEADER_LENGTH);
+                if (payloadLength > 0) {
+                    iovecs.add(receiveBuffer, payloadOffset, payloadLength);
+                }
+                written = socket.sendToAddresses(iovecs.memoryAddress(0), iovecs.count(), destination.getAddress(), destination.getPort());
+            } else {
+                stagingView.clear();
+                stagingView.putShort((short) channelNumber).putShort((short) payloadLength);
+                stagingView.put(buffer.duplicate().limit(payloadOffset + payloadLength).position(payloadOffset));
+                written = socket.sendTo(stagingView, 0, frameLength, destination.getAddress(), destination.getPort());
+            }
+            return written == frameLength;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Frees the native memory; call once the loop has stopped. */
+    @Override
+    public void close() {
+        iovecs.release();
+        header.release();
+        staging.release();
+        receiveBuffer.release();
+    }
+}
