@@ -2,11 +2,13 @@ package io.turnrelay.transport.netty;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.IoEventLoop;
 import io.netty.channel.unix.DatagramSocketAddress;
 import io.netty.channel.unix.IovArray;
 import io.netty.channel.unix.Socket;
 import io.turnrelay.core.spi.DatagramSink;
 import io.turnrelay.core.spi.Transport;
+import io.turnrelay.core.stun.AddressFamily;
 import io.turnrelay.core.stun.ChannelData;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -22,9 +24,11 @@ import org.slf4j.LoggerFactory;
  * the payload is never copied in user space. Reuse of the buffer is safe because every datagram is handled, and
  * any reply sent, before the loop reads again. Used on the loop thread only.
  */
-final class NativeDatagramIo implements AutoCloseable {
+final class NativeDatagramIo implements LoopDatagramIo {
     private static final Logger LOG = LoggerFactory.getLogger(NativeDatagramIo.class);
 
+    private final IoEventLoop loop;
+    private final int socketBufferBytes;
     private final int datagramsPerWakeup;
     private final Runnable afterRead;
     private final ByteBuf receiveBuffer = Unpooled.directBuffer(Transport.MAX_DATAGRAM, Transport.MAX_DATAGRAM);
@@ -40,18 +44,32 @@ final class NativeDatagramIo implements AutoCloseable {
     private volatile @Nullable DatagramSink sink;
 
     /**
+     * @param socketBufferBytes the kernel send and receive buffer of every socket
      * @param datagramsPerWakeup how many datagrams one socket may deliver per readiness before the loop serves others
      * @param afterRead run after each socket's reads (the transport re-arms its timer there)
      * @param useMemoryAddress false to pass the buffer object even where its address is known (for tests)
      */
-    NativeDatagramIo(int datagramsPerWakeup, Runnable afterRead, boolean useMemoryAddress) {
+    NativeDatagramIo(IoEventLoop loop, int socketBufferBytes, int datagramsPerWakeup, Runnable afterRead, boolean useMemoryAddress) {
+        this.loop = loop;
+        this.socketBufferBytes = socketBufferBytes;
         this.datagramsPerWakeup = datagramsPerWakeup;
         this.afterRead = afterRead;
         this.receiveAddress = useMemoryAddress && receiveBuffer.hasMemoryAddress() ? receiveBuffer.memoryAddress() : 0;
     }
 
-    void start(DatagramSink sink) {
+    @Override
+    public void start(DatagramSink sink) {
         this.sink = sink;
+    }
+
+    @Override
+    public @Nullable NettyUdpSocket open(AddressFamily family, InetSocketAddress local, boolean reusePort) {
+        return EpollUdpSocket.open(loop, family, local, reusePort, socketBufferBytes, this);
+    }
+
+    /** Nothing is ever pending: every send goes out at once or is dropped. */
+    @Override
+    public void flush() {
     }
 
     /** Reads what {@code udp} holds, up to the per-wakeup limit, and delivers each datagram to the sink. */
@@ -132,7 +150,6 @@ final class NativeDatagramIo implements AutoCloseable {
         }
     }
 
-    /** Frees the native memory; call once the loop has stopped. */
     @Override
     public void close() {
         iovecs.release();

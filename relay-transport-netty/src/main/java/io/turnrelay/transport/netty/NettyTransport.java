@@ -44,15 +44,13 @@ public final class NettyTransport implements Transport {
     private static final int SOCKET_BUFFER_BYTES = 4 << 20;
 
     private final String shardName;
-    private final boolean epoll;
     private final MultiThreadIoEventLoopGroup group;
     private final IoEventLoop loop;
     private final SocketTable<NettyUdpSocket> sockets = new SocketTable<>();
     private final List<NettyUdpSocket> listenSockets = new ArrayList<>();
     private final AtomicLong sendDrops = new AtomicLong();
     private final AtomicBoolean closed = new AtomicBoolean();
-    private final @Nullable NativeDatagramIo nativeIo;
-    private final @Nullable PipelineDatagramIo pipelineIo;
+    private final LoopDatagramIo io;
     private final Runnable timeoutTask = this::onTimer;
     private volatile @Nullable DatagramSink sink;
     private @Nullable ScheduledFuture<?> timer;
@@ -67,12 +65,13 @@ public final class NettyTransport implements Transport {
     NettyTransport(String shardName, boolean preferNative, boolean useMemoryAddresses) {
         this.shardName = shardName;
         disableLeakDetectionUnlessConfigured();
-        this.epoll = preferNative && Epoll.isAvailable();
+        boolean epoll = preferNative && Epoll.isAvailable();
         IoHandlerFactory handlers = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("turnrelay-netty-" + shardName), handlers);
         this.loop = group.next();
-        this.nativeIo = epoll ? new NativeDatagramIo(DATAGRAMS_PER_WAKEUP, this::rescheduleTimer, useMemoryAddresses) : null;
-        this.pipelineIo = epoll ? null : new PipelineDatagramIo(loop, this::afterEvents);
+        this.io = epoll
+                ? new NativeDatagramIo(loop, SOCKET_BUFFER_BYTES, DATAGRAMS_PER_WAKEUP, this::afterEvents, useMemoryAddresses)
+                : new PipelineDatagramIo(loop, SOCKET_BUFFER_BYTES, this::afterEvents);
         LOG.info("Netty transport {} uses {}", shardName, epoll ? "native epoll" : "NIO (native epoll unavailable: " + Epoll.unavailabilityCause() + ")");
     }
 
@@ -88,7 +87,7 @@ public final class NettyTransport implements Transport {
 
     /** True when this transport runs on native epoll. */
     public boolean isNative() {
-        return epoll;
+        return io instanceof NativeDatagramIo;
     }
 
     @Override
@@ -128,12 +127,7 @@ public final class NettyTransport implements Transport {
             throw new IllegalStateException("transport already started");
         }
         this.sink = sink;
-        if (nativeIo != null) {
-            nativeIo.start(sink);
-        }
-        if (pipelineIo != null) {
-            pipelineIo.start(sink);
-        }
+        io.start(sink);
         loop.execute(this::rescheduleTimer);
     }
 
@@ -204,8 +198,8 @@ public final class NettyTransport implements Transport {
             }
         }
         boolean stopped = group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
-        if (stopped && nativeIo != null) {
-            nativeIo.close(); // the native memory is freed only once nothing can read into it
+        if (stopped) {
+            io.close(); // native memory is freed only once nothing can read into it
         }
     }
 
@@ -220,22 +214,16 @@ public final class NettyTransport implements Transport {
 
     /** Opens and binds a socket on the loop thread; null when the address is in use. */
     private @Nullable NettyUdpSocket open(int port, AddressFamily family, InetAddress bindAddress, boolean reusePort) {
-        NativeDatagramIo epollIo = nativeIo;
-        PipelineDatagramIo nioIo = pipelineIo;
         try {
-            return sockets.bind(port, family, bindAddress, (socketFamily, local) -> epollIo != null
-                    ? EpollUdpSocket.open(loop, socketFamily, local, reusePort, SOCKET_BUFFER_BYTES, epollIo)
-                    : nioIo == null ? null : nioIo.open(socketFamily, local, reusePort, SOCKET_BUFFER_BYTES));
+            return sockets.bind(port, family, bindAddress, (socketFamily, local) -> io.open(socketFamily, local, reusePort));
         } catch (IOException e) {
             return null; // the openers report failures as null; nothing else throws here
         }
     }
 
-    /** After a task or a timer: flush what was written, and re-arm the timer. */
+    /** After a read, a task or a timer: flush what was written, and re-arm the timer. */
     private void afterEvents() {
-        if (pipelineIo != null) {
-            pipelineIo.flush();
-        }
+        io.flush();
         rescheduleTimer();
     }
 

@@ -32,10 +32,11 @@ import org.slf4j.LoggerFactory;
  * frame is written once into a pooled buffer, and writes are flushed once per read batch. A send to a socket whose
  * outbound buffer is full is dropped. Used on the loop thread only.
  */
-final class PipelineDatagramIo {
+final class PipelineDatagramIo implements LoopDatagramIo {
     private static final Logger LOG = LoggerFactory.getLogger(PipelineDatagramIo.class);
 
     private final EventLoop loop;
+    private final int socketBufferBytes;
     private final Runnable afterRead;
     private final ByteBufAllocator allocator = PooledByteBufAllocator.DEFAULT;
     private final List<Channel> unflushed = new ArrayList<>();
@@ -46,18 +47,23 @@ final class PipelineDatagramIo {
     private @Nullable ByteBuffer currentView;
     private int currentViewBase;
 
-    /** @param afterRead run after each socket's read batch (the transport flushes and re-arms its timer there) */
-    PipelineDatagramIo(EventLoop loop, Runnable afterRead) {
+    /**
+     * @param socketBufferBytes the kernel send and receive buffer of every socket
+     * @param afterRead run after each socket's read batch (the transport flushes and re-arms its timer there)
+     */
+    PipelineDatagramIo(EventLoop loop, int socketBufferBytes, Runnable afterRead) {
         this.loop = loop;
+        this.socketBufferBytes = socketBufferBytes;
         this.afterRead = afterRead;
     }
 
-    void start(DatagramSink sink) {
+    @Override
+    public void start(DatagramSink sink) {
         this.sink = sink;
     }
 
-    /** Opens a channel bound to {@code local} on the loop; call on the loop thread. Null when the address is in use. */
-    @Nullable NettyUdpSocket open(AddressFamily family, InetSocketAddress local, boolean reusePort, int bufferBytes) {
+    @Override
+    public @Nullable NettyUdpSocket open(AddressFamily family, InetSocketAddress local, boolean reusePort) {
         Channel channel;
         try {
             channel = new NioDatagramChannel(family == AddressFamily.IPV4 ? SocketProtocolFamily.INET : SocketProtocolFamily.INET6);
@@ -65,8 +71,8 @@ final class PipelineDatagramIo {
             LOG.debug("Cannot open a {} socket: {}", family, e.toString());
             return null;
         }
-        channel.config().setOption(ChannelOption.SO_RCVBUF, bufferBytes);
-        channel.config().setOption(ChannelOption.SO_SNDBUF, bufferBytes);
+        channel.config().setOption(ChannelOption.SO_RCVBUF, socketBufferBytes);
+        channel.config().setOption(ChannelOption.SO_SNDBUF, socketBufferBytes);
         channel.config().setOption(ChannelOption.ALLOCATOR, allocator);
         channel.config().setOption(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(Transport.MAX_DATAGRAM));
         if (reusePort) {
@@ -88,12 +94,17 @@ final class PipelineDatagramIo {
         return new ChannelSocket(channel);
     }
 
-    /** Flushes what the sends since the last call wrote. */
-    void flush() {
+    @Override
+    public void flush() {
         for (int i = 0; i < unflushed.size(); i++) {
             unflushed.get(i).flush();
         }
         unflushed.clear();
+    }
+
+    /** Pooled buffers go back to Netty's pool as they are released; nothing else is held. */
+    @Override
+    public void close() {
     }
 
     private boolean send(Channel channel, ByteBuffer buffer, int offset, int length, InetSocketAddress destination) {
