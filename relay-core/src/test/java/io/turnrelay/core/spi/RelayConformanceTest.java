@@ -92,6 +92,13 @@ public abstract class RelayConformanceTest {
         return client;
     }
 
+    /** A successful Allocate of an IPv4 and an IPv6 relayed address; the addresses as the response lists them. */
+    private static List<InetSocketAddress> allocateDualStack(UdpTurnClient client) throws IOException {
+        StunMessage response = client.allocate(w -> w.additionalAddressFamily(AddressFamily.IPV6));
+        UdpTurnClient.requireSuccess(response);
+        return response.xorRelayedAddresses();
+    }
+
     private DatagramSocket peer(InetAddress local) throws SocketException {
         DatagramSocket peer = new DatagramSocket(new InetSocketAddress(local, 0));
         peer.setSoTimeout(WAIT_MS);
@@ -192,9 +199,7 @@ public abstract class RelayConformanceTest {
     void dualStackAllocationsRelayToPeersOfBothFamilies() throws Exception {
         startRelay(10, b -> b.bindIpv6(LOOPBACK6));
         UdpTurnClient client = client(LOOPBACK4);
-        StunMessage response = client.allocate(w -> w.additionalAddressFamily(AddressFamily.IPV6));
-        UdpTurnClient.requireSuccess(response);
-        List<InetSocketAddress> relayed = response.xorRelayedAddresses();
+        List<InetSocketAddress> relayed = allocateDualStack(client);
         assertThat(relayed).extracting(InetSocketAddress::getAddress).containsExactly(LOOPBACK4, LOOPBACK6);
         assertThat(relayed.get(0).getPort()).isEqualTo(relayed.get(1).getPort());
 
@@ -210,9 +215,7 @@ public abstract class RelayConformanceTest {
     void refreshingOneFamilyToZeroClosesOnlyThatFamilysSocket() throws Exception {
         startRelay(10, b -> b.bindIpv6(LOOPBACK6));
         UdpTurnClient client = client(LOOPBACK4);
-        StunMessage response = client.allocate(w -> w.additionalAddressFamily(AddressFamily.IPV6));
-        UdpTurnClient.requireSuccess(response);
-        List<InetSocketAddress> relayed = response.xorRelayedAddresses();
+        List<InetSocketAddress> relayed = allocateDualStack(client);
         DatagramSocket peer4 = peer(LOOPBACK4);
         client.channelBind(0x4002, (InetSocketAddress) peer4.getLocalSocketAddress());
 
