@@ -37,9 +37,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>On io_uring, every socket keeps a receive in flight in its own buffer, and relayed payloads are queued as
  * sends on the ring straight from that buffer, so a busy loop makes one system call per pass rather than one or two
- * per datagram ({@link IoUringDatagramIo}). On epoll, sockets are Netty's native sockets registered with the loop directly ({@link EpollUdpSocket}); they
- * read into the loop's one receive buffer and send at once, relayed payloads straight from that buffer
- * ({@link NativeDatagramIo}). On NIO they are datagram channels with pipelines ({@link PipelineDatagramIo}).
+ * per datagram ({@link IoUringDatagramIo}). On epoll, sockets are Netty's native sockets registered with the loop
+ * directly ({@link EpollUdpSocket}); they read into the loop's one receive buffer and send at once, relayed
+ * payloads straight from that buffer ({@link NativeDatagramIo}). On NIO they are datagram channels with pipelines ({@link PipelineDatagramIo}).
  * Either way a send that would block is dropped.
  */
 public final class NettyTransport implements Transport {
@@ -127,7 +127,7 @@ public final class NettyTransport implements Transport {
         this.ioKind = chosen;
         LOG.info("Netty transport {} uses {}", shardName, switch (chosen) {
             case IO_URING -> "io_uring";
-            case EPOLL -> "native epoll (io_uring unavailable: " + IoUring.unavailabilityCause() + ")";
+            case EPOLL -> IoUring.isAvailable() ? "native epoll" : "native epoll (io_uring unavailable: " + IoUring.unavailabilityCause() + ")";
             case NIO -> "NIO (native epoll unavailable: " + Epoll.unavailabilityCause() + ")";
         });
     }
