@@ -5,7 +5,6 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.IoEvent;
 import io.netty.channel.IoEventLoop;
 import io.netty.channel.IoRegistration;
-import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.channel.unix.Buffer;
 import io.netty.channel.unix.Socket;
 import io.netty.channel.uring.IoUringIoEvent;
@@ -82,27 +81,17 @@ final class IoUringUdpSocket implements IoUringIoHandle, NettyUdpSocket {
      */
     static @Nullable IoUringUdpSocket open(IoEventLoop loop, AddressFamily family, InetSocketAddress local, boolean reusePort,
             int bufferBytes, int receiveBytes, IoUringDatagramIo io) {
-        Socket socket;
-        try {
-            socket = DatagramDescriptor.open(family == AddressFamily.IPV4 ? SocketProtocolFamily.INET : SocketProtocolFamily.INET6);
-        } catch (RuntimeException e) {
-            LOG.debug("Cannot open a {} socket: {}", family, e.toString());
+        Socket socket = DatagramDescriptor.openBound(family, local, reusePort, bufferBytes);
+        if (socket == null) {
             return null;
         }
         IoUringUdpSocket udp = new IoUringUdpSocket(socket, family == AddressFamily.IPV6, local.getPort(), receiveBytes, io);
         try {
-            socket.setReceiveBufferSize(bufferBytes);
-            socket.setSendBufferSize(bufferBytes);
-            if (reusePort) {
-                socket.setReusePort(true);
-            }
-            socket.bind(local);
-            IoRegistration registered = loop.register(udp).syncUninterruptibly().getNow();
-            udp.registration = registered;
+            udp.registration = loop.register(udp).syncUninterruptibly().getNow();
             udp.submitReceive();
             return udp;
-        } catch (IOException | RuntimeException e) {
-            LOG.debug("Cannot bind {}: {}", local, e.toString());
+        } catch (RuntimeException e) {
+            LOG.debug("Cannot register {}: {}", local, e.toString());
             udp.close();
             return null;
         }
