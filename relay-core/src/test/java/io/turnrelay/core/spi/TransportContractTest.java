@@ -43,11 +43,11 @@ public abstract class TransportContractTest {
     }
 
     /** A received datagram as the sink saw it. */
-    record Received(int localPort, String text, InetSocketAddress sender, int offset) {}
+    public record Received(int localPort, String text, InetSocketAddress sender, int offset) {}
 
     /** Records datagrams; echoes each one back from the port it arrived on when {@code echo} is set. */
     protected final class RecordingSink implements DatagramSink {
-        final BlockingQueue<Received> received = new LinkedBlockingQueue<>();
+        public final BlockingQueue<Received> received = new LinkedBlockingQueue<>();
         public volatile boolean echo;
         public volatile @Nullable Forward forward;
         public volatile boolean record = true;

@@ -5,9 +5,8 @@ import io.netty.channel.IoEventLoop;
 import io.netty.channel.IoRegistration;
 import io.netty.channel.epoll.EpollIoHandle;
 import io.netty.channel.epoll.EpollIoOps;
-import io.netty.channel.epoll.LinuxSocket;
-import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.channel.unix.FileDescriptor;
+import io.netty.channel.unix.Socket;
 import io.turnrelay.core.stun.AddressFamily;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -27,13 +26,13 @@ import org.slf4j.LoggerFactory;
 final class EpollUdpSocket implements EpollIoHandle, NettyUdpSocket {
     private static final Logger LOG = LoggerFactory.getLogger(EpollUdpSocket.class);
 
-    private final LinuxSocket socket;
+    private final Socket socket;
     private final int localPort;
     private final NativeDatagramIo io;
     private @Nullable IoRegistration registration;
     private boolean closed;
 
-    private EpollUdpSocket(LinuxSocket socket, int localPort, NativeDatagramIo io) {
+    private EpollUdpSocket(Socket socket, int localPort, NativeDatagramIo io) {
         this.socket = socket;
         this.localPort = localPort;
         this.io = io;
@@ -45,27 +44,18 @@ final class EpollUdpSocket implements EpollIoHandle, NettyUdpSocket {
      */
     static @Nullable EpollUdpSocket open(
             IoEventLoop loop, AddressFamily family, InetSocketAddress local, boolean reusePort, int bufferBytes, NativeDatagramIo io) {
-        LinuxSocket socket;
-        try {
-            socket = LinuxSocket.newSocketDgram(family == AddressFamily.IPV4 ? SocketProtocolFamily.INET : SocketProtocolFamily.INET6);
-        } catch (RuntimeException e) {
-            LOG.debug("Cannot open a {} socket: {}", family, e.toString());
+        Socket socket = DatagramDescriptor.openBound(family, local, reusePort, bufferBytes);
+        if (socket == null) {
             return null;
         }
         EpollUdpSocket udp = new EpollUdpSocket(socket, local.getPort(), io);
         try {
-            socket.setReceiveBufferSize(bufferBytes);
-            socket.setSendBufferSize(bufferBytes);
-            if (reusePort) {
-                socket.setReusePort(true);
-            }
-            socket.bind(local);
             IoRegistration registered = loop.register(udp).syncUninterruptibly().getNow();
             udp.registration = registered;
             registered.submit(EpollIoOps.EPOLLIN);
             return udp;
-        } catch (IOException | RuntimeException e) {
-            LOG.debug("Cannot bind {}: {}", local, e.toString());
+        } catch (RuntimeException e) {
+            LOG.debug("Cannot register {}: {}", local, e.toString());
             udp.close();
             return null;
         }
@@ -75,7 +65,7 @@ final class EpollUdpSocket implements EpollIoHandle, NettyUdpSocket {
         return localPort;
     }
 
-    LinuxSocket socket() {
+    Socket socket() {
         return socket;
     }
 

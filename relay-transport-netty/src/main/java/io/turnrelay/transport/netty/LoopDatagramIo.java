@@ -11,8 +11,11 @@ interface LoopDatagramIo extends AutoCloseable {
     /** Sets where datagrams go; called once, before anything is read. */
     void start(DatagramSink sink);
 
-    /** Opens a socket bound to {@code local} on the loop; call on the loop thread. Null when the address is in use. */
-    @Nullable NettyUdpSocket open(AddressFamily family, InetSocketAddress local, boolean reusePort);
+    /**
+     * Opens a socket bound to {@code local} on the loop, a listen socket or (not {@code listen}) an allocation's
+     * relay socket; call on the loop thread. Null when the address is in use.
+     */
+    @Nullable NettyUdpSocket open(AddressFamily family, InetSocketAddress local, boolean listen, boolean reusePort);
 
     /** Sends what the sends since the last call left pending; on the loop thread. */
     void flush();

@@ -63,7 +63,7 @@ final class NativeDatagramIo implements LoopDatagramIo {
     }
 
     @Override
-    public @Nullable NettyUdpSocket open(AddressFamily family, InetSocketAddress local, boolean reusePort) {
+    public @Nullable NettyUdpSocket open(AddressFamily family, InetSocketAddress local, boolean listen, boolean reusePort) {
         return EpollUdpSocket.open(loop, family, local, reusePort, socketBufferBytes, this);
     }
 

@@ -6,6 +6,8 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.util.ResourceLeakDetector;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -30,11 +32,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A {@link Transport} on one Netty event loop: native epoll when it loads on this machine, Netty's NIO otherwise.
+ * A {@link Transport} on one Netty event loop: native io_uring or epoll when one loads on this machine, Netty's
+ * NIO otherwise.
  *
- * <p>On epoll, sockets are Netty's native sockets registered with the loop directly ({@link EpollUdpSocket}); they
- * read into the loop's one receive buffer and send at once, relayed payloads straight from that buffer
- * ({@link NativeDatagramIo}). On NIO they are datagram channels with pipelines ({@link PipelineDatagramIo}).
+ * <p>On io_uring, every socket keeps a receive in flight in its own buffer, and relayed payloads are queued as
+ * sends on the ring straight from that buffer, so a busy loop makes one system call per pass rather than one or two
+ * per datagram ({@link IoUringDatagramIo}). On epoll, sockets are Netty's native sockets registered with the loop
+ * directly ({@link EpollUdpSocket}); they read into the loop's one receive buffer and send at once, relayed
+ * payloads straight from that buffer ({@link NativeDatagramIo}). On NIO they are datagram channels with pipelines ({@link PipelineDatagramIo}).
  * Either way a send that would block is dropped.
  */
 public final class NettyTransport implements Transport {
@@ -42,6 +47,11 @@ public final class NettyTransport implements Transport {
     /** Datagrams one socket may deliver per readiness before the loop serves other sockets. */
     private static final int DATAGRAMS_PER_WAKEUP = 64;
     private static final int SOCKET_BUFFER_BYTES = 4 << 20;
+    /**
+     * The largest datagram from a peer an io_uring relay socket takes (each holds its own buffer there): above a
+     * path MTU, so only datagrams that were fragmented on the way are dropped, at 2 KiB per allocation.
+     */
+    private static final int RELAY_RECEIVE_BYTES = 2048;
 
     private final String shardName;
     private final MultiThreadIoEventLoopGroup group;
@@ -51,28 +61,75 @@ public final class NettyTransport implements Transport {
     private final AtomicLong sendDrops = new AtomicLong();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final LoopDatagramIo io;
+    private final Io ioKind;
     private final Runnable timeoutTask = this::onTimer;
     private volatile @Nullable DatagramSink sink;
     private @Nullable ScheduledFuture<?> timer;
     private long timerDeadline = Long.MAX_VALUE;
 
-    /** Uses native epoll when {@code preferNative} and it is available here, else Netty's NIO. */
-    public NettyTransport(String shardName, boolean preferNative) {
-        this(shardName, preferNative, true);
+    /** Which of Netty's I/O a transport runs on. */
+    enum Io {
+        /** io_uring: receives and relayed sends queued on the ring ({@link IoUringDatagramIo}). */
+        IO_URING,
+        /** epoll: Netty's native sockets registered with the loop ({@link NativeDatagramIo}). */
+        EPOLL,
+        /** Netty's NIO datagram channels ({@link PipelineDatagramIo}). */
+        NIO;
+
+        /**
+         * The fastest this machine offers: io_uring, unless the kernel or a seccomp filter refuses it or
+         * {@value #IO_URING_PROPERTY} is {@code false}; then epoll; then NIO.
+         */
+        static Io best() {
+            if (IoUring.isAvailable() && !"false".equals(System.getProperty(IO_URING_PROPERTY))) {
+                return IO_URING;
+            }
+            return Epoll.isAvailable() ? EPOLL : NIO;
+        }
+
+        /** This, or the next best where this one does not load. */
+        Io orAvailable() {
+            if (this == IO_URING && !IoUring.isAvailable()) {
+                return EPOLL.orAvailable();
+            }
+            return this == EPOLL && !Epoll.isAvailable() ? NIO : this;
+        }
     }
 
-    /** With {@code useMemoryAddresses} false, epoll I/O passes buffers as objects, as on JVMs that hide addresses. */
-    NettyTransport(String shardName, boolean preferNative, boolean useMemoryAddresses) {
+    /** System property that, set to {@code false}, keeps the transport on epoll where io_uring is available. */
+    static final String IO_URING_PROPERTY = "io.turnrelay.netty.iouring";
+
+    /** Uses native io_uring or epoll when {@code preferNative} and one is available here, else Netty's NIO. */
+    public NettyTransport(String shardName, boolean preferNative) {
+        this(shardName, preferNative ? Io.best() : Io.NIO, true);
+    }
+
+    /**
+     * Runs on {@code wanted} I/O, or the next best where it does not load. With {@code useMemoryAddresses} false,
+     * epoll I/O passes buffers as objects, as on JVMs that hide addresses.
+     */
+    NettyTransport(String shardName, Io wanted, boolean useMemoryAddresses) {
         this.shardName = shardName;
         disableLeakDetectionUnlessConfigured();
-        boolean epoll = preferNative && Epoll.isAvailable();
-        IoHandlerFactory handlers = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        Io chosen = wanted.orAvailable();
+        IoHandlerFactory handlers = switch (chosen) {
+            case IO_URING -> IoUringIoHandler.newFactory();
+            case EPOLL -> EpollIoHandler.newFactory();
+            case NIO -> NioIoHandler.newFactory();
+        };
         this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("turnrelay-netty-" + shardName), handlers);
         this.loop = group.next();
-        this.io = epoll
-                ? new NativeDatagramIo(loop, SOCKET_BUFFER_BYTES, DATAGRAMS_PER_WAKEUP, this::afterEvents, useMemoryAddresses)
-                : new PipelineDatagramIo(loop, SOCKET_BUFFER_BYTES, this::afterEvents);
-        LOG.info("Netty transport {} uses {}", shardName, epoll ? "native epoll" : "NIO (native epoll unavailable: " + Epoll.unavailabilityCause() + ")");
+        this.io = switch (chosen) {
+            case IO_URING -> new IoUringDatagramIo(loop, SOCKET_BUFFER_BYTES, RELAY_RECEIVE_BYTES, this::afterEvents, sendDrops::incrementAndGet);
+            case EPOLL -> new NativeDatagramIo(loop, SOCKET_BUFFER_BYTES, DATAGRAMS_PER_WAKEUP, this::afterEvents, useMemoryAddresses);
+            case NIO -> new PipelineDatagramIo(loop, SOCKET_BUFFER_BYTES, this::afterEvents);
+        };
+        this.ioKind = chosen;
+        LOG.info("Netty transport {} uses {}", shardName, switch (chosen) {
+            case IO_URING -> "io_uring";
+            case EPOLL -> IoUring.isAvailable() ? "native epoll" : "native epoll (io_uring unavailable: " + IoUring.unavailabilityCause() + ")";
+            case NIO -> "NIO (native epoll unavailable: " + Epoll.unavailabilityCause() + ")";
+        });
     }
 
     /**
@@ -85,9 +142,14 @@ public final class NettyTransport implements Transport {
         }
     }
 
-    /** True when this transport runs on native epoll. */
+    /** True when this transport runs on native io_uring or epoll. */
     public boolean isNative() {
-        return io instanceof NativeDatagramIo;
+        return ioKind != Io.NIO;
+    }
+
+    /** The I/O this transport runs on. */
+    Io io() {
+        return ioKind;
     }
 
     @Override
@@ -104,7 +166,7 @@ public final class NettyTransport implements Transport {
                 if (sockets.isBound(address.getPort(), family)) {
                     return false;
                 }
-                NettyUdpSocket socket = open(address.getPort(), family, address.getAddress(), reusePort);
+                NettyUdpSocket socket = open(address.getPort(), family, address.getAddress(), true, reusePort);
                 if (socket != null) {
                     listenSockets.add(socket);
                 }
@@ -136,7 +198,7 @@ public final class NettyTransport implements Transport {
         if (sockets.isBound(port, family)) {
             return false;
         }
-        return open(port, family, bindAddress, false) != null;
+        return open(port, family, bindAddress, false, false) != null;
     }
 
     @Override
@@ -213,9 +275,9 @@ public final class NettyTransport implements Transport {
     }
 
     /** Opens and binds a socket on the loop thread; null when the address is in use. */
-    private @Nullable NettyUdpSocket open(int port, AddressFamily family, InetAddress bindAddress, boolean reusePort) {
+    private @Nullable NettyUdpSocket open(int port, AddressFamily family, InetAddress bindAddress, boolean listen, boolean reusePort) {
         try {
-            return sockets.bind(port, family, bindAddress, (socketFamily, local) -> io.open(socketFamily, local, reusePort));
+            return sockets.bind(port, family, bindAddress, (socketFamily, local) -> io.open(socketFamily, local, listen, reusePort));
         } catch (IOException e) {
             return null; // the openers report failures as null; nothing else throws here
         }

@@ -63,7 +63,7 @@ final class PipelineDatagramIo implements LoopDatagramIo {
     }
 
     @Override
-    public @Nullable NettyUdpSocket open(AddressFamily family, InetSocketAddress local, boolean reusePort) {
+    public @Nullable NettyUdpSocket open(AddressFamily family, InetSocketAddress local, boolean listen, boolean reusePort) {
         Channel channel;
         try {
             channel = new NioDatagramChannel(family == AddressFamily.IPV4 ? SocketProtocolFamily.INET : SocketProtocolFamily.INET6);

@@ -11,6 +11,6 @@ class NettyBufferObjectTransportTest extends TransportContractTest {
 
     @Override
     protected Transport newTransport() {
-        return new NettyTransport("test-buffer-object", true, false);
+        return new NettyTransport("test-buffer-object", NettyTransport.Io.EPOLL, false);
     }
 }

@@ -6,19 +6,26 @@ import io.turnrelay.core.spi.RelayedPacketAllocation;
 import org.junit.jupiter.api.Test;
 
 /**
- * What relaying costs in garbage on the Netty transport with native epoll, measured on the relay's loop thread
- * with real sockets. RelayLoop and TurnServer allocate nothing (NioRelayAllocationTest shows the whole path at 0);
- * what is left is what Netty's native socket creates for every datagram: the sender address its recvfrom returns
- * and the address bytes its sendto builds. Payloads are neither copied into new buffers nor queued, so the bound
- * below stays far under one payload's size.
+ * What relaying costs in garbage on the Netty transport's native I/O, measured on the relay's loop thread with real
+ * sockets. RelayLoop and TurnServer allocate nothing (NioRelayAllocationTest shows the whole path at 0); payloads
+ * are neither copied into new buffers nor queued, so what is left is per-datagram bookkeeping far under one
+ * payload's size:
+ * <ul>
+ *   <li>io_uring: the submission object of each queued send (72 bytes, which the JIT sometimes scalar-replaces),
+ *       and the completion callback Netty's loop makes once per wakeup; senders come from a cache and receives
+ *       reuse their submission: 51-87 bytes measured, depending on how many datagrams share a wakeup;
+ *   <li>epoll: the sender address Netty's recvfrom returns (its bytes, InetAddress and socket address) and the
+ *       address arrays its sendto builds: 182 bytes.
+ * </ul>
  */
 class NettyRelayAllocationTest {
-    /** The sender address from recvfrom (its bytes, InetAddress and socket address) and sendto's address arrays: 182 bytes. */
-    private static final long MAX_BYTES_PER_PACKET = 200;
+    private static final long MAX_BYTES_PER_PACKET_IO_URING = 128;
+    private static final long MAX_BYTES_PER_PACKET_EPOLL = 200;
 
     @Test
-    void relayingChannelDataBothWaysAllocatesOnlyNettysAddressObjects() throws Exception {
+    void relayingChannelDataBothWaysAllocatesOnlyPerDatagramBookkeeping() throws Exception {
+        long bound = NettyTransport.Io.best() == NettyTransport.Io.IO_URING ? MAX_BYTES_PER_PACKET_IO_URING : MAX_BYTES_PER_PACKET_EPOLL;
         long perPacket = RelayedPacketAllocation.bytesPerRelayedPacket(new NettyTransportProvider(), "turnrelay-netty-0-");
-        assertThat(perPacket).as("bytes per relayed packet").isLessThanOrEqualTo(MAX_BYTES_PER_PACKET);
+        assertThat(perPacket).as("bytes per relayed packet on %s", NettyTransport.Io.best()).isLessThanOrEqualTo(bound);
     }
 }
