@@ -43,10 +43,12 @@ final class IoUringDatagramIo implements LoopDatagramIo {
     private final IoUringSends ringSends = new IoUringSends(RING_SENDS);
     private final Set<IoUringUdpSocket> open = Collections.newSetFromMap(new IdentityHashMap<>());
     // For the immediate sends: a ChannelData header at 0 and two iovecs at 16, and room to copy a heap payload.
-    private final ByteBuffer gather = Buffer.allocateDirectWithNativeOrder(48);
-    private final long gatherAddress = Buffer.memoryAddress(gather);
-    private final ByteBuffer staging = Buffer.allocateDirectWithNativeOrder(ChannelData.HEADER_LENGTH + Transport.MAX_DATAGRAM);
-    private final long stagingAddress = Buffer.memoryAddress(staging);
+    private final NativeMemory gatherMemory = new NativeMemory(48);
+    private final ByteBuffer gather = gatherMemory.view();
+    private final long gatherAddress = gatherMemory.address();
+    private final NativeMemory stagingMemory = new NativeMemory(ChannelData.HEADER_LENGTH + Transport.MAX_DATAGRAM);
+    private final ByteBuffer staging = stagingMemory.view();
+    private final long stagingAddress = stagingMemory.address();
     private volatile @Nullable DatagramSink sink;
     // The datagram being delivered, so a send of its bytes can go through the ring.
     private @Nullable ByteBuffer current;
@@ -169,7 +171,7 @@ final class IoUringDatagramIo implements LoopDatagramIo {
             socket.release();
         }
         ringSends.close();
-        Buffer.free(gather);
-        Buffer.free(staging);
+        gatherMemory.free();
+        stagingMemory.free();
     }
 }

@@ -1,6 +1,5 @@
 package io.turnrelay.transport.netty;
 
-import io.netty.channel.unix.Buffer;
 import io.netty.channel.uring.IoUringIoOps;
 import io.turnrelay.core.stun.ChannelData;
 import java.net.Inet4Address;
@@ -29,6 +28,7 @@ final class IoUringSends {
     private static final short AF_INET = 2;
     private static final short AF_INET6 = 10;
 
+    private final NativeMemory block;
     private final ByteBuffer memory;
     private final long base;
     private final short[] free;
@@ -38,8 +38,9 @@ final class IoUringSends {
         if (descriptors > Short.MAX_VALUE) {
             throw new IllegalArgumentException("at most " + Short.MAX_VALUE + " descriptors");
         }
-        this.memory = Buffer.allocateDirectWithNativeOrder(descriptors * DESCRIPTOR_BYTES);
-        this.base = Buffer.memoryAddress(memory);
+        this.block = new NativeMemory(descriptors * DESCRIPTOR_BYTES);
+        this.memory = block.view();
+        this.base = block.address();
         this.free = new short[descriptors];
         for (int i = 0; i < descriptors; i++) {
             free[i] = (short) (descriptors - 1 - i);
@@ -119,6 +120,6 @@ final class IoUringSends {
     }
 
     void close() {
-        Buffer.free(memory);
+        block.free();
     }
 }

@@ -1,11 +1,8 @@
 package io.turnrelay.transport.netty;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.IoEvent;
 import io.netty.channel.IoEventLoop;
 import io.netty.channel.IoRegistration;
-import io.netty.channel.unix.Buffer;
 import io.netty.channel.unix.Socket;
 import io.netty.channel.uring.IoUringIoEvent;
 import io.netty.channel.uring.IoUringIoHandle;
@@ -48,7 +45,7 @@ final class IoUringUdpSocket implements IoUringIoHandle, NettyUdpSocket {
     private final boolean ipv6;
     private final int localPort;
     private final IoUringDatagramIo io;
-    private final ByteBuf memory;
+    private final NativeMemory memory;
     private final ByteBuffer header;
     private final ByteBuffer payload;
     private final long payloadAddress;
@@ -63,10 +60,10 @@ final class IoUringUdpSocket implements IoUringIoHandle, NettyUdpSocket {
         this.ipv6 = ipv6;
         this.localPort = localPort;
         this.io = io;
-        this.memory = Unpooled.directBuffer(PAYLOAD + receiveBytes, PAYLOAD + receiveBytes);
-        this.header = memory.nioBuffer(0, PAYLOAD).order(ByteOrder.nativeOrder());
-        this.payload = memory.nioBuffer(PAYLOAD, receiveBytes).slice();
-        long base = Buffer.memoryAddress(header);
+        this.memory = new NativeMemory(PAYLOAD + receiveBytes);
+        this.header = memory.view();
+        this.payload = header.duplicate().position(PAYLOAD).slice().order(ByteOrder.BIG_ENDIAN);
+        long base = memory.address();
         this.payloadAddress = base + PAYLOAD;
         header.putLong(0, base + SOCKADDR).putLong(MSG_IOV, base + IOVEC).putLong(MSG_IOVLEN, 1);
         header.putLong(IOVEC, payloadAddress).putLong(IOVEC + 8, receiveBytes);
@@ -188,7 +185,7 @@ final class IoUringUdpSocket implements IoUringIoHandle, NettyUdpSocket {
         } catch (IOException e) {
             LOG.debug("Closing the socket on port {} failed: {}", localPort, e.toString());
         }
-        memory.release();
+        memory.free();
         io.released(this);
     }
 }
