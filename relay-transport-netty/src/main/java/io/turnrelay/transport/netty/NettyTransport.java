@@ -81,10 +81,7 @@ public final class NettyTransport implements Transport {
          * {@value #IO_URING_PROPERTY} is {@code false}; then epoll; then NIO.
          */
         static Io best() {
-            if (IoUring.isAvailable() && !"false".equals(System.getProperty(IO_URING_PROPERTY))) {
-                return IO_URING;
-            }
-            return Epoll.isAvailable() ? EPOLL : NIO;
+            return ("false".equals(System.getProperty(IO_URING_PROPERTY)) ? EPOLL : IO_URING).orAvailable();
         }
 
         /** This, or the next best where this one does not load. */
