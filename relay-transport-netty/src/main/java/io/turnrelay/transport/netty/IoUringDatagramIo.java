@@ -1,13 +1,9 @@
 package io.turnrelay.transport.netty;
 
 import io.netty.channel.IoEventLoop;
-import io.netty.channel.unix.Buffer;
-import io.netty.channel.unix.Socket;
 import io.turnrelay.core.spi.DatagramSink;
 import io.turnrelay.core.spi.Transport;
 import io.turnrelay.core.stun.AddressFamily;
-import io.turnrelay.core.stun.ChannelData;
-import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -24,8 +20,8 @@ import org.slf4j.LoggerFactory;
  * completed receive is handed to the sink from that socket's buffer. A send of the datagram being handled (a
  * relayed payload) is queued on the ring ({@link IoUringSends}) straight from that buffer, a ChannelData header
  * gathered in front of it, and linked before the socket's next receive; the loop then submits all of a pass's sends
- * and receives with one io_uring_enter. Anything else (responses the core built on the heap) goes out at once with
- * sendto. A send that would block is dropped either way. Used on the loop thread only.
+ * and receives with one io_uring_enter. Anything else (responses the core built on the heap) goes out at once
+ * ({@link ImmediateSends}). A send that would block is dropped either way. Used on the loop thread only.
  *
  * <p>Relay sockets receive datagrams of up to {@code relayReceiveBytes}, since every socket holds its own buffer;
  * a larger datagram from a peer is dropped. Listen sockets take any datagram.
@@ -42,13 +38,7 @@ final class IoUringDatagramIo implements LoopDatagramIo {
     private final SenderAddressCache senders = new SenderAddressCache(1024);
     private final IoUringSends ringSends = new IoUringSends(RING_SENDS);
     private final Set<IoUringUdpSocket> open = Collections.newSetFromMap(new IdentityHashMap<>());
-    // For the immediate sends: a ChannelData header at 0 and two iovecs at 16, and room to copy a heap payload.
-    private final NativeMemory gatherMemory = new NativeMemory(48);
-    private final ByteBuffer gather = gatherMemory.view();
-    private final long gatherAddress = gatherMemory.address();
-    private final NativeMemory stagingMemory = new NativeMemory(ChannelData.HEADER_LENGTH + Transport.MAX_DATAGRAM);
-    private final ByteBuffer staging = stagingMemory.view();
-    private final long stagingAddress = stagingMemory.address();
+    private final ImmediateSends immediateSends = new ImmediateSends(true);
     private volatile @Nullable DatagramSink sink;
     // The datagram being delivered, so a send of its bytes can go through the ring.
     private @Nullable ByteBuffer current;
@@ -124,19 +114,7 @@ final class IoUringDatagramIo implements LoopDatagramIo {
         if (buffer == current && ringSends.submit(via, IoUringSends.NO_CHANNEL, currentAddress + offset, length, destination)) {
             return true;
         }
-        try {
-            long address;
-            if (buffer.isDirect()) {
-                address = Buffer.memoryAddress(buffer) + offset;
-            } else {
-                staging.clear();
-                staging.put(buffer.duplicate().limit(offset + length).position(offset));
-                address = stagingAddress;
-            }
-            return via.socket().sendToAddress(address, 0, length, destination.getAddress(), destination.getPort()) == length;
-        } catch (IOException e) {
-            return false; // e.g. ICMP port unreachable reported on this socket, or no route: the datagram is lost
-        }
+        return immediateSends.send(via.socket(), buffer, offset, length, destination);
     }
 
     boolean sendChannelData(
@@ -144,23 +122,7 @@ final class IoUringDatagramIo implements LoopDatagramIo {
         if (buffer == current && ringSends.submit(via, channelNumber, currentAddress + payloadOffset, payloadLength, destination)) {
             return true;
         }
-        Socket socket = via.socket();
-        int frameLength = ChannelData.HEADER_LENGTH + payloadLength;
-        try {
-            if (buffer.isDirect()) {
-                IoUringSends.putChannelDataHeader(gather, 0, channelNumber, payloadLength);
-                gather.putLong(16, gatherAddress).putLong(24, ChannelData.HEADER_LENGTH);
-                gather.putLong(32, Buffer.memoryAddress(buffer) + payloadOffset).putLong(40, payloadLength);
-                return socket.sendToAddresses(gatherAddress + 16, 2, destination.getAddress(), destination.getPort()) == frameLength;
-            }
-            staging.clear();
-            IoUringSends.putChannelDataHeader(staging, 0, channelNumber, payloadLength);
-            staging.position(ChannelData.HEADER_LENGTH);
-            staging.put(buffer.duplicate().limit(payloadOffset + payloadLength).position(payloadOffset));
-            return socket.sendToAddress(stagingAddress, 0, frameLength, destination.getAddress(), destination.getPort()) == frameLength;
-        } catch (IOException e) {
-            return false;
-        }
+        return immediateSends.sendChannelData(via.socket(), channelNumber, buffer, payloadOffset, payloadLength, destination);
     }
 
     /** Once the loop (and with it the ring) has stopped: frees what sockets still waited on the kernel for, and the rest. */
@@ -171,7 +133,6 @@ final class IoUringDatagramIo implements LoopDatagramIo {
             socket.release();
         }
         ringSends.close();
-        gatherMemory.free();
-        stagingMemory.free();
+        immediateSends.free();
     }
 }

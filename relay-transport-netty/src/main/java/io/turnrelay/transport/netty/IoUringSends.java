@@ -62,7 +62,7 @@ final class IoUringSends {
         int nameLength = putSockaddr(at + SOCKADDR, via.ipv6(), destination);
         int iovecs = 0;
         if (channelNumber != NO_CHANNEL) {
-            putChannelDataHeader(memory, at + HEADER, channelNumber, length);
+            ChannelData.writeHeader(memory, at + HEADER, channelNumber, length);
             memory.putLong(at + IOVECS, address + HEADER).putLong(at + IOVECS + 8, ChannelData.HEADER_LENGTH);
             iovecs++;
         }
@@ -78,12 +78,6 @@ final class IoUringSends {
             return false;
         }
         return true;
-    }
-
-    /** A ChannelData header in network order at {@code at}, whatever the buffer's byte order. */
-    static void putChannelDataHeader(ByteBuffer target, int at, int channelNumber, int payloadLength) {
-        target.put(at, (byte) (channelNumber >>> 8)).put(at + 1, (byte) channelNumber)
-                .put(at + 2, (byte) (payloadLength >>> 8)).put(at + 3, (byte) payloadLength);
     }
 
     /** The send that held {@code descriptor} has completed. */

@@ -4,12 +4,10 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.IoEventLoop;
 import io.netty.channel.unix.DatagramSocketAddress;
-import io.netty.channel.unix.IovArray;
 import io.netty.channel.unix.Socket;
 import io.turnrelay.core.spi.DatagramSink;
 import io.turnrelay.core.spi.Transport;
 import io.turnrelay.core.stun.AddressFamily;
-import io.turnrelay.core.stun.ChannelData;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -21,8 +19,8 @@ import org.slf4j.LoggerFactory;
  * The datagram I/O of one epoll loop: every socket of the loop reads into one receive buffer, and sends go out at
  * once with one sendto/sendmsg, a send that would block being dropped rather than queued. A relayed payload goes
  * out from the receive buffer itself, a ChannelData header gathered in front of it (sendmsg with two iovecs), so
- * the payload is never copied in user space. Reuse of the buffer is safe because every datagram is handled, and
- * any reply sent, before the loop reads again. Used on the loop thread only.
+ * the payload is never copied in user space ({@link ImmediateSends}). Reuse of the buffer is safe because every
+ * datagram is handled, and any reply sent, before the loop reads again. Used on the loop thread only.
  */
 final class NativeDatagramIo implements LoopDatagramIo {
     private static final Logger LOG = LoggerFactory.getLogger(NativeDatagramIo.class);
@@ -36,11 +34,7 @@ final class NativeDatagramIo implements LoopDatagramIo {
     // With a memory address the native calls skip resolving the buffer object on every datagram; without one
     // (JDK 24+ denying sun.misc.Unsafe) they take the direct ByteBuffer.
     private final long receiveAddress;
-    private final ByteBuf header = Unpooled.directBuffer(ChannelData.HEADER_LENGTH, ChannelData.HEADER_LENGTH);
-    private final IovArray iovecs = new IovArray(2);
-    // For payloads from anywhere else (heap responses): the one copy they get.
-    private final ByteBuf staging = Unpooled.directBuffer(ChannelData.HEADER_LENGTH + Transport.MAX_DATAGRAM);
-    private final ByteBuffer stagingView = staging.nioBuffer(0, staging.capacity());
+    private final ImmediateSends sends;
     private volatile @Nullable DatagramSink sink;
 
     /**
@@ -55,6 +49,7 @@ final class NativeDatagramIo implements LoopDatagramIo {
         this.datagramsPerWakeup = datagramsPerWakeup;
         this.afterRead = afterRead;
         this.receiveAddress = useMemoryAddress && receiveBuffer.hasMemoryAddress() ? receiveBuffer.memoryAddress() : 0;
+        this.sends = new ImmediateSends(receiveAddress != 0);
     }
 
     @Override
@@ -107,54 +102,18 @@ final class NativeDatagramIo implements LoopDatagramIo {
 
     /** Sends {@code length} bytes at absolute index {@code offset} of {@code buffer}; false when dropped. */
     boolean send(Socket socket, ByteBuffer buffer, int offset, int length, InetSocketAddress destination) {
-        try {
-            int written;
-            if (buffer == receiveView && receiveAddress != 0) {
-                written = socket.sendToAddress(receiveAddress, offset, offset + length, destination.getAddress(), destination.getPort());
-            } else if (buffer.isDirect()) {
-                written = socket.sendTo(buffer, offset, offset + length, destination.getAddress(), destination.getPort());
-            } else {
-                stagingView.clear();
-                stagingView.put(buffer.duplicate().limit(offset + length).position(offset));
-                written = socket.sendTo(stagingView, 0, length, destination.getAddress(), destination.getPort());
-            }
-            return written == length;
-        } catch (IOException e) {
-            return false; // e.g. ICMP port unreachable reported on this socket, or no route: the datagram is lost
-        }
+        return sends.send(socket, buffer, offset, length, destination);
     }
 
     /** Sends a ChannelData frame with the payload at absolute index {@code payloadOffset} of {@code buffer}. */
     boolean sendChannelData(
             Socket socket, int channelNumber, ByteBuffer buffer, int payloadOffset, int payloadLength, InetSocketAddress destination) {
-        int frameLength = ChannelData.HEADER_LENGTH + payloadLength;
-        try {
-            int written;
-            if (buffer == receiveView) {
-                header.setShort(0, channelNumber).setShort(2, payloadLength);
-                iovecs.clear();
-                iovecs.add(header, 0, ChannelData.HEADER_LENGTH);
-                if (payloadLength > 0) {
-                    iovecs.add(receiveBuffer, payloadOffset, payloadLength);
-                }
-                written = socket.sendToAddresses(iovecs.memoryAddress(0), iovecs.count(), destination.getAddress(), destination.getPort());
-            } else {
-                stagingView.clear();
-                stagingView.putShort((short) channelNumber).putShort((short) payloadLength);
-                stagingView.put(buffer.duplicate().limit(payloadOffset + payloadLength).position(payloadOffset));
-                written = socket.sendTo(stagingView, 0, frameLength, destination.getAddress(), destination.getPort());
-            }
-            return written == frameLength;
-        } catch (IOException e) {
-            return false;
-        }
+        return sends.sendChannelData(socket, channelNumber, buffer, payloadOffset, payloadLength, destination);
     }
 
     @Override
     public void close() {
-        iovecs.release();
-        header.release();
-        staging.release();
+        sends.free();
         receiveBuffer.release();
     }
 }
