@@ -44,6 +44,14 @@ public interface Relay extends AutoCloseable {
     /** The name of the transport in use, e.g. {@code "netty"}. */
     String transportName();
 
+    /**
+     * The transport's name and the I/O it runs on where it has a choice, e.g. {@code "netty on io_uring"};
+     * the name alone before {@link #start()}.
+     */
+    default String transportDescription() {
+        return transportName();
+    }
+
     /** A relay for {@code config}, from the first {@link RelayFactory} on the class path. */
     static Relay create(RelayConfig config) {
         for (RelayFactory factory : ServiceLoader.load(RelayFactory.class, Relay.class.getClassLoader())) {

@@ -81,7 +81,7 @@ public final class RelayCli {
         Logger log = LoggerFactory.getLogger(RelayCli.class);
         var config = setup.relayConfig();
         log.info("turnrelay {} listening on {} (transport {}, {} worker(s)), relay ports {}-{}, public {}{}, realm '{}'",
-                TurnrelayVersion.current(), running.relay().listenAddresses(), running.relay().transportName(), config.workers(),
+                TurnrelayVersion.current(), running.relay().listenAddresses(), running.relay().transportDescription(), config.workers(),
                 config.lowestPort(), config.highestPort(), config.publicIpv4() == null ? "" : config.publicIpv4().getHostAddress(),
                 config.publicIpv6() == null ? "" : " " + config.publicIpv6().getHostAddress(), config.realm());
         log.info("Operations endpoints on http://{}:{} (/healthz, /readyz, /metrics)",

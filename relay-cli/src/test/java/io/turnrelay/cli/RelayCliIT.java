@@ -82,6 +82,19 @@ class RelayCliIT {
     }
 
     @Test
+    void startupLineNamesTheNettyTransportAndTheIoItChose() throws Exception {
+        List<String> args = new ArrayList<>(networkOptions());
+        args.add("--transport=netty");
+        args.add("--user=alice:wonderland");
+        try (LauncherProcess relay = LauncherProcess.start(args, Map.of())) {
+            await().atMost(START_TIMEOUT).untilAsserted(() -> assertThat(relay.stderrLines())
+                    .anyMatch(l -> l.matches(".*listening on .*\\(transport netty on (io_uring|epoll|NIO), 1 worker\\(s\\)\\).*")));
+            relay.process.destroy();
+            assertThat(relay.awaitExit(Duration.ofSeconds(5))).isEqualTo(0);
+        }
+    }
+
+    @Test
     void healthReadinessAndMetricsOverHttp() throws Exception {
         List<String> args = new ArrayList<>(networkOptions());
         args.add("--user=alice:wonderland");

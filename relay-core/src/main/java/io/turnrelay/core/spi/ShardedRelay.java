@@ -200,4 +200,9 @@ public final class ShardedRelay implements Relay {
     public String transportName() {
         return provider.name();
     }
+
+    @Override
+    public synchronized String transportDescription() {
+        return shards.isEmpty() ? provider.name() : shards.get(0).transport.description();
+    }
 }

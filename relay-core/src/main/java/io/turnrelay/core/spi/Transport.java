@@ -25,6 +25,14 @@ public interface Transport extends AutoCloseable {
     String name();
 
     /**
+     * The name and, where a transport can run on more than one kind of I/O, the one it chose, e.g.
+     * {@code "netty on io_uring"}: what an operator needs to see at startup.
+     */
+    default String description() {
+        return name();
+    }
+
+    /**
      * Binds a listen socket. With {@code reusePort} the socket sets SO_REUSEPORT (where supported) so several
      * shards can share the port. IPv6 sockets are IPv6-only, so an IPv4 and an IPv6 socket can share a port.
      *

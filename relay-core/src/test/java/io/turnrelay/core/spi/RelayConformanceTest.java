@@ -286,6 +286,19 @@ public abstract class RelayConformanceTest {
     }
 
     @Test
+    void describesTheTransportTheShardsRunOn() throws Exception {
+        String expected;
+        try (Transport probe = provider().create("probe")) {
+            expected = probe.description();
+        }
+        ShardedRelay started = startRelay(10, b -> {});
+        assertThat(started.transportName()).isEqualTo(provider().name());
+        assertThat(started.transportDescription()).isEqualTo(expected).startsWith(provider().name());
+        started.close();
+        assertThat(started.transportDescription()).isEqualTo(provider().name());
+    }
+
+    @Test
     void closeReleasesEveryPort() throws Exception {
         ShardedRelay started = startRelay(10, b -> {});
         List<InetSocketAddress> relayed = new ArrayList<>();

@@ -155,6 +155,15 @@ public final class NettyTransport implements Transport {
     }
 
     @Override
+    public String description() {
+        return "netty on " + switch (ioKind) {
+            case IO_URING -> "io_uring";
+            case EPOLL -> "epoll";
+            case NIO -> "NIO";
+        };
+    }
+
+    @Override
     public void bindListen(InetSocketAddress address, boolean reusePort) throws IOException {
         AddressFamily family = AddressFamily.of(address.getAddress());
         String where = format(address);

@@ -20,5 +20,6 @@ class NettyEpollTransportTest extends TransportContractTest {
     void runsOnEpoll() {
         assumeTrue(Epoll.isAvailable(), "epoll unavailable here");
         assertThat(((NettyTransport) transport).io()).isEqualTo(NettyTransport.Io.EPOLL);
+        assertThat(transport.description()).isEqualTo("netty on epoll");
     }
 }

@@ -36,6 +36,7 @@ class NettyTransportTest extends TransportContractTest {
         assertThat(((NettyTransport) transport).io())
                 .as("io_uring: %s; epoll: %s", IoUring.unavailabilityCause(), Epoll.unavailabilityCause())
                 .isEqualTo(expected);
+        assertThat(transport.description()).isEqualTo(expected == NettyTransport.Io.IO_URING ? "netty on io_uring" : "netty on epoll");
     }
 
     @Test
