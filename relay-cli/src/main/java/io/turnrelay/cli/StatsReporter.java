@@ -42,14 +42,23 @@ final class StatsReporter implements AutoCloseable {
         }
     }
 
+    // StringBuilder, not String.format: the formatter's first %f loads the JDK's locale data (about a hundred
+    // classes and a burst of compilation), which stalled the relay threads for milliseconds at the first report.
     static String line(RelayStats before, RelayStats now, double seconds) {
-        return String.format(java.util.Locale.ROOT,
-                "allocations=%d channels=%d permissions=%d client->peer %.0f pkt/s %.0f B/s, peer->client %.0f pkt/s %.0f B/s",
-                now.allocations(), now.channels(), now.permissions(),
-                (now.packetsClientToPeer() - before.packetsClientToPeer()) / seconds,
-                (now.bytesClientToPeer() - before.bytesClientToPeer()) / seconds,
-                (now.packetsPeerToClient() - before.packetsPeerToClient()) / seconds,
-                (now.bytesPeerToClient() - before.bytesPeerToClient()) / seconds);
+        return new StringBuilder(160)
+                .append("allocations=").append(now.allocations())
+                .append(" channels=").append(now.channels())
+                .append(" permissions=").append(now.permissions())
+                .append(" client->peer ").append(perSecond(now.packetsClientToPeer() - before.packetsClientToPeer(), seconds))
+                .append(" pkt/s ").append(perSecond(now.bytesClientToPeer() - before.bytesClientToPeer(), seconds))
+                .append(" B/s, peer->client ").append(perSecond(now.packetsPeerToClient() - before.packetsPeerToClient(), seconds))
+                .append(" pkt/s ").append(perSecond(now.bytesPeerToClient() - before.bytesPeerToClient(), seconds))
+                .append(" B/s")
+                .toString();
+    }
+
+    private static long perSecond(long delta, double seconds) {
+        return Math.round(delta / seconds);
     }
 
     @Override

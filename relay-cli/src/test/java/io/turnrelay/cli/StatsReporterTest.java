@@ -15,4 +15,12 @@ class StatsReporterTest {
         assertThat(StatsReporter.line(before, now, 10.0)).isEqualTo(
                 "allocations=4 channels=2 permissions=6 client->peer 20 pkt/s 2000 B/s, peer->client 20 pkt/s 4000 B/s");
     }
+
+    @Test
+    void ratesAreRoundedToWholeUnitsPerSecond() {
+        RelayStats before = new RelayStats(0, 0, 0, 0, 0, 0, 0, Map.of(), Map.of(), 0);
+        RelayStats now = new RelayStats(0, 0, 0, 5, 1_000, 7, 3, Map.of(), Map.of(), 0);
+        assertThat(StatsReporter.line(before, now, 2.0)).isEqualTo(
+                "allocations=0 channels=0 permissions=0 client->peer 3 pkt/s 500 B/s, peer->client 4 pkt/s 2 B/s");
+    }
 }
