@@ -33,6 +33,11 @@ final class IoUringSends {
     private final long base;
     private final short[] free;
     private int freeCount;
+    // Two submissions kept per descriptor, keyed by socket: a send's operation differs from the last one on the same
+    // descriptor only in the socket, and the one socket all of a loop's sends to clients go through stays cached.
+    private final IoUringIoOps[] cachedOps;
+    private final int[] cachedFd;
+    private final byte[] leastRecent;
 
     IoUringSends(int descriptors) {
         if (descriptors > Short.MAX_VALUE) {
@@ -46,6 +51,9 @@ final class IoUringSends {
             free[i] = (short) (descriptors - 1 - i);
         }
         this.freeCount = descriptors;
+        this.cachedOps = new IoUringIoOps[2 * descriptors];
+        this.cachedFd = new int[2 * descriptors];
+        this.leastRecent = new byte[descriptors];
     }
 
     /**
@@ -71,13 +79,30 @@ final class IoUringSends {
         memory.putLong(at, address + SOCKADDR).putInt(at + 8, nameLength).putInt(at + 12, 0);
         memory.putLong(at + 16, address + IOVECS).putLong(at + 24, iovecs);
         memory.putLong(at + 32, 0).putLong(at + 40, 0).putLong(at + 48, 0);
-        IoUringIoOps send = new IoUringIoOps(IoUringUdpSocket.IORING_OP_SENDMSG, IOSQE_IO_LINK, (short) 0, via.socket().intValue(),
-                0L, address, 1, MSG_DONTWAIT, descriptor, (short) 0, (short) 0, 0, 0L);
-        if (!via.submit(send)) {
+        if (!via.submit(sendOperation(descriptor, via.socket().intValue(), address))) {
             free[freeCount++] = descriptor;
             return false;
         }
         return true;
+    }
+
+    /** The sendmsg of {@code descriptor}'s message header on socket {@code fd}: a cached one, or a new one cached. */
+    private IoUringIoOps sendOperation(short descriptor, int fd, long header) {
+        int first = 2 * descriptor;
+        for (int slot = first; slot < first + 2; slot++) {
+            IoUringIoOps cached = cachedOps[slot];
+            if (cached != null && cachedFd[slot] == fd) {
+                leastRecent[descriptor] = (byte) (first + 1 - slot);
+                return cached;
+            }
+        }
+        int slot = first + leastRecent[descriptor];
+        IoUringIoOps send = new IoUringIoOps(IoUringUdpSocket.IORING_OP_SENDMSG, IOSQE_IO_LINK, (short) 0, fd,
+                0L, header, 1, MSG_DONTWAIT, descriptor, (short) 0, (short) 0, 0, 0L);
+        cachedOps[slot] = send;
+        cachedFd[slot] = fd;
+        leastRecent[descriptor] = (byte) (1 - leastRecent[descriptor]);
+        return send;
     }
 
     /** The send that held {@code descriptor} has completed. */
