@@ -11,6 +11,7 @@ final class RelayShard {
     final TurnServer server;
     final RelayLoop loop;
     final Transport transport;
+    private boolean started;
 
     RelayShard(TurnServer server, RelayLoop loop, Transport transport) {
         this.server = server;
@@ -18,8 +19,19 @@ final class RelayShard {
         this.transport = transport;
     }
 
+    /** Starts the transport's loop, delivering to this shard's loop. */
+    void start() {
+        transport.start(loop);
+        started = true;
+    }
+
     /** Refuses new allocations, deletes the existing ones (closing their sockets), then stops the transport. */
     void shutDown(long timeoutMillis) {
+        if (!started) {
+            // Nothing runs the transport's tasks yet, and there is nothing to release.
+            transport.close();
+            return;
+        }
         CompletableFuture<Void> released = new CompletableFuture<>();
         try {
             transport.execute(() -> {

@@ -78,7 +78,20 @@ public final class ShardedRelay implements Relay {
         try {
             for (int i = 0; i < workers; i++) {
                 TurnServer server = new TurnServer(serverConfig, config.randomSource().get(), ledger);
-                shards.add(startShard(i, server, workers > 1));
+                Transport transport = provider.create(Integer.toString(i));
+                RelayLoop loop = new RelayLoop(server, transport, config.listenPort(), config.bindIpv4(), config.bindIpv6(), listener);
+                shards.add(new RelayShard(server, loop, transport));
+            }
+            // Every shard's listen sockets join the shared port before any shard reads: the kernel spreads a shared
+            // port's datagrams by a hash over the sockets bound so far, so a client answered while shards were
+            // still binding could have its next request hashed to a shard that has no record of its allocation
+            // (437 Allocation Mismatch, seen when load started the moment the port appeared).
+            for (RelayShard shard : shards) {
+                bindListenSockets(shard.transport, shard == shards.get(0), workers > 1);
+            }
+            for (RelayShard shard : shards) {
+                shard.start();
+                shard.server.setLedgerWakeUp(() -> wake(shard.transport, shard.loop));
             }
         } catch (RelayStartException | RuntimeException e) {
             closeShards();
@@ -86,25 +99,18 @@ public final class ShardedRelay implements Relay {
         }
     }
 
-    private RelayShard startShard(int index, TurnServer server, boolean sharedListenPort) throws RelayStartException {
-        Transport transport = provider.create(Integer.toString(index));
-        RelayLoop loop = new RelayLoop(server, transport, config.listenPort(), config.bindIpv4(), config.bindIpv6(), listener);
-        RelayShard shard = new RelayShard(server, loop, transport);
+    private void bindListenSockets(Transport transport, boolean first, boolean sharedListenPort) throws RelayStartException {
         try {
             for (InetAddress bind : bindAddresses()) {
                 InetSocketAddress address = new InetSocketAddress(bind, config.listenPort());
                 transport.bindListen(address, sharedListenPort);
-                if (index == 0) {
+                if (first) {
                     listenAddresses.add(address);
                 }
             }
         } catch (IOException e) {
-            transport.close();
             throw new RelayStartException("listenPort: " + e.getMessage(), e);
         }
-        transport.start(loop);
-        server.setLedgerWakeUp(() -> wake(transport, loop));
-        return shard;
     }
 
     /** Runs on another shard's thread: only enqueues. */

@@ -1,0 +1,141 @@
+package io.turnrelay.core.spi;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.turnrelay.api.RelayStartException;
+import io.turnrelay.core.stun.AddressFamily;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The order in which a sharded relay brings its transports up and down, on transports that only record calls. */
+class ShardedRelayStartTest {
+    private final List<String> calls = new ArrayList<>();
+    private int failBindOfShard = -1;
+
+    private final TransportProvider recording = new TransportProvider() {
+        @Override
+        public String name() {
+            return "recording";
+        }
+
+        @Override
+        public int priority() {
+            return 0;
+        }
+
+        @Override
+        public boolean isAvailable() {
+            return true;
+        }
+
+        @Override
+        public Transport create(String shardName) {
+            return new RecordingTransport(shardName);
+        }
+    };
+
+    private ShardedRelay relay(int workers) {
+        return new ShardedRelay(LoopbackRelayConfig.builder(3478, 10, Map.of("alice", "secret")).workers(workers).build(), recording, null);
+    }
+
+    @Test
+    void everyShardJoinsTheSharedListenPortBeforeAnyShardStartsReading() throws Exception {
+        try (ShardedRelay relay = relay(3)) {
+            relay.start();
+            int lastBind = calls.lastIndexOf("bind 2 shared");
+            assertThat(calls).contains("bind 0 shared", "bind 1 shared", "bind 2 shared", "start 0", "start 1", "start 2");
+            assertThat(calls.subList(0, lastBind + 1)).noneMatch(call -> call.startsWith("start"));
+            assertThat(relay.listenAddresses()).containsExactly(new InetSocketAddress(InetAddress.getLoopbackAddress(), 3478));
+        }
+        assertThat(calls).contains("close 0", "close 1", "close 2");
+    }
+
+    @Test
+    void aSingleWorkerDoesNotShareTheListenPort() throws Exception {
+        try (ShardedRelay relay = relay(1)) {
+            relay.start();
+            assertThat(calls).startsWith("bind 0 exclusive", "start 0");
+        }
+    }
+
+    @Test
+    void aListenPortThatCannotBeBoundClosesEveryTransportWithoutStartingOne() {
+        failBindOfShard = 1;
+        ShardedRelay relay = relay(3);
+        assertThatThrownBy(relay::start).isInstanceOf(RelayStartException.class).hasMessageContaining("listenPort");
+        assertThat(calls).noneMatch(call -> call.startsWith("start") || call.startsWith("execute"));
+        assertThat(calls).contains("close 0", "close 1", "close 2");
+    }
+
+    private final class RecordingTransport implements Transport {
+        private final String shard;
+        private boolean started;
+
+        RecordingTransport(String shard) {
+            this.shard = shard;
+        }
+
+        @Override
+        public String name() {
+            return "recording";
+        }
+
+        @Override
+        public void bindListen(InetSocketAddress address, boolean reusePort) throws IOException {
+            if (Integer.toString(failBindOfShard).equals(shard)) {
+                throw new IOException(address + " is taken");
+            }
+            calls.add("bind " + shard + (reusePort ? " shared" : " exclusive"));
+        }
+
+        @Override
+        public void start(DatagramSink sink) {
+            started = true;
+            calls.add("start " + shard);
+        }
+
+        @Override
+        public boolean bindRelay(int port, AddressFamily family, InetAddress bindAddress) {
+            return true;
+        }
+
+        @Override
+        public void closeRelay(int port, AddressFamily family) {}
+
+        @Override
+        public boolean send(int localPort, ByteBuffer buffer, int offset, int length, InetSocketAddress destination) {
+            return true;
+        }
+
+        @Override
+        public boolean sendChannelData(
+                int localPort, int channelNumber, ByteBuffer buffer, int payloadOffset, int payloadLength, InetSocketAddress destination) {
+            return true;
+        }
+
+        @Override
+        public void execute(Runnable task) {
+            calls.add("execute " + shard);
+            if (started) {
+                task.run();
+            }
+        }
+
+        @Override
+        public long sendDrops() {
+            return 0;
+        }
+
+        @Override
+        public void close() {
+            calls.add("close " + shard);
+        }
+    }
+}
