@@ -16,6 +16,8 @@
 #   LAUNCHER         cli = relay-cli/target/relay-cli/bin/relay-cli, bench = io.turnrelay.bench.BenchRelayMain
 #                    (default: cli when the module exists)
 #   OUT              directory for logs and raw results (/tmp/turnrelay-load)
+#   TURNLOAD_C       path of shared/tools/turnload.c; when gcc and OpenSSL's headers are there it is built
+#                    and each round adds two fixed-rate runs with it (../shared/tools/turnload.c)
 # Everything is bounded: each generator run by DURATION/packet caps and `timeout`.
 set -euo pipefail
 
@@ -64,6 +66,14 @@ echo "== building $modules with $("$JAVA" -version 2>&1 | head -1)" >&2
 (cd "$ROOT" && ./mvnw -B -q -DskipTests package -pl "$modules" -am) >&2
 BENCH_JAR="$ROOT/relay-bench/target/benchmarks.jar"
 CLI="$ROOT/relay-cli/target/relay-cli/bin/relay-cli"
+# The independent C generator: the relays' tail without a second JVM's pauses in every RTT.
+TURNLOAD_C=${TURNLOAD_C:-$ROOT/../shared/tools/turnload.c}
+C_GENERATOR=""
+if [ -f "$TURNLOAD_C" ] && gcc -O2 -o "$OUT/turnload" "$TURNLOAD_C" -lcrypto 2>> "$OUT/generator.log"; then
+  C_GENERATOR="$OUT/turnload"
+else
+  echo "turnload.c not built (no $TURNLOAD_C, gcc or libssl-dev): skipping the C generator's runs" >&2
+fi
 
 # ---- limits ------------------------------------------------------------------------------------
 hard=$(ulimit -Hn)
@@ -148,6 +158,14 @@ turnload() {  # tag server extra-args... : one Java generator run, result line a
   echo "$tag server=$server ${line#turnload-java: }" | tee -a "$RESULTS" >&2
 }
 
+c_turnload() {  # tag server: one turnload.c run at RATE, 8 s after a 3 s warm-up, result line appended to RESULTS
+  local tag=$1 server=$2 line
+  [ -n "$C_GENERATOR" ] || return 0
+  line=$(timeout 120 "$C_GENERATOR" -s 127.0.0.1 -p "$LISTEN_PORT" -u "$USER_NAME" -w "$PASSWORD" -e 127.0.0.1 \
+    -r "$PEER_PORT" -c "$CLIENTS" -l 100 -W 3 -d 8 -R "$RATE" -P "$SERVER_PID" 2>> "$OUT/generator.log" | tail -1) || true
+  echo "$tag server=$server ${line#turnload: }" | tee -a "$RESULTS" >&2
+}
+
 uclient() {  # server: coturn's turnutils_uclient as a second, independent generator
   local server=$1 start end out sent recv lost rtt
   start=$(date +%s.%N)
@@ -173,8 +191,11 @@ for round in $(seq "$REPEATS"); do
   for server in $SERVERS; do
     echo "== round $round: $server" >&2
     start_server "$server" $LOW $HIGH
+    # First seconds of a fresh process (a JVM relay is still compiling), then the same after ~30 s of traffic.
+    c_turnload cold "$server"
     turnload max "$server" --clients "$CLIENTS" --rate 0 --client-base-port $((12000 + round * 200))
     turnload rate "$server" --clients "$CLIENTS" --rate "$RATE" --client-base-port $((12000 + round * 200 + 100))
+    c_turnload warm "$server"
     uclient "$server"
     stop_server
   done
@@ -246,6 +267,14 @@ cols = [
     ('rate', 'p999_us', 'fixed-rate p99.9 µs', 0),
     ('rate', 'cpu_s_per_mpkt', 'fixed-rate CPU s/Mpkt', 2),
     ('rate', 'relay_rss_kib', 'RSS MiB', 1),
+    ('cold', 'p50_us', 'turnload.c fresh process p50 µs', 0),
+    ('cold', 'p99_us', 'turnload.c fresh process p99 µs', 0),
+    ('cold', 'p999_us', 'turnload.c fresh process p99.9 µs', 0),
+    ('warm', 'loss_pct', 'turnload.c warm loss %', 3),
+    ('warm', 'p50_us', 'turnload.c warm p50 µs', 0),
+    ('warm', 'p99_us', 'turnload.c warm p99 µs', 0),
+    ('warm', 'p999_us', 'turnload.c warm p99.9 µs', 0),
+    ('warm', 'cpu_us_per_pkt', 'turnload.c warm CPU µs/pkt', 1),
     ('uclient', 'loss_pct', 'uclient loss %', 3),
     ('uclient', 'wall_s', 'uclient wall s', 2),
     ('uclient', 'avg_rtt_ms', 'uclient avg RTT ms', 2),
