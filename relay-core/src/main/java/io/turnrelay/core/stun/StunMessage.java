@@ -77,8 +77,10 @@ public final class StunMessage {
         }
         int cookie = buffer.getInt(start + 4);
         if (cookie != MAGIC_COOKIE) {
+            // Concatenation, not String.format: junk floods reach this line once per datagram on the loop thread.
+            String hex = Integer.toHexString(cookie);
             throw new StunDecodeException(Reason.BAD_MAGIC_COOKIE,
-                    String.format("magic cookie 0x%08x at offset 4 is not 0x2112a442", cookie));
+                    "magic cookie 0x" + "0".repeat(8 - hex.length()) + hex + " at offset 4 is not 0x2112a442");
         }
         int declaredLength = buffer.getShort(start + 2) & 0xFFFF;
         if (declaredLength % 4 != 0 || declaredLength != length - HEADER_LENGTH) {

@@ -6,6 +6,7 @@ import static io.turnrelay.core.stun.StunMessageGenerators.draw;
 import static io.turnrelay.core.stun.StunMessageGenerators.messages;
 import static io.turnrelay.core.stun.StunMessageGenerators.placements;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.quicktheories.QuickTheory.qt;
 
 import io.turnrelay.core.stun.StunDecodeException.Reason;
@@ -233,6 +234,18 @@ class StunMalformedInputTest {
         byte[] rfc3489 = message(0x0001);
         System.arraycopy(new byte[4], 0, rfc3489, 4, 4);
         assertRejected(rfc3489, Reason.BAD_MAGIC_COOKIE);
+    }
+
+    @Test
+    void aBadMagicCookieIsNamedInEightHexDigits() {
+        byte[] wire = message(0x0001);
+        System.arraycopy(new byte[] {0x00, 0x0a, (byte) 0xbc, 0x0d}, 0, wire, 4, 4);
+        assertThatThrownBy(() -> StunMessage.parse(wire, 0, wire.length))
+                .isInstanceOf(StunDecodeException.class)
+                .hasMessage("magic cookie 0x000abc0d at offset 4 is not 0x2112a442");
+        byte[] high = message(0x0001);
+        System.arraycopy(new byte[] {(byte) 0xff, 0x12, 0x34, 0x56}, 0, high, 4, 4);
+        assertThatThrownBy(() -> StunMessage.parse(high, 0, high.length)).hasMessageStartingWith("magic cookie 0xff123456 ");
     }
 
     @Test
