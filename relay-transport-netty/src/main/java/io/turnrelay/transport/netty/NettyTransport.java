@@ -70,11 +70,18 @@ public final class NettyTransport implements Transport {
     /** Which of Netty's I/O a transport runs on. */
     enum Io {
         /** io_uring: receives and relayed sends queued on the ring ({@link IoUringDatagramIo}). */
-        IO_URING,
+        IO_URING("io_uring"),
         /** epoll: Netty's native sockets registered with the loop ({@link NativeDatagramIo}). */
-        EPOLL,
+        EPOLL("epoll"),
         /** Netty's NIO datagram channels ({@link PipelineDatagramIo}). */
-        NIO;
+        NIO("NIO");
+
+        /** How logs and {@link NettyTransport#description()} name it. */
+        final String label;
+
+        Io(String label) {
+            this.label = label;
+        }
 
         /**
          * The fastest this machine offers: io_uring, unless the kernel or a seccomp filter refuses it or
@@ -122,10 +129,10 @@ public final class NettyTransport implements Transport {
             case NIO -> new PipelineDatagramIo(loop, SOCKET_BUFFER_BYTES, this::afterEvents);
         };
         this.ioKind = chosen;
-        LOG.info("Netty transport {} uses {}", shardName, switch (chosen) {
-            case IO_URING -> "io_uring";
-            case EPOLL -> IoUring.isAvailable() ? "native epoll" : "native epoll (io_uring unavailable: " + IoUring.unavailabilityCause() + ")";
-            case NIO -> "NIO (native epoll unavailable: " + Epoll.unavailabilityCause() + ")";
+        LOG.info("Netty transport {} uses {}{}", shardName, chosen.label, switch (chosen) {
+            case IO_URING -> "";
+            case EPOLL -> IoUring.isAvailable() ? "" : " (io_uring unavailable: " + IoUring.unavailabilityCause() + ")";
+            case NIO -> " (native epoll unavailable: " + Epoll.unavailabilityCause() + ")";
         });
     }
 
@@ -156,11 +163,7 @@ public final class NettyTransport implements Transport {
 
     @Override
     public String description() {
-        return "netty on " + switch (ioKind) {
-            case IO_URING -> "io_uring";
-            case EPOLL -> "epoll";
-            case NIO -> "NIO";
-        };
+        return "netty on " + ioKind.label;
     }
 
     @Override
