@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.OptionalInt;
@@ -77,10 +78,9 @@ public final class StunMessage {
         }
         int cookie = buffer.getInt(start + 4);
         if (cookie != MAGIC_COOKIE) {
-            // Concatenation, not String.format: junk floods reach this line once per datagram on the loop thread.
-            String hex = Integer.toHexString(cookie);
+            // Not String.format: junk floods reach this line once per datagram on the loop thread.
             throw new StunDecodeException(Reason.BAD_MAGIC_COOKIE,
-                    "magic cookie 0x" + "0".repeat(8 - hex.length()) + hex + " at offset 4 is not 0x2112a442");
+                    "magic cookie 0x" + HexFormat.of().toHexDigits(cookie) + " at offset 4 is not 0x2112a442");
         }
         int declaredLength = buffer.getShort(start + 2) & 0xFFFF;
         if (declaredLength % 4 != 0 || declaredLength != length - HEADER_LENGTH) {
