@@ -26,6 +26,7 @@ import java.util.stream.Stream;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.X509ExtendedKeyManager;
 import org.junit.jupiter.api.BeforeAll;
@@ -103,6 +104,23 @@ class TlsCredentialsTest {
         assertThat(tls.clientToServer(bytes("allocate"))).isEqualTo(bytes("allocate"));
         assertThat(tls.serverToClient(bytes("401"))).isEqualTo(bytes("401"));
         assertThat(credentials.certificateChain()).containsExactly(leaf.certificate(), ca.caCertificate());
+    }
+
+    @Test
+    void clientsCheckTheCaAndTheName() throws Exception {
+        SSLContext server = TlsCredentials.fromPem(ec.chainPem(), ec.keyPem()).newServerContext();
+        SSLEngine untrusting = SSLContext.getDefault().createSSLEngine("127.0.0.1", 5349);
+        untrusting.setUseClientMode(true);
+        SSLEngine otherName = ca.clientContextTrustingCa().createSSLEngine("turn.example.org", 5349);
+        otherName.setUseClientMode(true);
+        SSLParameters https = otherName.getSSLParameters();
+        https.setEndpointIdentificationAlgorithm("HTTPS");
+        otherName.setSSLParameters(https);
+
+        assertThatThrownBy(() -> InMemoryTlsHandshake.connect(untrusting, serverEngine(server)))
+                .isInstanceOf(SSLHandshakeException.class).hasMessageContaining("PKIX path building failed");
+        assertThatThrownBy(() -> InMemoryTlsHandshake.connect(otherName, serverEngine(server)))
+                .isInstanceOf(SSLHandshakeException.class).hasMessageContaining("turn.example.org");
     }
 
     @Test
@@ -636,9 +654,7 @@ class TlsCredentialsTest {
 
     /** A client trusting the test CA, verifying the server as 127.0.0.1 (the leaf's IP SAN), handshaking {@code server}. */
     private static InMemoryTlsHandshake handshake(SSLContext server, String protocol) throws SSLException {
-        SSLEngine serverEngine = server.createSSLEngine();
-        serverEngine.setUseClientMode(false);
-        serverEngine.setEnabledProtocols(TlsCredentials.ENABLED_PROTOCOLS.toArray(String[]::new));
+        SSLEngine serverEngine = serverEngine(server);
         SSLEngine clientEngine = ca.clientContextTrustingCa().createSSLEngine("127.0.0.1", 5349);
         clientEngine.setUseClientMode(true);
         SSLParameters parameters = clientEngine.getSSLParameters();
@@ -646,6 +662,13 @@ class TlsCredentialsTest {
         parameters.setEndpointIdentificationAlgorithm("HTTPS");
         clientEngine.setSSLParameters(parameters);
         return InMemoryTlsHandshake.connect(clientEngine, serverEngine);
+    }
+
+    private static SSLEngine serverEngine(SSLContext server) {
+        SSLEngine engine = server.createSSLEngine();
+        engine.setUseClientMode(false);
+        engine.setEnabledProtocols(TlsCredentials.ENABLED_PROTOCOLS.toArray(String[]::new));
+        return engine;
     }
 
     private Path twoEntryKeystore() throws Exception {
