@@ -38,8 +38,13 @@ public interface Relay extends AutoCloseable {
     /** A snapshot of the counters; callable from any thread at any time. */
     RelayStats stats();
 
-    /** The addresses the listen sockets are bound to (empty before {@link #start()}). */
+    /** The addresses the UDP listen sockets are bound to (empty before {@link #start()}). */
     List<InetSocketAddress> listenAddresses();
+
+    /** Every listener clients can reach, UDP, TCP and TLS (empty before {@link #start()}). */
+    default List<ClientListener> listeners() {
+        return List.of();
+    }
 
     /** The name of the transport in use, e.g. {@code "netty"}. */
     String transportName();

@@ -3,11 +3,17 @@ package io.turnrelay.api;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import io.turnrelay.api.tls.TlsCredentials;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 import org.jspecify.annotations.Nullable;
@@ -39,8 +45,12 @@ public final class RelayConfig {
     private final int workers;
     private final Clock clock;
     private final Supplier<RandomGenerator> randomSource;
+    private final List<ClientListener> listeners;
+    private final StreamSettings streams;
+    private final @Nullable TlsCredentials tls;
 
-    private RelayConfig(Builder b, Authenticator authenticator, @Nullable InetAddress publicIpv4, @Nullable InetAddress publicIpv6) {
+    private RelayConfig(Builder b, Authenticator authenticator, @Nullable InetAddress publicIpv4, @Nullable InetAddress publicIpv6,
+            List<ClientListener> listeners) {
         this.listenPort = b.listenPort;
         this.bindIpv4 = b.bindIpv4;
         this.bindIpv6 = b.bindIpv6;
@@ -63,14 +73,29 @@ public final class RelayConfig {
         this.workers = b.workers;
         this.clock = b.clock;
         this.randomSource = b.randomSource;
+        this.listeners = List.copyOf(listeners);
+        this.streams = b.streams;
+        this.tls = b.tls;
     }
 
     public static Builder builder() {
         return new Builder();
     }
 
-    /** UDP port clients send STUN/TURN to (default 3478). */
+    /** Port clients send STUN/TURN to over UDP, and over TCP unless that is switched off (default 3478). */
     public int listenPort() { return listenPort; }
+
+    /**
+     * Every address clients reach the relay on: the explicit {@link Builder#listeners} list, or else UDP (and TCP
+     * unless {@link Builder#tcp} is off) on {@link #listenPort()} at each bind address, IPv6 first.
+     */
+    public List<ClientListener> listeners() { return listeners; }
+
+    /** Limits for TCP and TLS clients. */
+    public StreamSettings streams() { return streams; }
+
+    /** The certificate TLS listeners present, or null when there are none. */
+    public @Nullable TlsCredentials tls() { return tls; }
 
     /** Local IPv4 address to listen and relay on (default the wildcard 0.0.0.0); null for no IPv4 sockets. */
     public @Nullable InetAddress bindIpv4() { return bindIpv4; }
@@ -151,8 +176,37 @@ public final class RelayConfig {
         private int workers = 1;
         private Clock clock = Clock.systemUTC();
         private Supplier<RandomGenerator> randomSource = SecureRandom::new;
+        private boolean tcp = true;
+        private @Nullable List<ClientListener> listeners;
+        private StreamSettings streams = StreamSettings.defaults();
+        private @Nullable TlsCredentials tls;
+        private List<Integer> tlsListenPorts = List.of(5349);
+        private boolean detectTls;
 
         private Builder() {}
+
+        /**
+         * The certificate for TURN over TLS ({@code turns:}); with one, TLS listeners open on {@link #tlsListenPorts}
+         * at each bind address. Null (the default) serves no TLS.
+         */
+        public Builder tls(@Nullable TlsCredentials credentials) { this.tls = credentials; return this; }
+
+        /** TLS ports (default 5349; 443 is what clients behind strict firewalls reach). Empty for none. */
+        public Builder tlsListenPorts(List<Integer> ports) { this.tlsListenPorts = List.copyOf(ports); return this; }
+
+        /** The TCP listener on {@link #listenPort} also serves TLS, told apart by the first byte (needs {@link #tls}). */
+        public Builder detectTls(boolean enabled) { this.detectTls = enabled; return this; }
+
+        /** Also listen for TCP clients on {@link #listenPort} at each bind address (default on). */
+        public Builder tcp(boolean enabled) { this.tcp = enabled; return this; }
+
+        /**
+         * The exact listeners, instead of those derived from the listen port and bind addresses: e.g. TCP on 443 as
+         * well, or several IPs of one family. Each needs a bind address of its family for relaying.
+         */
+        public Builder listeners(List<ClientListener> listeners) { this.listeners = List.copyOf(listeners); return this; }
+
+        public Builder streams(StreamSettings settings) { this.streams = Objects.requireNonNull(settings, "streams"); return this; }
 
         public Builder listenPort(int port) { this.listenPort = port; return this; }
 
@@ -257,7 +311,57 @@ public final class RelayConfig {
             if (realm.isEmpty()) {
                 throw new IllegalArgumentException("realm: must not be empty");
             }
-            return new RelayConfig(this, auth, public4, public6);
+            return new RelayConfig(this, auth, public4, public6, checkedListeners());
+        }
+
+        private List<ClientListener> checkedListeners() {
+            List<ClientListener> chosen = listeners != null ? listeners : derivedListeners();
+            if (chosen.isEmpty()) {
+                throw new IllegalArgumentException("listeners: at least one is needed");
+            }
+            Set<String> seen = new HashSet<>();
+            for (ClientListener listener : chosen) {
+                int port = listener.address().getPort();
+                requirePort("listener " + listener, port);
+                if (port >= lowestPort && port <= highestPort) {
+                    throw new IllegalArgumentException("listener " + listener + ": port " + port + " lies inside the relay port range "
+                            + lowestPort + "-" + highestPort);
+                }
+                // TCP and TLS share the kernel's TCP port space, UDP has its own.
+                String key = (listener.isStream() ? "stream " : "udp ") + listener.address();
+                if (!seen.add(key)) {
+                    throw new IllegalArgumentException("listener " + listener + ": given twice (a TLS and a TCP listener cannot share a port;"
+                            + " a TCP listener with TLS detection serves both)");
+                }
+                if ((listener.transport() == ClientTransport.TLS || listener.detectTls()) && tls == null) {
+                    throw new IllegalArgumentException("listener " + listener + ": TLS needs a certificate (tls)");
+                }
+                InetAddress ip = listener.address().getAddress();
+                if (ip instanceof Inet4Address ? bindIpv4 == null : bindIpv6 == null) {
+                    throw new IllegalArgumentException("listener " + listener + ": no bind address of its family to relay from (bindIpv4/bindIpv6)");
+                }
+            }
+            return chosen;
+        }
+
+        private List<ClientListener> derivedListeners() {
+            List<ClientListener> derived = new ArrayList<>();
+            // The IPv6 wildcard first: where it is dual-stack, the IPv4 wildcard then shares its socket.
+            for (InetAddress bind : new InetAddress[] {bindIpv6, bindIpv4}) {
+                if (bind == null) {
+                    continue;
+                }
+                derived.add(new ClientListener(ClientTransport.UDP, new InetSocketAddress(bind, listenPort), false));
+                if (tcp) {
+                    derived.add(new ClientListener(ClientTransport.TCP, new InetSocketAddress(bind, listenPort), detectTls));
+                }
+                if (tls != null) {
+                    for (int port : tlsListenPorts) {
+                        derived.add(new ClientListener(ClientTransport.TLS, new InetSocketAddress(bind, port), false));
+                    }
+                }
+            }
+            return derived;
         }
 
         private static void requirePort(String setting, int port) {

@@ -1,5 +1,6 @@
 package io.turnrelay.api;
 
+import java.util.EnumMap;
 import java.util.Map;
 
 /**
@@ -7,7 +8,8 @@ import java.util.Map;
  *
  * @param dropsByReason datagrams dropped without an answer, by reason name (e.g. {@code "NO_PERMISSION"})
  * @param responses responses sent, keyed {@code "<method>/<code>"} with code 0 for success, e.g. {@code "allocate/401"}
- * @param sendDrops datagrams the transport dropped because a socket was not writable
+ * @param sendDrops datagrams and stream frames the transport dropped because a socket or send queue was full
+ * @param byClientTransport the same counters for the clients of each transport (every one present)
  */
 public record RelayStats(
         long allocations,
@@ -19,10 +21,37 @@ public record RelayStats(
         long bytesPeerToClient,
         Map<String, Long> dropsByReason,
         Map<String, Long> responses,
-        long sendDrops) {
+        long sendDrops,
+        Map<ClientTransport, ClientTransportStats> byClientTransport) {
 
     public RelayStats {
         dropsByReason = Map.copyOf(dropsByReason);
         responses = Map.copyOf(responses);
+        byClientTransport = Map.copyOf(byClientTransport);
+    }
+
+    /** Totals only, every client transport's counters zero. */
+    public RelayStats(long allocations, long permissions, long channels, long packetsClientToPeer, long bytesClientToPeer,
+            long packetsPeerToClient, long bytesPeerToClient, Map<String, Long> dropsByReason, Map<String, Long> responses,
+            long sendDrops) {
+        this(allocations, permissions, channels, packetsClientToPeer, bytesClientToPeer, packetsPeerToClient, bytesPeerToClient,
+                dropsByReason, responses, sendDrops, zeroPerTransport());
+    }
+
+    /** The counters of {@code transport}'s clients (zeros when it has none). */
+    public ClientTransportStats of(ClientTransport transport) {
+        ClientTransportStats stats = byClientTransport.get(transport);
+        return stats != null ? stats : ZERO;
+    }
+
+    private static final ClientTransportStats ZERO =
+            new ClientTransportStats(0, 0, 0, 0, 0, 0, 0, Map.of(), Map.of(), 0, 0, Map.of(), 0);
+
+    private static Map<ClientTransport, ClientTransportStats> zeroPerTransport() {
+        Map<ClientTransport, ClientTransportStats> zero = new EnumMap<>(ClientTransport.class);
+        for (ClientTransport transport : ClientTransport.values()) {
+            zero.put(transport, ZERO);
+        }
+        return zero;
     }
 }

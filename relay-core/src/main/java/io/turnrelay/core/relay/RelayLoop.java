@@ -1,0 +1,179 @@
+package io.turnrelay.core.relay;
+
+import io.turnrelay.api.ClientTransport;
+import io.turnrelay.core.spi.ClientLink;
+import io.turnrelay.core.spi.CloseReason;
+import io.turnrelay.core.spi.RelaySink;
+import io.turnrelay.core.spi.Transport;
+import io.turnrelay.core.stun.AddressFamily;
+import io.turnrelay.core.turn.Forwarding;
+import io.turnrelay.core.turn.RelayAction;
+import io.turnrelay.core.turn.TurnCommand;
+import io.turnrelay.core.turn.TurnServer;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The event loop of one relay shard, independent of the IO library: feeds a {@link TurnServer} with what its
+ * {@link Transport} receives, performs data-plane decisions straight from the transport's receive buffer (nothing
+ * is copied or allocated), carries out the server's commands, and admits stream connections against the relay's
+ * shared connection caps. It runs only on the transport's thread; it neither starts threads nor reads clocks.
+ */
+public final class RelayLoop implements RelaySink {
+    private final TurnServer server;
+    private final Transport transport;
+    private final @Nullable InetAddress relayBindIpv4;
+    private final @Nullable InetAddress relayBindIpv6;
+    private final @Nullable RelayEventListener listener;
+    private final ConnectionLimiter limiter;
+    private final ConnectionCounters connections = new ConnectionCounters();
+    /** The latest time a transport callback brought, for work that arrives without one (shutdown). */
+    private long lastNowNanos;
+
+    /**
+     * @param relayBindIpv4 local address relay sockets of IPv4 allocations bind to, null when IPv4 is not served
+     * @param relayBindIpv6 the same for IPv6
+     * @param listener told about allocations and channels (on the loop thread), or null
+     */
+    public RelayLoop(
+            TurnServer server,
+            Transport transport,
+            @Nullable InetAddress relayBindIpv4,
+            @Nullable InetAddress relayBindIpv6,
+            @Nullable RelayEventListener listener) {
+        this(server, transport, relayBindIpv4, relayBindIpv6, listener, new ConnectionLimiter(Integer.MAX_VALUE, Integer.MAX_VALUE));
+    }
+
+    RelayLoop(TurnServer server, Transport transport, @Nullable InetAddress relayBindIpv4, @Nullable InetAddress relayBindIpv6,
+            @Nullable RelayEventListener listener, ConnectionLimiter limiter) {
+        this.server = server;
+        this.transport = transport;
+        this.relayBindIpv4 = relayBindIpv4;
+        this.relayBindIpv6 = relayBindIpv6;
+        this.listener = listener;
+        this.limiter = limiter;
+    }
+
+    @Override
+    public void onClientMessage(ClientLink client, ByteBuffer buffer, int offset, int length, long nowNanos) {
+        lastNowNanos = nowNanos;
+        RelayAction action = server.handleClientMessage(client, buffer, offset, length, nowNanos);
+        if (action == RelayAction.FORWARD_TO_PEER) {
+            Forwarding forwarding = server.forwarding();
+            transport.sendToPeer(forwarding.relayPort(), buffer, forwarding.payloadOffset(), forwarding.payloadLength(), forwarding.peer());
+        } else if (action == RelayAction.HANDLED) {
+            executeCommands(nowNanos);
+        }
+    }
+
+    @Override
+    public void onPeerDatagram(int relayPort, InetSocketAddress peer, ByteBuffer buffer, int offset, int length, long nowNanos) {
+        lastNowNanos = nowNanos;
+        RelayAction action = server.handlePeerDatagram(buffer, offset, length, peer, relayPort, nowNanos);
+        if (action == RelayAction.FORWARD_TO_CLIENT) {
+            Forwarding forwarding = server.forwarding();
+            transport.sendChannelData(forwarding.client(), forwarding.channelNumber(), buffer, forwarding.payloadOffset(), forwarding.payloadLength());
+        } else if (action == RelayAction.HANDLED) {
+            executeCommands(nowNanos);
+        }
+    }
+
+    @Override
+    public boolean onConnectionAccepted(ClientTransport kind, InetSocketAddress remote, long nowNanos) {
+        lastNowNanos = nowNanos;
+        CloseReason refused = limiter.admit(remote.getAddress());
+        if (refused != null) {
+            connections.refused(kind, refused);
+            return false;
+        }
+        connections.accepted(kind);
+        return true;
+    }
+
+    @Override
+    public void onClientConnected(ClientLink client, long nowNanos) {
+        lastNowNanos = nowNanos;
+        connections.connected(client.transport());
+        server.handleClientConnected(client, nowNanos);
+    }
+
+    @Override
+    public void onConnectionClosed(@Nullable ClientLink client, ClientTransport kind, InetSocketAddress remote, CloseReason reason, long nowNanos) {
+        lastNowNanos = nowNanos;
+        limiter.release(remote.getAddress());
+        connections.closed(client != null ? client.transport() : kind, client != null, reason);
+        if (client != null) {
+            server.handleClientClosed(client, nowNanos);
+            executeCommands(nowNanos);
+        }
+    }
+
+    @Override
+    public void onTimeout(long nowNanos) {
+        lastNowNanos = nowNanos;
+        server.handleTimeout(nowNanos);
+        executeCommands(nowNanos);
+    }
+
+    @Override
+    public long nextDeadlineNanos() {
+        return server.pollTimeout();
+    }
+
+    /** This shard's stream connection counters. */
+    ConnectionCounters connections() {
+        return connections;
+    }
+
+    /**
+     * Another shard queued work for this one in their shared ledger (call on the loop thread, through
+     * {@link Transport#execute}): e.g. deleting allocations that the same user's newer one there replaces.
+     */
+    public void onLedgerWork() {
+        server.handleLedgerWork(lastNowNanos);
+        executeCommands(lastNowNanos);
+    }
+
+    /** Graceful shutdown, step 1 (call on the loop thread, e.g. through {@link Transport#execute}). */
+    public void stopAccepting() {
+        server.stopAccepting();
+    }
+
+    /** Graceful shutdown, step 2: deletes every allocation and closes its sockets (on the loop thread). */
+    public void releaseAll() {
+        server.releaseAll(lastNowNanos);
+        executeCommands(lastNowNanos);
+    }
+
+    private void executeCommands(long nowNanos) {
+        TurnCommand command;
+        while ((command = server.pollCommand()) != null) {
+            if (command instanceof TurnCommand.SendToClient send) {
+                byte[] message = send.message();
+                transport.sendToClient(send.client(), ByteBuffer.wrap(message), 0, message.length);
+            } else if (command instanceof TurnCommand.RelayToClient relay) {
+                byte[] message = relay.message();
+                transport.relayToClient(relay.client(), ByteBuffer.wrap(message), 0, message.length);
+            } else if (command instanceof TurnCommand.BindRelaySocket bind) {
+                bindRelay(bind.port(), bind.family(), nowNanos);
+            } else if (command instanceof TurnCommand.CloseRelaySocket close) {
+                transport.closeRelay(close.port(), close.family());
+            } else if (command instanceof TurnCommand.CloseClient close) {
+                transport.closeClient(close.client(), CloseReason.NO_ALLOCATION);
+            } else if (listener != null) {
+                listener.onEvent(command);
+            }
+        }
+    }
+
+    private void bindRelay(int port, AddressFamily family, long nowNanos) {
+        InetAddress bindAddress = family == AddressFamily.IPV4 ? relayBindIpv4 : relayBindIpv6;
+        if (bindAddress != null && transport.bindRelay(port, family, bindAddress)) {
+            server.handleRelaySocketBound(port, family, nowNanos);
+        } else {
+            server.handleRelaySocketBindFailed(port, family, nowNanos);
+        }
+    }
+}

@@ -1,0 +1,263 @@
+package io.turnrelay.core.relay;
+
+import io.turnrelay.api.ClientListener;
+import io.turnrelay.api.ClientTransport;
+import io.turnrelay.api.ClientTransportStats;
+import io.turnrelay.api.Relay;
+import io.turnrelay.api.RelayConfig;
+import io.turnrelay.api.RelayStartException;
+import io.turnrelay.api.RelayStats;
+import io.turnrelay.core.spi.CloseReason;
+import io.turnrelay.core.spi.ListenOptions;
+import io.turnrelay.core.spi.Transport;
+import io.turnrelay.core.spi.TransportProvider;
+import io.turnrelay.core.stun.StunMethod;
+import io.turnrelay.core.turn.AllocationLedger;
+import io.turnrelay.core.turn.DropReason;
+import io.turnrelay.core.turn.TurnServer;
+import io.turnrelay.core.turn.TurnServerConfig;
+import io.turnrelay.core.turn.TurnStats;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.RejectedExecutionException;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The {@link Relay} implementation: {@code workers} shards, each a {@link TurnServer} driven by a
+ * {@link RelayLoop} on its own {@link Transport} thread. Every shard opens every listener; with more than one worker
+ * they share each listener with SO_REUSEPORT, so the kernel keeps each client 5-tuple (a UDP sender, a TCP
+ * connection) on one shard, which holds its allocation. The stream connection caps count over all shards.
+ *
+ * <p>To clients the shards are one server, because they share one {@link AllocationLedger}:
+ * <ul>
+ *   <li>every shard takes relay ports from the whole range, so Allocate gets 508 only when the whole range is in
+ *       use (or a relay port cannot be bound), never because one shard ran out;</li>
+ *   <li>{@code maxAllocations} and {@code maxAllocationsPerUser} count the allocations of all shards;</li>
+ *   <li>a RESERVATION-TOKEN (EVEN-PORT with R=1) can be redeemed from any client, whichever shard it lands on;
+ *       the reserved port has no socket until the redeeming shard binds it.</li>
+ *   <li>with {@code oneAllocationPerUsername}, a user's new allocation replaces the user's allocations on every
+ *       shard: once it is established, the ledger queues their deletion for the shards holding them and wakes
+ *       those up through {@link Transport#execute}, so each deletes them (closing their sockets) on its own
+ *       thread moments later. The new allocation does not wait for that. One corner differs from a single
+ *       shard: when the range has no free port, only the user's allocations on the shard the Allocate lands on
+ *       are deleted first to make room; if the user's ports are all on other shards, the Allocate gets 508.</li>
+ * </ul>
+ */
+public final class ShardedRelay implements Relay {
+    private static final long SHUTDOWN_STEP_MILLIS = 2_000;
+
+    private final RelayConfig config;
+    private final TransportProvider provider;
+    private final @Nullable RelayEventListener listener;
+    private final List<RelayShard> shards = new ArrayList<>();
+    private final List<ClientListener> listeners = new ArrayList<>();
+    private boolean started;
+    private boolean closed;
+
+    /**
+     * A relay on an explicit transport provider (instead of the {@link java.util.ServiceLoader} choice),
+     * with an optional listener for allocation and channel events (called on worker threads).
+     */
+    public ShardedRelay(RelayConfig config, TransportProvider provider, @Nullable RelayEventListener listener) {
+        this.config = config;
+        this.provider = provider;
+        this.listener = listener;
+    }
+
+    /** A relay on the transport the configuration names, or the best one on the class path. */
+    public static ShardedRelay create(RelayConfig config) {
+        return new ShardedRelay(config, TransportProviders.select(config.transport()), null);
+    }
+
+    @Override
+    public synchronized void start() throws RelayStartException {
+        if (started || closed) {
+            throw new IllegalStateException(closed ? "relay is closed" : "relay already started");
+        }
+        started = true;
+        int workers = config.workers();
+        TurnServerConfig serverConfig = serverConfig();
+        AllocationLedger ledger = new AllocationLedger(serverConfig);
+        ConnectionLimiter limiter = new ConnectionLimiter(config.streams().maxConnectionsPerIp(), config.streams().maxConnections());
+        try {
+            for (int i = 0; i < workers; i++) {
+                TurnServer server = new TurnServer(serverConfig, config.randomSource().get(), ledger);
+                Transport transport = provider.create(Integer.toString(i));
+                RelayLoop loop = new RelayLoop(server, transport, config.bindIpv4(), config.bindIpv6(), listener, limiter);
+                shards.add(new RelayShard(server, loop, transport));
+            }
+            // Every shard's listeners join the shared ports before any shard reads: the kernel spreads a shared
+            // port's datagrams by a hash over the sockets bound so far, so a client answered while shards were
+            // still binding could have its next request hashed to a shard that has no record of its allocation
+            // (437 Allocation Mismatch, seen when load started the moment the port appeared).
+            ListenOptions options = new ListenOptions(workers > 1, config.streams(), config.tls());
+            for (RelayShard shard : shards) {
+                listen(shard.transport, shard == shards.get(0), options);
+            }
+            for (RelayShard shard : shards) {
+                shard.start();
+                shard.server.setLedgerWakeUp(() -> wake(shard.transport, shard.loop));
+            }
+        } catch (RelayStartException | RuntimeException e) {
+            closeShards();
+            throw e;
+        }
+    }
+
+    private void listen(Transport transport, boolean first, ListenOptions options) throws RelayStartException {
+        for (ClientListener listener : config.listeners()) {
+            try {
+                transport.listen(listener, options);
+            } catch (IOException e) {
+                throw new RelayStartException("listener " + listener + ": " + e.getMessage(), e);
+            }
+            if (first) {
+                listeners.add(listener);
+            }
+        }
+    }
+
+    /** Runs on another shard's thread: only enqueues. */
+    private static void wake(Transport transport, RelayLoop loop) {
+        try {
+            transport.execute(loop::onLedgerWork);
+        } catch (RejectedExecutionException e) {
+            // The shard is shutting down: releasing its allocations does the work.
+        }
+    }
+
+    private TurnServerConfig serverConfig() {
+        return TurnServerConfig.builder()
+                .realm(config.realm())
+                .software(config.software())
+                .portRange(config.lowestPort(), config.highestPort())
+                .publicIpv4(config.publicIpv4())
+                .publicIpv6(config.publicIpv6())
+                .authenticator(config.authenticator())
+                .peerPolicy(config.peerPolicy())
+                .unixClock(() -> config.clock().millis() / 1000)
+                .defaultLifetime(config.defaultLifetime())
+                .maxLifetime(config.maxLifetime())
+                .nonceValidity(config.nonceValidity())
+                .maxAllocationsPerUser(config.maxAllocationsPerUser())
+                .maxAllocations(config.maxAllocations())
+                .oneAllocationPerUsername(config.oneAllocationPerUsername())
+                .rfc5766ChannelNumbers(config.rfc5766ChannelNumbers())
+                .streamAllocateTimeout(config.streams().allocateTimeout())
+                .build();
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        closeShards();
+    }
+
+    private void closeShards() {
+        for (RelayShard shard : shards) {
+            shard.shutDown(SHUTDOWN_STEP_MILLIS);
+        }
+        shards.clear();
+    }
+
+    @Override
+    public RelayStats stats() {
+        List<RelayShard> current;
+        synchronized (this) {
+            current = List.copyOf(shards);
+        }
+        long allocations = 0, permissions = 0, channels = 0, packetsOut = 0, bytesOut = 0, packetsIn = 0, bytesIn = 0, sendDrops = 0;
+        Map<String, Long> drops = new TreeMap<>();
+        Map<String, Long> responses = new TreeMap<>();
+        for (RelayShard shard : current) {
+            TurnStats stats = shard.server.stats();
+            allocations += stats.allocations();
+            permissions += stats.permissions();
+            channels += stats.channels();
+            packetsOut += stats.packetsClientToPeer();
+            bytesOut += stats.bytesClientToPeer();
+            packetsIn += stats.packetsPeerToClient();
+            bytesIn += stats.bytesPeerToClient();
+            sendDrops += shard.transport.sendDrops();
+            for (DropReason reason : DropReason.values()) {
+                drops.merge(reason.name(), stats.dropped(reason), Long::sum);
+            }
+            stats.forEachResponseCounter((transport, method, code, count) -> responses.merge(StunMethod.name(method) + "/" + code, count, Long::sum));
+        }
+        Map<ClientTransport, ClientTransportStats> byTransport = new EnumMap<>(ClientTransport.class);
+        for (ClientTransport transport : ClientTransport.values()) {
+            byTransport.put(transport, transportStats(current, transport));
+        }
+        return new RelayStats(allocations, permissions, channels, packetsOut, bytesOut, packetsIn, bytesIn, drops, responses, sendDrops,
+                byTransport);
+    }
+
+    private static ClientTransportStats transportStats(List<RelayShard> shards, ClientTransport transport) {
+        long allocations = 0, permissions = 0, channels = 0, packetsOut = 0, bytesOut = 0, packetsIn = 0, bytesIn = 0;
+        long accepted = 0, open = 0, queueDrops = 0;
+        Map<String, Long> drops = new TreeMap<>();
+        Map<String, Long> responses = new TreeMap<>();
+        Map<String, Long> closed = new TreeMap<>();
+        for (RelayShard shard : shards) {
+            TurnStats stats = shard.server.stats();
+            allocations += stats.allocations(transport);
+            permissions += stats.permissions(transport);
+            channels += stats.channels(transport);
+            packetsOut += stats.packetsClientToPeer(transport);
+            bytesOut += stats.bytesClientToPeer(transport);
+            packetsIn += stats.packetsPeerToClient(transport);
+            bytesIn += stats.bytesPeerToClient(transport);
+            for (DropReason reason : DropReason.values()) {
+                long count = stats.dropped(reason, transport);
+                if (count != 0) {
+                    drops.merge(reason.name(), count, Long::sum);
+                }
+            }
+            stats.forEachResponseCounter((kind, method, code, count) -> {
+                if (kind == transport) {
+                    responses.merge(StunMethod.name(method) + "/" + code, count, Long::sum);
+                }
+            });
+            ConnectionCounters connections = shard.loop.connections();
+            accepted += connections.acceptedCount(transport);
+            open += connections.open(transport);
+            for (CloseReason reason : CloseReason.values()) {
+                long count = connections.closed(transport, reason);
+                if (count != 0) {
+                    closed.merge(reason.label(), count, Long::sum);
+                }
+            }
+            queueDrops += shard.transport.queueDrops(transport);
+        }
+        return new ClientTransportStats(allocations, permissions, channels, packetsOut, bytesOut, packetsIn, bytesIn, drops, responses,
+                accepted, open, closed, queueDrops);
+    }
+
+    @Override
+    public synchronized List<InetSocketAddress> listenAddresses() {
+        return listeners.stream().filter(l -> l.transport() == ClientTransport.UDP).map(ClientListener::address).toList();
+    }
+
+    @Override
+    public synchronized List<ClientListener> listeners() {
+        return List.copyOf(listeners);
+    }
+
+    @Override
+    public String transportName() {
+        return provider.name();
+    }
+
+    @Override
+    public synchronized String transportDescription() {
+        return shards.isEmpty() ? provider.name() : shards.get(0).transport.description();
+    }
+}
