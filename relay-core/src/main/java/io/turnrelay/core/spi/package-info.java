@@ -1,4 +1,9 @@
-/** The Transport SPI through which an IO layer drives the sans-IO server. */
+/**
+ * The Transport SPI: what an IO layer implements ({@link io.turnrelay.core.spi.Transport},
+ * {@link io.turnrelay.core.spi.TransportProvider}) and what it gets ({@link io.turnrelay.core.spi.RelaySink},
+ * {@link io.turnrelay.core.spi.ClientLink}), with helpers for transport authors ({@link io.turnrelay.core.spi.SocketTable},
+ * {@link io.turnrelay.core.spi.UdpClientLinks}).
+ */
 @NullMarked
 package io.turnrelay.core.spi;
 

@@ -1,5 +1,6 @@
 package io.turnrelay.core.turn;
 
+import io.turnrelay.core.spi.ClientLink;
 import io.turnrelay.core.stun.AddressFamily;
 import io.turnrelay.core.stun.TransactionId;
 import java.net.Inet4Address;
@@ -15,7 +16,7 @@ import org.jspecify.annotations.Nullable;
  * (RFC 8656 §7) refreshes or deletes one family's relayed address and leaves the other alone.
  */
 final class Allocation extends Timed {
-    final InetSocketAddress client;
+    final ClientLink client;
     final String username;
     final int port;
     /** Which relayed addresses it still has; at least one while it exists. */
@@ -37,7 +38,7 @@ final class Allocation extends Timed {
     Channel[] channels = new Channel[4];
     int channelCount;
 
-    Allocation(InetSocketAddress client, String username, int port, boolean ipv4, boolean ipv6,
+    Allocation(ClientLink client, String username, int port, boolean ipv4, boolean ipv6,
             TransactionId allocateTransaction, byte[] allocateResponse, long expiresAt, long ledgerSequence) {
         this.client = client;
         this.username = username;

@@ -1,6 +1,6 @@
 package io.turnrelay.core.turn;
 
-import java.net.InetSocketAddress;
+import io.turnrelay.core.spi.ClientLink;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -11,7 +11,7 @@ import org.jspecify.annotations.Nullable;
 final class AllocationTable {
     private final int lowestPort;
     private final Allocation[] byPort;
-    private final Map<InetSocketAddress, Allocation> byClient = new HashMap<>();
+    private final Map<ClientLink, Allocation> byClient = new HashMap<>();
     private final Map<String, List<Allocation>> byUser = new HashMap<>();
 
     AllocationTable(int lowestPort, int highestPort) {
@@ -19,7 +19,7 @@ final class AllocationTable {
         this.byPort = new Allocation[highestPort - lowestPort + 1];
     }
 
-    @Nullable Allocation byClient(InetSocketAddress client) {
+    @Nullable Allocation byClient(ClientLink client) {
         return byClient.get(client);
     }
 

@@ -1,5 +1,7 @@
 package io.turnrelay.core.turn;
 
+import io.turnrelay.api.ClientTransport;
+import io.turnrelay.core.spi.ClientLink;
 import io.turnrelay.core.stun.AddressFamily;
 import io.turnrelay.core.stun.ErrorCode;
 import io.turnrelay.core.stun.StunMessage;
@@ -35,8 +37,10 @@ final class Allocator {
     private final AllocationLedger ledger;
     private final LedgerMember member;
     private final AllocationTable allocations;
-    private final Map<InetSocketAddress, PendingAllocation> pendingByClient = new HashMap<>();
+    private final Map<ClientLink, PendingAllocation> pendingByClient = new HashMap<>();
     private final Map<Integer, PendingAllocation> pendingByPort = new HashMap<>();
+    /** Connected stream clients by link, each with its allocate-by deadline. */
+    private final Map<ClientLink, StreamConnection> streams = new HashMap<>();
     private boolean accepting = true;
 
     Allocator(TurnServerConfig config, RandomGenerator random, TurnStats stats, Queue<TurnCommand> commands,
@@ -56,13 +60,13 @@ final class Allocator {
         return allocations;
     }
 
-    @Nullable PendingAllocation pending(InetSocketAddress client) {
+    @Nullable PendingAllocation pending(ClientLink client) {
         return pendingByClient.get(client);
     }
 
     /** Allocations, pending Allocates and reservations (made here) held right now. */
     int heldObjects() {
-        return allocations.size() + pendingByClient.size() + pendingByPort.size() + ledger.reservationsOf(this);
+        return allocations.size() + pendingByClient.size() + pendingByPort.size() + streams.size() + ledger.reservationsOf(this);
     }
 
     int freePorts() {
@@ -77,7 +81,7 @@ final class Allocator {
      * Starts an authenticated Allocate from {@code client} at {@code now}: 0 when the sockets are being bound
      * (the response follows their outcome), else the error code to answer with.
      */
-    int start(StunMessage message, InetSocketAddress client, Credentials credentials, boolean fingerprint, long now) {
+    int start(StunMessage message, ClientLink client, Credentials credentials, boolean fingerprint, long now) {
         if (allocations.byClient(client) != null || pendingByClient.containsKey(client)) {
             return ErrorCode.ALLOCATION_MISMATCH;
         }
@@ -116,7 +120,7 @@ final class Allocator {
             // here can be freed at once: another server's go only when it runs its ledger work, so then it is 508.
             port = pickPort(terms.evenPort(), terms.reserveNext());
             if (port == PortPool.NONE && replacedHere > 0) {
-                deleteAllocationsOf(username);
+                deleteAllocationsOf(username, now);
                 port = pickPort(terms.evenPort(), terms.reserveNext());
             }
             if (port == PortPool.NONE) {
@@ -178,7 +182,7 @@ final class Allocator {
             ledger.leave(pending.username());
             byte[] response = pendingResponse(pending, ErrorCode.INSUFFICIENT_CAPACITY, w -> {});
             commands.add(new TurnCommand.SendToClient(pending.client, response));
-            stats.responded(StunMethod.ALLOCATE, ErrorCode.INSUFFICIENT_CAPACITY);
+            stats.responded(pending.client.transport(), StunMethod.ALLOCATE, ErrorCode.INSUFFICIENT_CAPACITY);
             return;
         }
         pending.port = next;
@@ -203,15 +207,15 @@ final class Allocator {
         pending.failedPorts.clear();
     }
 
-    private void deleteAllocationsOf(String username) {
+    private void deleteAllocationsOf(String username, long now) {
         for (Allocation old : allocations.ownedBy(username)) {
-            delete(old);
+            delete(old, now);
         }
     }
 
     private void completeAllocation(PendingAllocation pending, long now) {
         if (config.oneAllocationPerUsername()) {
-            deleteAllocationsOf(pending.username());
+            deleteAllocationsOf(pending.username(), now);
         }
         pendingByPort.remove(pending.port);
         pendingByClient.remove(pending.client);
@@ -239,7 +243,7 @@ final class Allocator {
                 w.addressErrorCode(unserved, ErrorCode.ADDRESS_FAMILY_NOT_SUPPORTED,
                         ErrorCode.defaultReason(ErrorCode.ADDRESS_FAMILY_NOT_SUPPORTED));
             }
-            w.xorMappedAddress(pending.client).lifetime(pending.lifetimeSeconds);
+            w.xorMappedAddress(pending.client.remote()).lifetime(pending.lifetimeSeconds);
             if (pending.reserveNext) {
                 w.reservationToken(reservationToken);
             }
@@ -250,10 +254,14 @@ final class Allocator {
                 pending.transactionId, response, expiresAt, sequence);
         allocations.add(allocation);
         deadlines.schedule(allocation);
-        stats.allocationsChanged(1);
+        stats.allocationsChanged(pending.client.transport(), 1);
+        StreamConnection stream = streams.get(pending.client);
+        if (stream != null) {
+            stream.allocateBy = Long.MAX_VALUE;
+        }
         commands.add(new TurnCommand.AllocationCreated(pending.client, pending.username(), port, expiresAt));
         commands.add(new TurnCommand.SendToClient(pending.client, response));
-        stats.responded(StunMethod.ALLOCATE, 0);
+        stats.responded(pending.client.transport(), StunMethod.ALLOCATE, 0);
     }
 
     private byte[] pendingResponse(PendingAllocation pending, int code, Consumer<StunMessageWriter> attributes) {
@@ -265,19 +273,23 @@ final class Allocator {
         return responses.seal(writer, pending.credentials, pending.fingerprint);
     }
 
-    /** Deletes an allocation with its permissions and channels, closes its sockets and frees its port. */
-    void delete(Allocation allocation) {
+    /**
+     * Deletes an allocation with its permissions and channels, closes its sockets and frees its port. A stream
+     * connection left without an allocation at {@code now} must make another within the allocate timeout.
+     */
+    void delete(Allocation allocation, long now) {
         allocation.removed = true;
+        ClientTransport transport = allocation.client.transport();
         for (Permission permission : allocation.permissions.values()) {
             permission.removed = true;
-            stats.permissionsChanged(-1);
+            stats.permissionsChanged(transport, -1);
         }
         allocation.permissions.clear();
         for (int i = 0; i < allocation.channelCount; i++) {
             Channel channel = allocation.channels[i];
             if (channel.bound) {
                 channel.bound = false;
-                stats.channelsChanged(-1);
+                stats.channelsChanged(transport, -1);
                 commands.add(new TurnCommand.ChannelUnbound(allocation.client, channel.number, channel.peer, allocation.port));
             }
             channel.removed = true;
@@ -294,7 +306,67 @@ final class Allocator {
         commands.add(new TurnCommand.AllocationDeleted(allocation.client, allocation.port));
         ledger.releasePort(allocation.port);
         ledger.leaveEstablished(member, allocation.username);
-        stats.allocationsChanged(-1);
+        stats.allocationsChanged(transport, -1);
+        StreamConnection stream = streams.get(allocation.client);
+        if (stream != null && allocations.byClient(allocation.client) == null) {
+            stream.allocateBy = now + config.streamAllocateTimeout().toNanos();
+            deadlines.schedule(stream);
+        }
+    }
+
+    /** A stream client connected at {@code now}: it must allocate within the allocate timeout. */
+    void streamConnected(ClientLink link, long now) {
+        if (streams.containsKey(link)) {
+            return;
+        }
+        StreamConnection stream = new StreamConnection(link, now + config.streamAllocateTimeout().toNanos());
+        streams.put(link, stream);
+        deadlines.schedule(stream);
+    }
+
+    /**
+     * A stream client's connection is gone: its allocation is deleted at once (nothing can reach the client or
+     * refresh it again, RFC 8489 §6.2.2) and an Allocate it had under way is abandoned.
+     */
+    void streamClosed(ClientLink link, long now) {
+        StreamConnection stream = streams.remove(link);
+        if (stream != null) {
+            stream.removed = true;
+        }
+        Allocation allocation = allocations.byClient(link);
+        if (allocation != null) {
+            delete(allocation, now);
+        }
+        PendingAllocation pending = pendingByClient.remove(link);
+        if (pending != null) {
+            abandon(pending);
+            pendingByPort.remove(pending.port, pending);
+        }
+    }
+
+    /** A connection's allocate-by deadline came: true when it still holds no allocation, so it is to be closed. */
+    boolean streamIdleAtDeadline(StreamConnection stream, long now) {
+        if (stream.removed || stream.allocateBy > now) {
+            return false;
+        }
+        if (allocations.byClient(stream.link) != null || pendingByClient.containsKey(stream.link)) {
+            stream.allocateBy = Long.MAX_VALUE;
+            return false;
+        }
+        streams.remove(stream.link);
+        stream.removed = true;
+        return true;
+    }
+
+    /** Gives back everything an Allocate under way holds: bound sockets, ports (also failed ones) and its admission. */
+    private void abandon(PendingAllocation pending) {
+        closeBoundSockets(pending);
+        releaseFailedPorts(pending);
+        ledger.releasePort(pending.port);
+        if (pending.reserveNext) {
+            ledger.releasePort(pending.port + 1);
+        }
+        ledger.leave(pending.username());
     }
 
     /** Sets the hook the ledger calls, on another server's thread, when it queued work for this server. */
@@ -307,11 +379,11 @@ final class Allocator {
      * Allocations established after the replacing one stay (the user came back here), and work for allocations
      * that are gone already (expired, refreshed to 0) finds nothing.
      */
-    void deleteReplacedElsewhere() {
+    void deleteReplacedElsewhere(long now) {
         for (Map.Entry<String, Long> eviction : ledger.takeEvictions(member).entrySet()) {
             for (Allocation old : allocations.ownedBy(eviction.getKey())) {
                 if (old.ledgerSequence < eviction.getValue()) {
-                    delete(old);
+                    delete(old, now);
                 }
             }
         }
@@ -324,12 +396,13 @@ final class Allocator {
      */
     void deleteFamily(Allocation allocation, AddressFamily family) {
         allocation.dropFamily(family);
+        ClientTransport transport = allocation.client.transport();
         for (Iterator<Permission> it = allocation.permissions.values().iterator(); it.hasNext(); ) {
             Permission permission = it.next();
             if (AddressFamily.of(permission.peerIp) == family) {
                 it.remove();
                 permission.removed = true;
-                stats.permissionsChanged(-1);
+                stats.permissionsChanged(transport, -1);
             }
         }
         for (int i = allocation.channelCount - 1; i >= 0; i--) {
@@ -337,7 +410,7 @@ final class Allocator {
             if (AddressFamily.of(channel.peer.getAddress()) == family) {
                 if (channel.bound) {
                     channel.bound = false;
-                    stats.channelsChanged(-1);
+                    stats.channelsChanged(transport, -1);
                     commands.add(new TurnCommand.ChannelUnbound(allocation.client, channel.number, channel.peer, allocation.port));
                 }
                 channel.removed = true;
@@ -354,18 +427,16 @@ final class Allocator {
     }
 
     /** Deletes every allocation, abandons pending ones and drops the reservations made here. */
-    void releaseAll() {
+    void releaseAll(long now) {
+        for (StreamConnection stream : streams.values()) {
+            stream.removed = true;
+        }
+        streams.clear();
         for (Allocation allocation : allocations.all()) {
-            delete(allocation);
+            delete(allocation, now);
         }
         for (PendingAllocation pending : new ArrayList<>(pendingByClient.values())) {
-            closeBoundSockets(pending);
-            releaseFailedPorts(pending);
-            ledger.releasePort(pending.port);
-            if (pending.reserveNext) {
-                ledger.releasePort(pending.port + 1);
-            }
-            ledger.leave(pending.username());
+            abandon(pending);
         }
         pendingByClient.clear();
         pendingByPort.clear();

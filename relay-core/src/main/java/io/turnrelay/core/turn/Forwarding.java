@@ -1,25 +1,44 @@
 package io.turnrelay.core.turn;
 
+import io.turnrelay.api.ClientTransport;
+import io.turnrelay.core.spi.ClientLink;
 import java.net.InetSocketAddress;
 
 /**
  * The details of the last FORWARD_* {@link RelayAction}. One instance per server, overwritten by every
  * handle call, so relaying allocates nothing; read it before the next call. The addresses are the
- * server's own long-lived objects.
+ * server's own long-lived objects. Each action writes every field in one place ({@link #toPeer}, {@link #toClient}).
  */
 public final class Forwarding {
-    int relayPort;
-    InetSocketAddress peer;
-    InetSocketAddress client;
-    int channelNumber;
-    int payloadOffset;
-    int payloadLength;
-    boolean dontFragment;
+    private static final InetSocketAddress NONE = InetSocketAddress.createUnresolved("none", 0);
 
-    Forwarding() {
-        InetSocketAddress none = InetSocketAddress.createUnresolved("none", 0);
-        this.peer = none;
-        this.client = none;
+    private int relayPort;
+    private InetSocketAddress peer = NONE;
+    private ClientLink client = new ClientLink(ClientTransport.UDP, NONE, NONE);
+    private int channelNumber;
+    private int payloadOffset;
+    private int payloadLength;
+
+    Forwarding() {}
+
+    /** FORWARD_TO_PEER: the payload goes from {@code relayPort} to {@code peer}, for {@code client}'s allocation. */
+    void toPeer(int relayPort, InetSocketAddress peer, ClientLink client, int payloadOffset, int payloadLength) {
+        this.relayPort = relayPort;
+        this.peer = peer;
+        this.client = client;
+        this.channelNumber = 0;
+        this.payloadOffset = payloadOffset;
+        this.payloadLength = payloadLength;
+    }
+
+    /** FORWARD_TO_CLIENT: the payload from {@code peer} goes to {@code client} as ChannelData on {@code channelNumber}. */
+    void toClient(ClientLink client, int channelNumber, int relayPort, InetSocketAddress peer, int payloadOffset, int payloadLength) {
+        this.relayPort = relayPort;
+        this.peer = peer;
+        this.client = client;
+        this.channelNumber = channelNumber;
+        this.payloadOffset = payloadOffset;
+        this.payloadLength = payloadLength;
     }
 
     /** FORWARD_TO_PEER: the allocation's relay port to send from. */
@@ -28,8 +47,8 @@ public final class Forwarding {
     /** FORWARD_TO_PEER: the destination. */
     public InetSocketAddress peer() { return peer; }
 
-    /** FORWARD_TO_CLIENT: the destination. */
-    public InetSocketAddress client() { return client; }
+    /** FORWARD_TO_CLIENT: the destination (for FORWARD_TO_PEER, whose allocation it is). */
+    public ClientLink client() { return client; }
 
     /** FORWARD_TO_CLIENT: the channel whose header goes in front of the payload. */
     public int channelNumber() { return channelNumber; }
@@ -38,7 +57,4 @@ public final class Forwarding {
     public int payloadOffset() { return payloadOffset; }
 
     public int payloadLength() { return payloadLength; }
-
-    /** FORWARD_TO_PEER from a Send indication that carried DONT-FRAGMENT: set DF on the packet if the transport can. */
-    public boolean dontFragment() { return dontFragment; }
 }

@@ -1,5 +1,6 @@
 package io.turnrelay.core.turn;
 
+import io.turnrelay.core.spi.ClientLink;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.security.GeneralSecurityException;
@@ -12,8 +13,8 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * Self-validating nonces: nothing is stored per client. A nonce is the RFC 8489 §9.2 nonce cookie
  * ("obMatJos2" + the security-feature bits), then base64url of the issue time (monotonic nanoseconds)
- * and a truncated HMAC-SHA256 under a per-server secret of that time and the client's transport address.
- * It is valid for the client it was issued to, until {@code validity} after issue.
+ * and a truncated HMAC-SHA256 under a per-server secret of that time and the client's 5-tuple (transport, client
+ * address, listener address). It is valid for the client it was issued to, until {@code validity} after issue.
  */
 final class NonceIssuer {
     static final String COOKIE = "obMatJos2";
@@ -37,7 +38,7 @@ final class NonceIssuer {
         this.validityNanos = validityNanos;
     }
 
-    String issue(InetSocketAddress client, long now) {
+    String issue(ClientLink client, long now) {
         ByteBuffer body = ByteBuffer.allocate(BODY_BYTES);
         body.putLong(now);
         body.put(tag(client, now));
@@ -60,7 +61,7 @@ final class NonceIssuer {
 
     enum Verdict { VALID, STALE, FOREIGN }
 
-    Verdict check(String nonce, InetSocketAddress client, long now) {
+    Verdict check(String nonce, ClientLink client, long now) {
         String prefix = COOKIE + FEATURES;
         if (!nonce.startsWith(prefix)) {
             return Verdict.FOREIGN;
@@ -85,13 +86,20 @@ final class NonceIssuer {
         return age >= 0 && age < validityNanos ? Verdict.VALID : Verdict.STALE;
     }
 
-    private byte[] tag(InetSocketAddress client, long issuedAt) {
-        byte[] ip = client.getAddress() == null ? new byte[0] : client.getAddress().getAddress();
-        ByteBuffer input = ByteBuffer.allocate(Long.BYTES + ip.length + 2);
-        input.putLong(issuedAt).put(ip).putShort((short) client.getPort());
+    private byte[] tag(ClientLink client, long issuedAt) {
+        byte[] remote = addressBytes(client.remote());
+        byte[] local = addressBytes(client.local());
+        ByteBuffer input = ByteBuffer.allocate(Long.BYTES + 2 + remote.length + local.length + 4);
+        input.putLong(issuedAt).put((byte) client.transport().ordinal())
+                .put((byte) remote.length).put(remote).putShort((short) client.remote().getPort())
+                .put(local).putShort((short) client.local().getPort());
         byte[] full = mac.doFinal(input.array());
         byte[] truncated = new byte[MAC_BYTES];
         System.arraycopy(full, 0, truncated, 0, MAC_BYTES);
         return truncated;
+    }
+
+    private static byte[] addressBytes(InetSocketAddress address) {
+        return address.getAddress() == null ? new byte[0] : address.getAddress().getAddress();
     }
 }

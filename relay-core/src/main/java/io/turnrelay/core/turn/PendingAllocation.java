@@ -1,15 +1,15 @@
 package io.turnrelay.core.turn;
 
+import io.turnrelay.core.spi.ClientLink;
 import io.turnrelay.core.stun.AddressFamily;
 import io.turnrelay.core.stun.TransactionId;
-import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /** An accepted Allocate whose relay sockets are being bound; becomes an {@link Allocation} when all are. */
 final class PendingAllocation {
-    final InetSocketAddress client;
+    final ClientLink client;
     final TransactionId transactionId;
     final Credentials credentials;
     final boolean fingerprint;
@@ -27,7 +27,7 @@ final class PendingAllocation {
     boolean ipv4Bound;
     boolean ipv6Bound;
 
-    PendingAllocation(InetSocketAddress client, TransactionId transactionId, Credentials credentials,
+    PendingAllocation(ClientLink client, TransactionId transactionId, Credentials credentials,
             boolean fingerprint, AllocateTerms terms, int port) {
         this.client = client;
         this.transactionId = transactionId;

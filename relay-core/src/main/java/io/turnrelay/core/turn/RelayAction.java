@@ -10,9 +10,9 @@ public enum RelayAction {
      */
     FORWARD_TO_PEER,
     /**
-     * Send the payload ({@link Forwarding#payloadOffset()} .. + {@link Forwarding#payloadLength()}) from the listen
-     * socket to {@link Forwarding#client()} as a ChannelData frame for {@link Forwarding#channelNumber()}; how the
-     * 4-byte header goes in front without copying the payload is the transport's business.
+     * Send the payload ({@link Forwarding#payloadOffset()} .. + {@link Forwarding#payloadLength()}) to the client link
+     * {@link Forwarding#client()} as a ChannelData frame for {@link Forwarding#channelNumber()}; how the 4-byte
+     * header (and on streams the padding) goes around it without copying the payload is the transport's business.
      */
     FORWARD_TO_CLIENT,
     /** The datagram was a control message; its effects (responses, bindings) are in {@link TurnServer#pollCommand()}. */

@@ -6,7 +6,7 @@ import io.turnrelay.api.PasswordAlgorithm;
 import io.turnrelay.core.stun.ErrorCode;
 import io.turnrelay.core.stun.PasswordAlgorithmEntry;
 import io.turnrelay.core.stun.StunMessage;
-import java.net.InetSocketAddress;
+import io.turnrelay.core.spi.ClientLink;
 import java.util.List;
 import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
@@ -46,7 +46,7 @@ final class RequestAuthenticator {
         this.nonces = nonces;
     }
 
-    Outcome authenticate(StunMessage request, InetSocketAddress client, long now) {
+    Outcome authenticate(StunMessage request, ClientLink client, long now) {
         boolean sha256 = request.hasMessageIntegritySha256();
         if (!sha256 && !request.hasMessageIntegrity()) {
             return Outcome.reject(ErrorCode.UNAUTHENTICATED);

@@ -1,5 +1,7 @@
 package io.turnrelay.core.turn;
 
+import io.turnrelay.api.ClientTransport;
+import io.turnrelay.core.spi.ClientLink;
 import io.turnrelay.core.stun.AddressFamily;
 import io.turnrelay.core.stun.AttributeType;
 import io.turnrelay.core.stun.ChannelData;
@@ -26,8 +28,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * The sans-IO TURN server (RFC 8489, RFC 8656): a synchronous state machine that never does IO, never
  * starts a thread, never reads a clock and never uses a global random source. A driver feeds it
- * datagrams, bind outcomes and timeouts with the current monotonic time in nanoseconds, acts on the
- * returned {@link RelayAction} straight from its own buffer, and drains {@link #pollCommand()}.
+ * client messages (each tagged with its {@link ClientLink}, the client's 5-tuple), peer datagrams, stream
+ * connections opening and closing, bind outcomes and timeouts with the current monotonic time in nanoseconds,
+ * acts on the returned {@link RelayAction} straight from its own buffer, and drains {@link #pollCommand()}.
  * Not thread-safe: one thread drives one instance; instances that share an {@link AllocationLedger} (the shards
  * of one relay) may each run on their own thread. Nothing a client or peer sends makes it throw.
  */
@@ -81,52 +84,47 @@ public final class TurnServer {
     // Data plane
 
     /**
-     * A datagram from {@code client} on the listen port: {@code length} bytes of {@code buffer} at absolute
-     * index {@code offset} (positions are not used or changed). STUN requests are answered through commands
-     * ({@link RelayAction#HANDLED}); ChannelData and Send indications may give {@link RelayAction#FORWARD_TO_PEER}.
+     * One message from {@code client}: a whole datagram, or one frame cut from a stream (a ChannelData frame may
+     * then carry its padding), {@code length} bytes of {@code buffer} at absolute index {@code offset} (positions are
+     * not used or changed). STUN requests are answered through commands ({@link RelayAction#HANDLED}); ChannelData
+     * and Send indications may give {@link RelayAction#FORWARD_TO_PEER}.
      */
-    public RelayAction handleClientDatagram(ByteBuffer buffer, int offset, int length, InetSocketAddress client, long nowNanos) {
+    public RelayAction handleClientMessage(ClientLink client, ByteBuffer buffer, int offset, int length, long nowNanos) {
+        ClientTransport transport = client.transport();
         if (offset < 0 || length < 0 || offset > buffer.capacity() - length) {
-            return drop(DropReason.NOT_TURN);
+            return drop(DropReason.NOT_TURN, transport);
         }
         PacketKind kind = PacketKind.classify(buffer, offset, length, rfc5766Channels);
         if (kind == PacketKind.CHANNEL_DATA) {
             return channelDataFromClient(buffer, offset, length, client, nowNanos);
         }
         if (kind != PacketKind.STUN) {
-            return drop(DropReason.NOT_TURN);
+            return drop(DropReason.NOT_TURN, transport);
         }
         try {
             return stunFromClient(buffer, offset, length, client, nowNanos);
         } catch (RuntimeException e) {
-            // Last resort: a bug must not take the relay down; the datagram is dropped and counted.
+            // Last resort: a bug must not take the relay down; the message is dropped and counted.
             guardTrips++;
-            return drop(DropReason.MALFORMED_STUN);
+            return drop(DropReason.MALFORMED_STUN, transport);
         }
     }
 
-    private RelayAction channelDataFromClient(ByteBuffer buffer, int offset, int length, InetSocketAddress client, long now) {
+    private RelayAction channelDataFromClient(ByteBuffer buffer, int offset, int length, ClientLink client, long now) {
         int payloadLength = ChannelData.payloadLength(buffer, offset, length, rfc5766Channels);
         if (payloadLength < 0) {
-            return drop(DropReason.MALFORMED_CHANNEL_DATA);
+            return drop(DropReason.MALFORMED_CHANNEL_DATA, client.transport());
         }
         Allocation allocation = allocations.byClient(client);
         if (allocation == null || allocation.expiresAt <= now) {
-            return drop(DropReason.NO_ALLOCATION);
+            return drop(DropReason.NO_ALLOCATION, client.transport());
         }
         Channel channel = allocation.channel(ChannelData.channelNumber(buffer, offset));
         if (channel == null || !channel.relays(now)) {
-            return drop(DropReason.NO_CHANNEL);
+            return drop(DropReason.NO_CHANNEL, client.transport());
         }
-        Forwarding f = forwarding;
-        f.relayPort = allocation.port;
-        f.peer = channel.peer;
-        f.client = allocation.client;
-        f.channelNumber = channel.number;
-        f.payloadOffset = offset + ChannelData.HEADER_LENGTH;
-        f.payloadLength = payloadLength;
-        f.dontFragment = false;
-        stats.relayedToPeer(payloadLength);
+        forwarding.toPeer(allocation.port, channel.peer, allocation.client, offset + ChannelData.HEADER_LENGTH, payloadLength);
+        stats.relayedToPeer(client.transport(), payloadLength);
         return RelayAction.FORWARD_TO_PEER;
     }
 
@@ -137,38 +135,32 @@ public final class TurnServer {
      */
     public RelayAction handlePeerDatagram(ByteBuffer buffer, int offset, int length, InetSocketAddress peer, int relayPort, long nowNanos) {
         if (offset < 0 || length < 0 || offset > buffer.capacity() - length) {
-            return drop(DropReason.NOT_TURN);
+            return drop(DropReason.NOT_TURN, null);
         }
         Allocation allocation = allocations.byPort(relayPort);
         if (allocation == null || allocation.expiresAt <= nowNanos) {
-            return drop(DropReason.NO_ALLOCATION);
+            return drop(DropReason.NO_ALLOCATION, null);
         }
+        ClientTransport transport = allocation.client.transport();
         Channel channel = allocation.channelsByPeer.get(peer);
         if (channel != null && channel.relays(nowNanos) && length <= 0xFFFF) {
-            Forwarding f = forwarding;
-            f.relayPort = allocation.port;
-            f.peer = channel.peer;
-            f.client = allocation.client;
-            f.channelNumber = channel.number;
-            f.payloadOffset = offset;
-            f.payloadLength = length;
-            f.dontFragment = false;
-            stats.relayedToClient(length);
+            forwarding.toClient(allocation.client, channel.number, allocation.port, channel.peer, offset, length);
+            stats.relayedToClient(transport, length);
             return RelayAction.FORWARD_TO_CLIENT;
         }
         InetAddress peerIp = peer.getAddress();
         Permission permission = peerIp == null ? null : allocation.permissions.get(peerIp);
         if (permission == null || !permission.isLive(nowNanos)) {
-            return drop(DropReason.NO_PERMISSION);
+            return drop(DropReason.NO_PERMISSION, transport);
         }
         try {
             sendDataIndication(allocation, peer, buffer, offset, length);
         } catch (RuntimeException e) {
             // Last resort, e.g. a datagram too large for a Data indication.
             guardTrips++;
-            return drop(DropReason.NOT_TURN);
+            return drop(DropReason.NOT_TURN, transport);
         }
-        stats.relayedToClient(length);
+        stats.relayedToClient(transport, length);
         return RelayAction.HANDLED;
     }
 
@@ -177,7 +169,7 @@ public final class TurnServer {
         random.nextBytes(id);
         StunMessageWriter writer = responses.startIndication(StunMethod.DATA, TransactionId.of(id));
         writer.xorPeerAddress(peer).data(buffer, offset, length);
-        commands.add(new TurnCommand.SendToClient(allocation.client, responses.seal(writer, null, false)));
+        commands.add(new TurnCommand.RelayToClient(allocation.client, responses.seal(writer, null, false)));
     }
 
     /** Details of the last FORWARD_* action. */
@@ -185,15 +177,15 @@ public final class TurnServer {
         return forwarding;
     }
 
-    private RelayAction drop(DropReason reason) {
-        stats.countDrop(reason);
+    private RelayAction drop(DropReason reason, @Nullable ClientTransport transport) {
+        stats.countDrop(reason, transport);
         return RelayAction.DROP;
     }
 
     // ------------------------------------------------------------------------------------------------
     // STUN from clients
 
-    private RelayAction stunFromClient(ByteBuffer buffer, int offset, int length, InetSocketAddress client, long now) {
+    private RelayAction stunFromClient(ByteBuffer buffer, int offset, int length, ClientLink client, long now) {
         ByteBuffer view = buffer.duplicate();
         view.limit(offset + length).position(offset);
         StunMessage message;
@@ -203,14 +195,14 @@ public final class TurnServer {
             return answerMalformed(buffer, offset, length, client, e);
         }
         if (message.hasFingerprint() && !message.verifyFingerprint()) {
-            return drop(DropReason.MALFORMED_STUN);
+            return drop(DropReason.MALFORMED_STUN, client.transport());
         }
         StunClass messageClass = message.messageClass();
         if (messageClass == StunClass.INDICATION && message.method() == StunMethod.SEND) {
             return sendIndication(message, client, now);
         }
         if (messageClass != StunClass.REQUEST) {
-            return drop(DropReason.UNEXPECTED_MESSAGE);
+            return drop(DropReason.UNEXPECTED_MESSAGE, client.transport());
         }
         handleTimeout(now);
         handleRequest(new Request(message, client, now));
@@ -218,15 +210,15 @@ public final class TurnServer {
     }
 
     /** A request whose header is readable but whose body is not: 400; anything else is dropped. */
-    private RelayAction answerMalformed(ByteBuffer buffer, int offset, int length, InetSocketAddress client, StunDecodeException e) {
+    private RelayAction answerMalformed(ByteBuffer buffer, int offset, int length, ClientLink client, StunDecodeException e) {
         if (e.reason() == StunDecodeException.Reason.NOT_STUN || e.reason() == StunDecodeException.Reason.BAD_MAGIC_COOKIE
                 || length < StunMessage.HEADER_LENGTH || buffer.getInt(offset + 4) != StunMessage.MAGIC_COOKIE) {
-            return drop(DropReason.MALFORMED_STUN);
+            return drop(DropReason.MALFORMED_STUN, client.transport());
         }
         int type = buffer.getShort(offset) & 0x3FFF;
         int classBits = ((type >> 7) & 0b10) | ((type >> 4) & 0b01);
         if (classBits != StunClass.REQUEST.bits()) {
-            return drop(DropReason.MALFORMED_STUN);
+            return drop(DropReason.MALFORMED_STUN, client.transport());
         }
         int method = (type & 0x000F) | ((type >> 1) & 0x0070) | ((type >> 2) & 0x0F80);
         byte[] id = new byte[TransactionId.LENGTH];
@@ -234,45 +226,39 @@ public final class TurnServer {
         StunMessageWriter writer = responses.startResponse(false, false, method, TransactionId.of(id));
         writer.errorCode(ErrorCode.BAD_REQUEST, ErrorCode.defaultReason(ErrorCode.BAD_REQUEST));
         commands.add(new TurnCommand.SendToClient(client, responses.seal(writer, null, false)));
-        stats.responded(method, ErrorCode.BAD_REQUEST);
+        stats.responded(client.transport(), method, ErrorCode.BAD_REQUEST);
         return RelayAction.HANDLED;
     }
 
-    private RelayAction sendIndication(StunMessage message, InetSocketAddress client, long now) {
+    private RelayAction sendIndication(StunMessage message, ClientLink client, long now) {
+        ClientTransport transport = client.transport();
         Allocation allocation = allocations.byClient(client);
         if (allocation == null || allocation.expiresAt <= now) {
-            return drop(DropReason.NO_ALLOCATION);
+            return drop(DropReason.NO_ALLOCATION, transport);
         }
         List<InetSocketAddress> peers = message.xorPeerAddresses();
         if (peers.isEmpty() || !message.hasData()) {
-            return drop(DropReason.MALFORMED_SEND);
+            return drop(DropReason.MALFORMED_SEND, transport);
         }
         InetSocketAddress peer = peers.get(0);
         InetAddress peerIp = peer.getAddress();
         if (peerIp == null || !allocation.canRelayTo(peerIp)) {
-            return drop(DropReason.MALFORMED_SEND);
+            return drop(DropReason.MALFORMED_SEND, transport);
         }
         if (!config.peerPolicy().permits(peerIp)) {
-            return drop(DropReason.FORBIDDEN_PEER);
+            return drop(DropReason.FORBIDDEN_PEER, transport);
         }
         Permission permission = allocation.permissions.get(peerIp);
         if (permission == null || !permission.isLive(now)) {
-            return drop(DropReason.NO_PERMISSION);
+            return drop(DropReason.NO_PERMISSION, transport);
         }
-        Forwarding f = forwarding;
-        f.relayPort = allocation.port;
-        f.peer = peer;
-        f.client = allocation.client;
-        f.channelNumber = 0;
-        f.payloadOffset = message.dataOffset();
-        f.payloadLength = message.dataLength();
-        f.dontFragment = message.dontFragment();
-        stats.relayedToPeer(f.payloadLength);
+        forwarding.toPeer(allocation.port, peer, allocation.client, message.dataOffset(), message.dataLength());
+        stats.relayedToPeer(transport, message.dataLength());
         return RelayAction.FORWARD_TO_PEER;
     }
 
     /** One request being answered. */
-    private record Request(StunMessage message, InetSocketAddress client, long now) {
+    private record Request(StunMessage message, ClientLink client, long now) {
         int method() {
             return message.method();
         }
@@ -334,7 +320,7 @@ public final class TurnServer {
             reply(request, ErrorCode.UNKNOWN_ATTRIBUTE, null, w -> w.unknownAttributes(unknown));
             return;
         }
-        reply(request, 0, null, w -> w.xorMappedAddress(request.client()));
+        reply(request, 0, null, w -> w.xorMappedAddress(request.client().remote()));
     }
 
     private void rejectAuthentication(Request request, int code) {
@@ -357,7 +343,7 @@ public final class TurnServer {
         Allocation allocation = allocations.byClient(request.client());
         if (allocation != null && allocation.allocateTransaction.equals(id)) {
             commands.add(new TurnCommand.SendToClient(request.client(), allocation.allocateResponse));
-            stats.responded(StunMethod.ALLOCATE, 0);
+            stats.responded(request.client().transport(), StunMethod.ALLOCATE, 0);
             return true;
         }
         return false;
@@ -371,7 +357,7 @@ public final class TurnServer {
         }
         attributes.accept(writer);
         commands.add(new TurnCommand.SendToClient(request.client(), responses.seal(writer, signer, request.fingerprint())));
-        stats.responded(request.method(), code);
+        stats.responded(request.client().transport(), request.method(), code);
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -413,7 +399,7 @@ public final class TurnServer {
         if (seconds == 0 && family != null && allocation.isDual()) {
             allocator.deleteFamily(allocation, family);
         } else if (seconds == 0) {
-            allocator.delete(allocation);
+            allocator.delete(allocation, request.now());
         } else {
             long until = request.now() + seconds * NANOS_PER_SECOND;
             if (family != null) {
@@ -479,7 +465,7 @@ public final class TurnServer {
         if (permission == null) {
             permission = new Permission(allocation, ip, expiresAt);
             allocation.permissions.put(ip, permission);
-            stats.permissionsChanged(1);
+            stats.permissionsChanged(allocation.client.transport(), 1);
         } else {
             permission.expiresAt = expiresAt;
         }
@@ -524,12 +510,12 @@ public final class TurnServer {
         if (channel == null) {
             channel = new Channel(allocation, channelNumber, peer, expiresAt, config.channelCooldown().toNanos());
             allocation.addChannel(channel);
-            stats.channelsChanged(1);
+            stats.channelsChanged(allocation.client.transport(), 1);
         } else {
             channel.expiresAt = expiresAt;
             if (!channel.bound) {
                 channel.bound = true;
-                stats.channelsChanged(1);
+                stats.channelsChanged(allocation.client.transport(), 1);
             }
         }
         deadlines.schedule(channel);
@@ -562,6 +548,8 @@ public final class TurnServer {
                 }
             } else if (due instanceof Reservation reservation) {
                 allocator.expire(reservation);
+            } else if (due instanceof StreamConnection stream && allocator.streamIdleAtDeadline(stream, nowNanos)) {
+                commands.add(new TurnCommand.CloseClient(stream.link));
             }
         }
     }
@@ -569,7 +557,7 @@ public final class TurnServer {
     /** Deletes the relayed addresses of {@code allocation} that are due, and the allocation when none is left. */
     private void expire(Allocation allocation, long now) {
         if (allocation.expiresAt <= now) {
-            allocator.delete(allocation);
+            allocator.delete(allocation, now);
             return;
         }
         for (AddressFamily family : AddressFamily.values()) {
@@ -583,12 +571,12 @@ public final class TurnServer {
     private void removePermission(Permission permission) {
         permission.removed = true;
         permission.allocation.permissions.remove(permission.peerIp, permission);
-        stats.permissionsChanged(-1);
+        stats.permissionsChanged(permission.allocation.client.transport(), -1);
     }
 
     private void unbind(Channel channel) {
         channel.bound = false;
-        stats.channelsChanged(-1);
+        stats.channelsChanged(channel.allocation.client.transport(), -1);
         Allocation allocation = channel.allocation;
         commands.add(new TurnCommand.ChannelUnbound(allocation.client, channel.number, channel.peer, allocation.port));
     }
@@ -623,7 +611,32 @@ public final class TurnServer {
      */
     public void handleLedgerWork(long nowNanos) {
         handleTimeout(nowNanos);
-        allocator.deleteReplacedElsewhere();
+        allocator.deleteReplacedElsewhere(nowNanos);
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Stream connections
+
+    /**
+     * A TCP or TLS client connected at {@code nowNanos}. It must make an allocation within the stream allocate
+     * timeout (and again within it whenever its allocation ends), or a {@link TurnCommand.CloseClient} asks for
+     * its connection to be closed. Nothing happens for a link already known.
+     */
+    public void handleClientConnected(ClientLink client, long nowNanos) {
+        if (client.isStream()) {
+            allocator.streamConnected(client, nowNanos);
+        }
+    }
+
+    /**
+     * A stream client's connection is closed (either side, any reason): its allocation is deleted at once, with the
+     * usual commands ({@link TurnCommand.ChannelUnbound}, {@link TurnCommand.CloseRelaySocket},
+     * {@link TurnCommand.AllocationDeleted}), its port freed and its quota released; an Allocate under way is
+     * abandoned. Nothing is sent to the client any more.
+     */
+    public void handleClientClosed(ClientLink client, long nowNanos) {
+        handleTimeout(nowNanos);
+        allocator.streamClosed(client, nowNanos);
     }
 
     /** Graceful shutdown, step 1: new Allocates are refused (508); existing allocations keep relaying. */
@@ -633,7 +646,7 @@ public final class TurnServer {
 
     /** Graceful shutdown, step 2: deletes every allocation, emitting close/deleted commands for each. */
     public void releaseAll(long nowNanos) {
-        allocator.releaseAll();
+        allocator.releaseAll(nowNanos);
     }
 
     public TurnStats stats() {

@@ -33,6 +33,7 @@ public final class TurnServerConfig {
     private final Duration channelCooldown;
     private final Duration nonceValidity;
     private final Duration reservationLifetime;
+    private final Duration streamAllocateTimeout;
     private final int maxAllocationsPerUser;
     private final int maxPermissionsPerAllocation;
     private final int maxAllocations;
@@ -56,6 +57,7 @@ public final class TurnServerConfig {
         this.channelCooldown = b.channelCooldown;
         this.nonceValidity = b.nonceValidity;
         this.reservationLifetime = b.reservationLifetime;
+        this.streamAllocateTimeout = b.streamAllocateTimeout;
         this.maxAllocationsPerUser = b.maxAllocationsPerUser;
         this.maxPermissionsPerAllocation = b.maxPermissionsPerAllocation;
         this.maxAllocations = b.maxAllocations > 0 ? b.maxAllocations : b.highestPort - b.lowestPort + 1;
@@ -102,6 +104,9 @@ public final class TurnServerConfig {
 
     public Duration reservationLifetime() { return reservationLifetime; }
 
+    /** How long a TCP or TLS client may stay connected without an allocation (default 30 s). */
+    public Duration streamAllocateTimeout() { return streamAllocateTimeout; }
+
     public int maxAllocationsPerUser() { return maxAllocationsPerUser; }
 
     /** Peer IPs one allocation may hold permissions for; past it CreatePermission and ChannelBind get 508. */
@@ -133,6 +138,7 @@ public final class TurnServerConfig {
         private Duration channelCooldown = Duration.ofSeconds(300);
         private Duration nonceValidity = Duration.ofSeconds(600);
         private Duration reservationLifetime = Duration.ofSeconds(30);
+        private Duration streamAllocateTimeout = Duration.ofSeconds(30);
         private int maxAllocationsPerUser = 10;
         private int maxPermissionsPerAllocation = 1_000;
         private int maxAllocations;
@@ -189,6 +195,8 @@ public final class TurnServerConfig {
         /** Default 30 s. */
         public Builder reservationLifetime(Duration lifetime) { this.reservationLifetime = lifetime; return this; }
 
+        public Builder streamAllocateTimeout(Duration timeout) { this.streamAllocateTimeout = timeout; return this; }
+
         /** Default 10. */
         public Builder maxAllocationsPerUser(int max) { this.maxAllocationsPerUser = max; return this; }
 
@@ -224,6 +232,7 @@ public final class TurnServerConfig {
             require(!channelCooldown.isNegative(), "channelCooldown must not be negative");
             positive(nonceValidity, "nonceValidity");
             positive(reservationLifetime, "reservationLifetime");
+            positive(streamAllocateTimeout, "streamAllocateTimeout");
             require(maxAllocationsPerUser >= 1, "maxAllocationsPerUser must be at least 1");
             require(maxPermissionsPerAllocation >= 1, "maxPermissionsPerAllocation must be at least 1");
             require(maxAllocations >= 0, "maxAllocations must not be negative");

@@ -1,11 +1,15 @@
 package io.turnrelay.core.turn;
 
+import io.turnrelay.api.ClientTransport;
 import java.util.concurrent.atomic.AtomicLongArray;
+import org.jspecify.annotations.Nullable;
 
 /**
- * Counters of one {@link TurnServer}. Written only by the server's thread; any thread may read them at
- * any time without locking (each value is individually current, the set is not a consistent snapshot).
- * Methods above 0x00F (none of them exists) are counted together under method 0.
+ * Counters of one {@link TurnServer}, each kept per client transport (UDP, TCP, TLS) so every metric with a client
+ * side can be labelled by it; peer datagrams dropped before any client is known count in a bucket of their own.
+ * Written only by the server's thread; any thread may read them at any time without locking (each value is
+ * individually current, the set is not a consistent snapshot). Methods above 0x00F (none of them exists) are
+ * counted together under method 0.
  */
 public final class TurnStats {
     private static final int ALLOCATIONS = 0;
@@ -17,81 +21,136 @@ public final class TurnStats {
     private static final int BYTES_TO_CLIENT = 6;
     private static final int FIRST_DROP = 7;
     private static final DropReason[] DROP_REASONS = DropReason.values();
+    private static final int SLOTS = FIRST_DROP + DROP_REASONS.length;
+    private static final ClientTransport[] TRANSPORTS = ClientTransport.values();
+    /** The bucket after the transports': drops of peer datagrams that reached no allocation. */
+    private static final int NO_CLIENT = TRANSPORTS.length;
 
     private static final int METHOD_SLOTS = 16;
     private static final int CODE_SLOTS = 401; // success, then 300..699
+    private static final int RESPONSE_SLOTS = METHOD_SLOTS * CODE_SLOTS;
 
     // Single writer: plain read + opaque write is enough, readers use opaque reads.
-    private final AtomicLongArray values = new AtomicLongArray(FIRST_DROP + DROP_REASONS.length);
-    private final AtomicLongArray responses = new AtomicLongArray(METHOD_SLOTS * CODE_SLOTS);
+    private final AtomicLongArray values = new AtomicLongArray((TRANSPORTS.length + 1) * SLOTS);
+    private final AtomicLongArray responses = new AtomicLongArray(TRANSPORTS.length * RESPONSE_SLOTS);
 
     TurnStats() {}
 
-    public long allocations() { return values.getOpaque(ALLOCATIONS); }
+    public long allocations() { return total(ALLOCATIONS); }
 
-    public long permissions() { return values.getOpaque(PERMISSIONS); }
+    public long permissions() { return total(PERMISSIONS); }
 
-    public long channels() { return values.getOpaque(CHANNELS); }
+    public long channels() { return total(CHANNELS); }
 
-    public long packetsClientToPeer() { return values.getOpaque(PACKETS_TO_PEER); }
+    public long packetsClientToPeer() { return total(PACKETS_TO_PEER); }
 
-    public long bytesClientToPeer() { return values.getOpaque(BYTES_TO_PEER); }
+    public long bytesClientToPeer() { return total(BYTES_TO_PEER); }
 
-    public long packetsPeerToClient() { return values.getOpaque(PACKETS_TO_CLIENT); }
+    public long packetsPeerToClient() { return total(PACKETS_TO_CLIENT); }
 
-    public long bytesPeerToClient() { return values.getOpaque(BYTES_TO_CLIENT); }
+    public long bytesPeerToClient() { return total(BYTES_TO_CLIENT); }
 
-    public long dropped(DropReason reason) { return values.getOpaque(FIRST_DROP + reason.ordinal()); }
+    /** Drops for {@code reason} over every client transport and the peer side. */
+    public long dropped(DropReason reason) {
+        return total(FIRST_DROP + reason.ordinal()) + values.getOpaque(NO_CLIENT * SLOTS + FIRST_DROP + reason.ordinal());
+    }
+
+    public long allocations(ClientTransport transport) { return get(transport, ALLOCATIONS); }
+
+    public long permissions(ClientTransport transport) { return get(transport, PERMISSIONS); }
+
+    public long channels(ClientTransport transport) { return get(transport, CHANNELS); }
+
+    public long packetsClientToPeer(ClientTransport transport) { return get(transport, PACKETS_TO_PEER); }
+
+    public long bytesClientToPeer(ClientTransport transport) { return get(transport, BYTES_TO_PEER); }
+
+    public long packetsPeerToClient(ClientTransport transport) { return get(transport, PACKETS_TO_CLIENT); }
+
+    public long bytesPeerToClient(ClientTransport transport) { return get(transport, BYTES_TO_CLIENT); }
+
+    /** Drops for {@code reason} of messages from, or relayed data for, clients on {@code transport}; null: peer datagrams for no allocation. */
+    public long dropped(DropReason reason, @Nullable ClientTransport transport) {
+        return values.getOpaque(bucket(transport) * SLOTS + FIRST_DROP + reason.ordinal());
+    }
 
     /**
      * Responses sent for {@code method} (a {@link io.turnrelay.core.stun.StunMethod} number) with
-     * {@code code}: 0 for success, else the error code (400, 401, ...).
+     * {@code code}: 0 for success, else the error code (400, 401, ...), over all client transports.
      */
     public long responses(int method, int code) {
         int slot = responseSlot(method, code);
-        return slot < 0 ? 0 : responses.getOpaque(slot);
+        if (slot < 0) {
+            return 0;
+        }
+        long sum = 0;
+        for (int t = 0; t < TRANSPORTS.length; t++) {
+            sum += responses.getOpaque(t * RESPONSE_SLOTS + slot);
+        }
+        return sum;
     }
 
     /** Callback for {@link #forEachResponseCounter}. */
     @FunctionalInterface
     public interface ResponseCounterVisitor {
-        void visit(int method, int code, long count);
+        void visit(ClientTransport transport, int method, int code, long count);
     }
 
-    /** Visits every (method, code) pair counted so far, for exporting metrics. */
+    /** Visits every (transport, method, code) triple counted so far, for exporting metrics. */
     public void forEachResponseCounter(ResponseCounterVisitor visitor) {
-        for (int slot = 0; slot < responses.length(); slot++) {
-            long count = responses.getOpaque(slot);
+        for (int index = 0; index < responses.length(); index++) {
+            long count = responses.getOpaque(index);
             if (count != 0) {
+                int slot = index % RESPONSE_SLOTS;
                 int codeSlot = slot % CODE_SLOTS;
-                visitor.visit(slot / CODE_SLOTS, codeSlot == 0 ? 0 : codeSlot + 299, count);
+                visitor.visit(TRANSPORTS[index / RESPONSE_SLOTS], slot / CODE_SLOTS, codeSlot == 0 ? 0 : codeSlot + 299, count);
             }
         }
     }
 
-    void allocationsChanged(int delta) { add(values, ALLOCATIONS, delta); }
+    void allocationsChanged(ClientTransport transport, int delta) { add(values, transport.ordinal() * SLOTS + ALLOCATIONS, delta); }
 
-    void permissionsChanged(int delta) { add(values, PERMISSIONS, delta); }
+    void permissionsChanged(ClientTransport transport, int delta) { add(values, transport.ordinal() * SLOTS + PERMISSIONS, delta); }
 
-    void channelsChanged(int delta) { add(values, CHANNELS, delta); }
+    void channelsChanged(ClientTransport transport, int delta) { add(values, transport.ordinal() * SLOTS + CHANNELS, delta); }
 
-    void relayedToPeer(int bytes) {
-        add(values, PACKETS_TO_PEER, 1);
-        add(values, BYTES_TO_PEER, bytes);
+    void relayedToPeer(ClientTransport transport, int bytes) {
+        int base = transport.ordinal() * SLOTS;
+        add(values, base + PACKETS_TO_PEER, 1);
+        add(values, base + BYTES_TO_PEER, bytes);
     }
 
-    void relayedToClient(int bytes) {
-        add(values, PACKETS_TO_CLIENT, 1);
-        add(values, BYTES_TO_CLIENT, bytes);
+    void relayedToClient(ClientTransport transport, int bytes) {
+        int base = transport.ordinal() * SLOTS;
+        add(values, base + PACKETS_TO_CLIENT, 1);
+        add(values, base + BYTES_TO_CLIENT, bytes);
     }
 
-    void countDrop(DropReason reason) { add(values, FIRST_DROP + reason.ordinal(), 1); }
+    void countDrop(DropReason reason, @Nullable ClientTransport transport) {
+        add(values, bucket(transport) * SLOTS + FIRST_DROP + reason.ordinal(), 1);
+    }
 
-    void responded(int method, int code) {
+    void responded(ClientTransport transport, int method, int code) {
         int slot = responseSlot(method, code);
         if (slot >= 0) {
-            add(responses, slot, 1);
+            add(responses, transport.ordinal() * RESPONSE_SLOTS + slot, 1);
         }
+    }
+
+    private long get(ClientTransport transport, int slot) {
+        return values.getOpaque(transport.ordinal() * SLOTS + slot);
+    }
+
+    private long total(int slot) {
+        long sum = 0;
+        for (int t = 0; t < TRANSPORTS.length; t++) {
+            sum += values.getOpaque(t * SLOTS + slot);
+        }
+        return sum;
+    }
+
+    private static int bucket(@Nullable ClientTransport transport) {
+        return transport == null ? NO_CLIENT : transport.ordinal();
     }
 
     private static int responseSlot(int method, int code) {

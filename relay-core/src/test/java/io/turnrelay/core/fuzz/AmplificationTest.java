@@ -1,5 +1,6 @@
 package io.turnrelay.core.fuzz;
 
+import io.turnrelay.core.spi.TestLinks;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.turnrelay.api.PeerAddressPolicy;
@@ -180,7 +181,7 @@ class AmplificationTest {
     }
 
     private List<StunMessage> send(byte[] request) {
-        server.handleClientDatagram(ByteBuffer.wrap(request), 0, request.length, VICTIM, now);
+        server.handleClientMessage(TestLinks.udp(VICTIM), ByteBuffer.wrap(request), 0, request.length, now);
         return drain();
     }
 

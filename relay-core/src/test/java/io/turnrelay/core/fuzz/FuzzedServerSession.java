@@ -1,5 +1,6 @@
 package io.turnrelay.core.fuzz;
 
+import io.turnrelay.core.spi.TestLinks;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
@@ -169,7 +170,7 @@ final class FuzzedServerSession {
         // Offset 3 inside a larger buffer: the server must honour offset and length, not the buffer's bounds.
         ByteBuffer buffer = ByteBuffer.allocate(datagram.length + 8);
         buffer.put(3, datagram);
-        RelayAction action = server.handleClientDatagram(buffer, 3, datagram.length, client, now);
+        RelayAction action = server.handleClientMessage(TestLinks.udp(client), buffer, 3, datagram.length, now);
         checkForwarding(action, 3, datagram.length);
         pump();
     }
@@ -207,9 +208,11 @@ final class FuzzedServerSession {
             } else if (command instanceof TurnCommand.SendToClient send) {
                 StunMessage message = decodeOwnOutput(send.message());
                 if (message.nonce() != null) {
-                    nonces.put(send.client(), message.nonce());
+                    nonces.put(send.client().remote(), message.nonce());
                 }
                 message.reservationToken().ifPresent(reservationTokens::add);
+            } else if (command instanceof TurnCommand.RelayToClient relay) {
+                decodeOwnOutput(relay.message());
             }
         }
     }

@@ -1,5 +1,6 @@
 package io.turnrelay.core.fuzz;
 
+import io.turnrelay.core.spi.TestLinks;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.turnrelay.api.PeerAddressPolicy;
@@ -72,7 +73,7 @@ class UnauthenticatedFloodTest {
             out.clear();
             int length = StunMessageWriter.start(out, StunClass.REQUEST, StunMethod.ALLOCATE, TransactionId.of(id))
                     .requestedTransport(17).finish();
-            server.handleClientDatagram(out, 0, length, source, now);
+            server.handleClientMessage(TestLinks.udp(source), out, 0, length, now);
             TurnCommand command;
             while ((command = server.pollCommand()) != null) {
                 assertThat(command).isInstanceOf(TurnCommand.SendToClient.class);

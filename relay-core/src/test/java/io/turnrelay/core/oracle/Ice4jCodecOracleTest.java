@@ -1,5 +1,6 @@
 package io.turnrelay.core.oracle;
 
+import io.turnrelay.core.spi.TestLinks;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.turnrelay.api.PeerAddressPolicy;
@@ -146,6 +147,8 @@ class Ice4jCodecOracleTest {
                 server.handleRelaySocketBound(bind.port(), bind.family(), now);
             } else if (command instanceof TurnCommand.SendToClient send) {
                 emitted.add(send.message());
+            } else if (command instanceof TurnCommand.RelayToClient relay) {
+                emitted.add(relay.message());
             }
         }
     }
@@ -191,7 +194,7 @@ class Ice4jCodecOracleTest {
 
         private void send(byte[] request) throws StunDecodeException {
             int before = emitted.size();
-            server.handleClientDatagram(ByteBuffer.wrap(request), 0, request.length, address, now);
+            server.handleClientMessage(TestLinks.udp(address), ByteBuffer.wrap(request), 0, request.length, now);
             pump();
             for (byte[] response : emitted.subList(before, emitted.size())) {
                 StunMessage message = StunMessage.parse(response, 0, response.length);

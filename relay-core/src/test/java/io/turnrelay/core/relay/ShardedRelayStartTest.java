@@ -1,9 +1,18 @@
-package io.turnrelay.core.spi;
+package io.turnrelay.core.relay;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.turnrelay.api.ClientListener;
+import io.turnrelay.api.ClientTransport;
 import io.turnrelay.api.RelayStartException;
+import io.turnrelay.core.spi.ClientLink;
+import io.turnrelay.core.spi.CloseReason;
+import io.turnrelay.core.spi.ListenOptions;
+import io.turnrelay.core.spi.LoopbackRelayConfig;
+import io.turnrelay.core.spi.RelaySink;
+import io.turnrelay.core.spi.Transport;
+import io.turnrelay.core.spi.TransportProvider;
 import io.turnrelay.core.stun.AddressFamily;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -46,13 +55,17 @@ class ShardedRelayStartTest {
     }
 
     @Test
-    void everyShardJoinsTheSharedListenPortBeforeAnyShardStartsReading() throws Exception {
+    void everyShardJoinsEverySharedListenerBeforeAnyShardStartsReading() throws Exception {
         try (ShardedRelay relay = relay(3)) {
             relay.start();
-            int lastBind = calls.lastIndexOf("bind 2 shared");
-            assertThat(calls).contains("bind 0 shared", "bind 1 shared", "bind 2 shared", "start 0", "start 1", "start 2");
+            int lastBind = calls.lastIndexOf("listen 2 tcp shared");
+            assertThat(calls).contains("listen 0 udp shared", "listen 1 udp shared", "listen 2 udp shared",
+                    "listen 0 tcp shared", "listen 1 tcp shared", "listen 2 tcp shared", "start 0", "start 1", "start 2");
             assertThat(calls.subList(0, lastBind + 1)).noneMatch(call -> call.startsWith("start"));
             assertThat(relay.listenAddresses()).containsExactly(new InetSocketAddress(InetAddress.getLoopbackAddress(), 3478));
+            assertThat(relay.listeners()).containsExactly(
+                    ClientListener.of(ClientTransport.UDP, InetAddress.getLoopbackAddress(), 3478),
+                    ClientListener.of(ClientTransport.TCP, InetAddress.getLoopbackAddress(), 3478));
         }
         assertThat(calls).contains("close 0", "close 1", "close 2");
     }
@@ -61,7 +74,7 @@ class ShardedRelayStartTest {
     void aSingleWorkerDoesNotShareTheListenPort() throws Exception {
         try (ShardedRelay relay = relay(1)) {
             relay.start();
-            assertThat(calls).startsWith("bind 0 exclusive", "start 0");
+            assertThat(calls).startsWith("listen 0 udp exclusive", "listen 0 tcp exclusive", "start 0");
         }
     }
 
@@ -69,7 +82,7 @@ class ShardedRelayStartTest {
     void aListenPortThatCannotBeBoundClosesEveryTransportWithoutStartingOne() {
         failBindOfShard = 1;
         ShardedRelay relay = relay(3);
-        assertThatThrownBy(relay::start).isInstanceOf(RelayStartException.class).hasMessageContaining("listenPort");
+        assertThatThrownBy(relay::start).isInstanceOf(RelayStartException.class).hasMessageContaining("listener udp 127.0.0.1:3478");
         assertThat(calls).noneMatch(call -> call.startsWith("start") || call.startsWith("execute"));
         assertThat(calls).contains("close 0", "close 1", "close 2");
     }
@@ -88,15 +101,15 @@ class ShardedRelayStartTest {
         }
 
         @Override
-        public void bindListen(InetSocketAddress address, boolean reusePort) throws IOException {
+        public void listen(ClientListener listener, ListenOptions options) throws IOException {
             if (Integer.toString(failBindOfShard).equals(shard)) {
-                throw new IOException(address + " is taken");
+                throw new IOException(listener.address() + " is taken");
             }
-            calls.add("bind " + shard + (reusePort ? " shared" : " exclusive"));
+            calls.add("listen " + shard + " " + listener.transport().label() + (options.reusePort() ? " shared" : " exclusive"));
         }
 
         @Override
-        public void start(DatagramSink sink) {
+        public void start(RelaySink sink) {
             started = true;
             calls.add("start " + shard);
         }
@@ -110,15 +123,27 @@ class ShardedRelayStartTest {
         public void closeRelay(int port, AddressFamily family) {}
 
         @Override
-        public boolean send(int localPort, ByteBuffer buffer, int offset, int length, InetSocketAddress destination) {
+        public boolean sendToPeer(int relayPort, ByteBuffer buffer, int offset, int length, InetSocketAddress peer) {
             return true;
         }
 
         @Override
-        public boolean sendChannelData(
-                int localPort, int channelNumber, ByteBuffer buffer, int payloadOffset, int payloadLength, InetSocketAddress destination) {
+        public boolean sendToClient(ClientLink client, ByteBuffer buffer, int offset, int length) {
             return true;
         }
+
+        @Override
+        public boolean relayToClient(ClientLink client, ByteBuffer buffer, int offset, int length) {
+            return true;
+        }
+
+        @Override
+        public boolean sendChannelData(ClientLink client, int channelNumber, ByteBuffer buffer, int payloadOffset, int payloadLength) {
+            return true;
+        }
+
+        @Override
+        public void closeClient(ClientLink client, CloseReason reason) {}
 
         @Override
         public void execute(Runnable task) {
@@ -130,6 +155,11 @@ class ShardedRelayStartTest {
 
         @Override
         public long sendDrops() {
+            return 0;
+        }
+
+        @Override
+        public long queueDrops(ClientTransport transport) {
             return 0;
         }
 

@@ -40,6 +40,38 @@ public final class LoopbackPorts {
         }
     }
 
+    /** A port that was free for both UDP and TCP on 127.0.0.1 a moment ago (a relay listens on both by default). */
+    public static int freeUdpAndTcpPort() throws IOException {
+        for (int attempt = 0; attempt < 100; attempt++) {
+            try (DatagramSocket udp = new DatagramSocket(0, InetAddress.getLoopbackAddress());
+                    java.net.ServerSocket tcp = new java.net.ServerSocket()) {
+                tcp.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), udp.getLocalPort()), 1);
+                return udp.getLocalPort();
+            } catch (java.net.BindException e) {
+                // Taken for TCP: another one.
+            }
+        }
+        throw new IOException("no port free for both UDP and TCP on loopback");
+    }
+
+    /** Waits, within the test timeout, until a TCP listener can bind {@code address} again. */
+    public static void assertTcpBindableWithinTimeout(InetSocketAddress address) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TIMEOUT_MS);
+        IOException last = null;
+        do {
+            try (java.net.ServerSocket rebound = new java.net.ServerSocket()) {
+                rebound.setReuseAddress(true);
+                rebound.bind(address, 1);
+                assertThat(rebound.getLocalPort()).isEqualTo(address.getPort());
+                return;
+            } catch (IOException e) {
+                last = e;
+                Thread.sleep(10); // polling interval of a bounded wait, not synchronisation
+            }
+        } while (System.nanoTime() < deadline);
+        throw new AssertionError("TCP port " + address + " still bound after " + TIMEOUT_MS + " ms", last);
+    }
+
     /**
      * Some selectors free a closed socket's port only at their next selection, a moment later: wait for that,
      * within the test timeout.

@@ -1,10 +1,13 @@
 package io.turnrelay.core.spi;
 
-import static io.turnrelay.core.spi.UdpTurnClient.errorCode;
+import static io.turnrelay.core.spi.SocketTurnClient.errorCode;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.turnrelay.api.ClientTransport;
 import io.turnrelay.api.RelayConfig;
-import io.turnrelay.core.spi.UdpTurnClient.RelayedData;
+import io.turnrelay.core.relay.RelayEventListener;
+import io.turnrelay.core.relay.ShardedRelay;
+import io.turnrelay.core.spi.SocketTurnClient.RelayedData;
 import io.turnrelay.core.stun.AddressFamily;
 import io.turnrelay.core.stun.ErrorCode;
 import io.turnrelay.core.stun.StunClass;
@@ -33,7 +36,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The TURN conformance suite over real loopback UDP sockets: a {@link ShardedRelay} on the transport under
- * test, driven by {@link UdpTurnClient}s and plain peer sockets. Each transport module extends it.
+ * test, driven by {@link SocketTurnClient}s and plain peer sockets. Each transport module extends it.
  */
 public abstract class RelayConformanceTest {
     private static final InetAddress LOOPBACK4 = address("127.0.0.1");
@@ -45,6 +48,8 @@ public abstract class RelayConformanceTest {
     private final List<AutoCloseable> resources = new ArrayList<>();
     private @Nullable ShardedRelay relay;
     private int listenPort;
+    /** Where clients of {@link #clientTransport()} connect: the listen port, or the TLS port. */
+    private int clientPort;
     private int lowestPort;
     private int highestPort;
     /** Set before {@link #startRelay} to watch the shards' events. */
@@ -52,6 +57,11 @@ public abstract class RelayConformanceTest {
 
     /** The transport under test. */
     protected abstract TransportProvider provider();
+
+    /** How the suite's clients reach the relay: every scenario runs over UDP, and again over TCP and TLS in subclasses. */
+    protected ClientTransport clientTransport() {
+        return ClientTransport.UDP;
+    }
 
     @AfterEach
     void closeEverything() throws Exception {
@@ -64,11 +74,17 @@ public abstract class RelayConformanceTest {
     }
 
     private ShardedRelay startRelay(int ports, Consumer<RelayConfig.Builder> settings) throws Exception {
-        listenPort = LoopbackPorts.freePort();
+        listenPort = LoopbackPorts.freeUdpAndTcpPort();
+        clientPort = listenPort;
+        int tlsPort = LoopbackPorts.freeTcpPort();
         RelayConfig config;
         int windows = 0;
         do {
             RelayConfig.Builder builder = LoopbackRelayConfig.builder(listenPort, ports, Map.of(USER, PASSWORD, "bob", "builder"));
+            if (clientTransport() == ClientTransport.TLS) {
+                builder.tls(TestTls.credentials()).tlsListenPorts(List.of(tlsPort));
+                clientPort = tlsPort;
+            }
             settings.accept(builder);
             config = builder.build();
             // Tests that fill the whole range need every port of it; another process may hold one of a window.
@@ -81,21 +97,26 @@ public abstract class RelayConformanceTest {
         return started;
     }
 
-    private UdpTurnClient client(InetAddress local) throws IOException {
+    private SocketTurnClient client(InetAddress local) throws IOException {
         return client(local, USER, PASSWORD);
     }
 
-    private UdpTurnClient client(InetAddress local, String username, String password) throws IOException {
-        InetSocketAddress server = new InetSocketAddress(local, listenPort);
-        UdpTurnClient client = new UdpTurnClient(local, server, username, password);
+    private SocketTurnClient client(InetAddress local, String username, String password) throws IOException {
+        return client(local, local, username, password);
+    }
+
+    private SocketTurnClient client(InetAddress local, InetAddress serverIp, String username, String password) throws IOException {
+        InetSocketAddress server = new InetSocketAddress(serverIp, clientPort);
+        SocketTurnClient client = SocketTurnClient.of(clientTransport(), local, server, username, password,
+                clientTransport() == ClientTransport.TLS ? TestTls.clientContext() : null);
         resources.add(client);
         return client;
     }
 
     /** A successful Allocate of an IPv4 and an IPv6 relayed address; the addresses as the response lists them. */
-    private static List<InetSocketAddress> allocateDualStack(UdpTurnClient client) throws IOException {
+    private static List<InetSocketAddress> allocateDualStack(SocketTurnClient client) throws IOException {
         StunMessage response = client.allocate(w -> w.additionalAddressFamily(AddressFamily.IPV6));
-        UdpTurnClient.requireSuccess(response);
+        SocketTurnClient.requireSuccess(response);
         return response.xorRelayedAddresses();
     }
 
@@ -109,14 +130,14 @@ public abstract class RelayConformanceTest {
     @Test
     void bindingReturnsTheReflexiveAddress() throws Exception {
         startRelay(10, b -> {});
-        UdpTurnClient client = client(LOOPBACK4);
+        SocketTurnClient client = client(LOOPBACK4);
         assertThat(client.binding()).isEqualTo(client.localAddress());
     }
 
     @Test
     void allocateIsChallengedThenSucceedsWithARelayAddressInTheRange() throws Exception {
         startRelay(10, b -> {});
-        UdpTurnClient client = client(LOOPBACK4);
+        SocketTurnClient client = client(LOOPBACK4);
         List<InetSocketAddress> relayed = client.allocate();
 
         StunMessage challenge = client.lastChallenge();
@@ -133,7 +154,7 @@ public abstract class RelayConformanceTest {
     @Test
     void refreshKeepsTheAllocationAndLifetimeZeroFreesItsPort() throws Exception {
         startRelay(10, b -> {});
-        UdpTurnClient client = client(LOOPBACK4);
+        SocketTurnClient client = client(LOOPBACK4);
         InetSocketAddress relayed = client.allocate().get(0);
 
         StunMessage refreshed = client.refresh(600);
@@ -149,7 +170,7 @@ public abstract class RelayConformanceTest {
     @Test
     void sendAndDataIndicationsRelayBetweenClientAndPeer() throws Exception {
         startRelay(10, b -> {});
-        UdpTurnClient client = client(LOOPBACK4);
+        SocketTurnClient client = client(LOOPBACK4);
         InetSocketAddress relayed = client.allocate().get(0);
         DatagramSocket peer = peer(LOOPBACK4);
         InetSocketAddress peerAddress = (InetSocketAddress) peer.getLocalSocketAddress();
@@ -170,7 +191,7 @@ public abstract class RelayConformanceTest {
     @Test
     void channelDataRelaysBothWays() throws Exception {
         startRelay(10, b -> {});
-        UdpTurnClient client = client(LOOPBACK4);
+        SocketTurnClient client = client(LOOPBACK4);
         InetSocketAddress relayed = client.allocate().get(0);
         DatagramSocket peer = peer(LOOPBACK4);
         InetSocketAddress peerAddress = (InetSocketAddress) peer.getLocalSocketAddress();
@@ -184,9 +205,9 @@ public abstract class RelayConformanceTest {
     @Test
     void ipv6ClientsGetIpv6Allocations() throws Exception {
         startRelay(10, b -> b.bindIpv6(LOOPBACK6));
-        UdpTurnClient client = client(LOOPBACK6);
+        SocketTurnClient client = client(LOOPBACK6);
         StunMessage response = client.allocate(w -> w.requestedAddressFamily(AddressFamily.IPV6));
-        UdpTurnClient.requireSuccess(response);
+        SocketTurnClient.requireSuccess(response);
         InetSocketAddress relayed = response.xorRelayedAddresses().get(0);
         assertThat(relayed.getAddress()).isEqualTo(LOOPBACK6);
 
@@ -198,7 +219,7 @@ public abstract class RelayConformanceTest {
     @Test
     void dualStackAllocationsRelayToPeersOfBothFamilies() throws Exception {
         startRelay(10, b -> b.bindIpv6(LOOPBACK6));
-        UdpTurnClient client = client(LOOPBACK4);
+        SocketTurnClient client = client(LOOPBACK4);
         List<InetSocketAddress> relayed = allocateDualStack(client);
         assertThat(relayed).extracting(InetSocketAddress::getAddress).containsExactly(LOOPBACK4, LOOPBACK6);
         assertThat(relayed.get(0).getPort()).isEqualTo(relayed.get(1).getPort());
@@ -214,13 +235,13 @@ public abstract class RelayConformanceTest {
     @Test
     void refreshingOneFamilyToZeroClosesOnlyThatFamilysSocket() throws Exception {
         startRelay(10, b -> b.bindIpv6(LOOPBACK6));
-        UdpTurnClient client = client(LOOPBACK4);
+        SocketTurnClient client = client(LOOPBACK4);
         List<InetSocketAddress> relayed = allocateDualStack(client);
         DatagramSocket peer4 = peer(LOOPBACK4);
         client.channelBind(0x4002, (InetSocketAddress) peer4.getLocalSocketAddress());
 
         StunMessage deleted = client.authenticated(StunMethod.REFRESH, w -> w.requestedAddressFamily(AddressFamily.IPV6).lifetime(0));
-        UdpTurnClient.requireSuccess(deleted);
+        SocketTurnClient.requireSuccess(deleted);
         assertThat(deleted.lifetime()).hasValue(0);
 
         LoopbackPorts.assertBindableWithinTimeout(relayed.get(1));
@@ -231,9 +252,9 @@ public abstract class RelayConformanceTest {
     @Test
     void anExpiredAllocationFreesItsRelaySocket() throws Exception {
         startRelay(10, b -> {});
-        UdpTurnClient client = client(LOOPBACK4);
+        SocketTurnClient client = client(LOOPBACK4);
         StunMessage response = client.allocate(w -> w.lifetime(1));
-        UdpTurnClient.requireSuccess(response);
+        SocketTurnClient.requireSuccess(response);
         assertThat(response.lifetime()).hasValue(1);
         LoopbackPorts.assertBindableWithinTimeout(response.xorRelayedAddresses().get(0));
         assertThat(relay.stats().allocations()).isZero();
@@ -248,11 +269,11 @@ public abstract class RelayConformanceTest {
         resources.add(squatterA);
         resources.add(squatterB);
 
-        UdpTurnClient first = client(LOOPBACK4);
+        SocketTurnClient first = client(LOOPBACK4);
         InetSocketAddress relayed = first.allocate().get(0);
         assertThat(relayed.getPort()).isEqualTo(lowestPort + 1);
 
-        UdpTurnClient second = client(LOOPBACK4);
+        SocketTurnClient second = client(LOOPBACK4);
         assertThat(errorCode(second.allocate(w -> {}))).isEqualTo(ErrorCode.INSUFFICIENT_CAPACITY);
 
         // The first client keeps relaying.
@@ -265,10 +286,12 @@ public abstract class RelayConformanceTest {
     void holdsAThousandConcurrentAllocations() throws Exception {
         int clients = 1_000;
         startRelay(1_100, b -> b.maxAllocationsPerUser(clients));
-        List<UdpTurnClient> allocated = new ArrayList<>();
+        List<SocketTurnClient> allocated = new ArrayList<>();
         Set<Integer> ports = new HashSet<>();
         for (int i = 0; i < clients; i++) {
-            UdpTurnClient client = client(LOOPBACK4);
+            // Over TCP and TLS from many loopback addresses, as from many hosts: 64 connections per IP are allowed.
+            InetAddress source = clientTransport().isStream() ? address("127.0." + (1 + i / 250) + "." + (1 + i % 250)) : LOOPBACK4;
+            SocketTurnClient client = client(source, LOOPBACK4, USER, PASSWORD);
             ports.add(client.allocate().get(0).getPort());
             allocated.add(client);
         }
@@ -278,7 +301,7 @@ public abstract class RelayConformanceTest {
         DatagramSocket peer = peer(LOOPBACK4);
         InetSocketAddress peerAddress = (InetSocketAddress) peer.getLocalSocketAddress();
         for (int i = 0; i < clients; i += 97) {
-            UdpTurnClient client = allocated.get(i);
+            SocketTurnClient client = allocated.get(i);
             client.channelBind(0x4000, peerAddress);
             client.sendChannelData(0x4000, bytes("from " + i));
             assertThat(text(receive(peer))).isEqualTo("from " + i);
@@ -318,7 +341,7 @@ public abstract class RelayConformanceTest {
         DatagramSocket peer = peer(LOOPBACK4);
         InetSocketAddress peerAddress = (InetSocketAddress) peer.getLocalSocketAddress();
         for (int i = 0; i < 8; i++) {
-            UdpTurnClient client = client(LOOPBACK4);
+            SocketTurnClient client = client(LOOPBACK4);
             InetSocketAddress relayed = client.allocate().get(0);
             client.channelBind(0x4000, peerAddress);
             assertChannelRoundTrip(client, 0x4000, peer, relayed, 1);
@@ -378,13 +401,13 @@ public abstract class RelayConformanceTest {
         int crossed = 0;
         for (int pair = 0; pair < 12 && crossed == 0; pair++) {
             StunMessage reserving = client(LOOPBACK4).allocate(w -> w.evenPort(true));
-            UdpTurnClient.requireSuccess(reserving);
+            SocketTurnClient.requireSuccess(reserving);
             int port = reserving.xorRelayedAddresses().get(0).getPort();
             long token = reserving.reservationToken().orElseThrow();
 
-            UdpTurnClient redeemer = client(LOOPBACK4, "bob", "builder");
+            SocketTurnClient redeemer = client(LOOPBACK4, "bob", "builder");
             StunMessage redeemed = redeemer.allocate(w -> w.reservationToken(token));
-            UdpTurnClient.requireSuccess(redeemed);
+            SocketTurnClient.requireSuccess(redeemed);
             InetSocketAddress relayed = redeemed.xorRelayedAddresses().get(0);
             assertThat(relayed.getPort()).isEqualTo(port + 1);
             redeemer.channelBind(0x4000, peerAddress);
@@ -408,14 +431,14 @@ public abstract class RelayConformanceTest {
         ShardedRelay started = startRelay(40, b -> b.workers(2).oneAllocationPerUsername(true));
         DatagramSocket peer = peer(LOOPBACK4);
         InetSocketAddress peerAddress = (InetSocketAddress) peer.getLocalSocketAddress();
-        UdpTurnClient old = client(LOOPBACK4);
+        SocketTurnClient old = client(LOOPBACK4);
         InetSocketAddress oldRelayed = old.allocate().get(0);
         // New source ports of the same user (a NAT flipping ports) until one lands on the other worker (one in two
         // each time); one landing on the same worker replaces the old allocation there and becomes the old one.
-        UdpTurnClient replacing = null;
+        SocketTurnClient replacing = null;
         InetSocketAddress relayed = null;
         for (int attempt = 0; attempt < 12 && replacing == null; attempt++) {
-            UdpTurnClient next = client(LOOPBACK4);
+            SocketTurnClient next = client(LOOPBACK4);
             InetSocketAddress nextRelayed = next.allocate().get(0);
             if (workerByPort.get(nextRelayed.getPort()).equals(workerByPort.get(oldRelayed.getPort()))) {
                 old = next;
@@ -441,7 +464,7 @@ public abstract class RelayConformanceTest {
         assertChannelRoundTrip(replacing, 0x4000, peer, relayed, 1);
     }
 
-    private static void assertChannelRoundTrip(UdpTurnClient client, int channel, DatagramSocket peer, InetSocketAddress relayed, int count)
+    private static void assertChannelRoundTrip(SocketTurnClient client, int channel, DatagramSocket peer, InetSocketAddress relayed, int count)
             throws IOException {
         for (int i = 0; i < count; i++) {
             client.sendChannelData(channel, bytes("out " + i));

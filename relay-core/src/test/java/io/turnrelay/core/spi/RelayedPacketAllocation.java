@@ -3,6 +3,7 @@ package io.turnrelay.core.spi;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.turnrelay.api.RelayConfig;
+import io.turnrelay.core.relay.ShardedRelay;
 import java.lang.management.ManagementFactory;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -27,10 +28,10 @@ public final class RelayedPacketAllocation {
      * {@code loopThreadPrefix}, on a one-worker relay over {@code provider}.
      */
     public static long bytesPerRelayedPacket(TransportProvider provider, String loopThreadPrefix) throws Exception {
-        int listenPort = LoopbackPorts.freePort();
+        int listenPort = LoopbackPorts.freeUdpAndTcpPort();
         RelayConfig config = LoopbackRelayConfig.builder(listenPort, 50, Map.of("alice", "wonderland")).build();
         try (ShardedRelay relay = new ShardedRelay(config, provider, null);
-                UdpTurnClient client = new UdpTurnClient(LOOPBACK, new InetSocketAddress(LOOPBACK, listenPort), "alice", "wonderland");
+                SocketTurnClient client = new SocketTurnClient(LOOPBACK, new InetSocketAddress(LOOPBACK, listenPort), "alice", "wonderland");
                 DatagramSocket peer = new DatagramSocket(0, LOOPBACK)) {
             relay.start();
             InetSocketAddress relayed = client.allocate().get(0);
@@ -54,7 +55,7 @@ public final class RelayedPacketAllocation {
         }
     }
 
-    private static void roundTrips(UdpTurnClient client, DatagramSocket peer, byte[] payload, DatagramPacket atPeer,
+    private static void roundTrips(SocketTurnClient client, DatagramSocket peer, byte[] payload, DatagramPacket atPeer,
             DatagramPacket reply, int count) throws Exception {
         for (int i = 0; i < count; i++) {
             client.sendChannelData(0x4000, payload);

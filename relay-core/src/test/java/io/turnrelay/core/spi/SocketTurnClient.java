@@ -270,6 +270,9 @@ public final class SocketTurnClient implements AutoCloseable {
                 }
             }
         }
+        if (isClosedByServer()) {
+            throw new IOException("the server closed the connection instead of answering " + StunMethod.name(method));
+        }
         throw new SocketTimeoutException("no response to " + StunMethod.name(method) + " from " + server);
     }
 

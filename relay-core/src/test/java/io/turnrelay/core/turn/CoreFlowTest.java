@@ -1,5 +1,6 @@
 package io.turnrelay.core.turn;
 
+import io.turnrelay.core.spi.TestLinks;
 import static io.turnrelay.core.turn.TestClient.code;
 import static io.turnrelay.core.turn.TurnHarness.SECOND;
 import static io.turnrelay.core.turn.TurnHarness.address;
@@ -61,7 +62,7 @@ class CoreFlowTest {
         assertThat(response.software()).isEqualTo("turnrelay-test");
         assertThat(h.server.stats().allocations()).isEqualTo(1);
         assertThat(h.take(TurnCommand.AllocationCreated.class)).singleElement().satisfies(c -> {
-            assertThat(c.client()).isEqualTo(CLIENT);
+            assertThat(c.client()).isEqualTo(TestLinks.udp(CLIENT));
             assertThat(c.username()).isEqualTo("alice");
             assertThat(c.port()).isEqualTo(relayed.get(0).getPort());
             assertThat(c.expiresAtNanos()).isEqualTo(h.now + 600 * SECOND);
@@ -74,24 +75,23 @@ class CoreFlowTest {
         int port = alice.allocatePort();
         assertThat(code(alice.channelBind(0x4001, PEER))).isEqualTo(0);
         assertThat(h.take(TurnCommand.ChannelBound.class)).singleElement()
-                .isEqualTo(new TurnCommand.ChannelBound(CLIENT, 0x4001, PEER, port));
+                .isEqualTo(new TurnCommand.ChannelBound(TestLinks.udp(CLIENT), 0x4001, PEER, port));
 
         byte[] frame = {0x40, 0x01, 0x00, 0x03, 'a', 'b', 'c', 0};
         ByteBuffer buffer = ByteBuffer.wrap(frame);
-        RelayAction toPeer = h.server.handleClientDatagram(buffer, 0, frame.length, CLIENT, h.now);
+        RelayAction toPeer = h.server.handleClientMessage(TestLinks.udp(CLIENT), buffer, 0, frame.length, h.now);
         assertThat(toPeer).isEqualTo(RelayAction.FORWARD_TO_PEER);
         Forwarding f = h.server.forwarding();
         assertThat(f.relayPort()).isEqualTo(port);
         assertThat(f.peer()).isEqualTo(PEER);
         assertThat(f.payloadOffset()).isEqualTo(4);
         assertThat(f.payloadLength()).isEqualTo(3);
-        assertThat(f.dontFragment()).isFalse();
 
         ByteBuffer fromPeer = ByteBuffer.allocate(16);
         fromPeer.put(4, new byte[] {'x', 'y', 'z', 'w', 'v'});
         RelayAction toClient = h.server.handlePeerDatagram(fromPeer, 4, 5, address("93.184.216.34", 7000), port, h.now);
         assertThat(toClient).isEqualTo(RelayAction.FORWARD_TO_CLIENT);
-        assertThat(f.client()).isEqualTo(CLIENT);
+        assertThat(f.client()).isEqualTo(TestLinks.udp(CLIENT));
         assertThat(f.channelNumber()).isEqualTo(0x4001);
         assertThat(f.payloadOffset()).isEqualTo(4);
         assertThat(f.payloadLength()).isEqualTo(5);
@@ -121,13 +121,12 @@ class CoreFlowTest {
         assertThat(code(alice.createPermission(PEER))).isEqualTo(0);
         ByteBuffer buffer = ByteBuffer.allocate(send.length + 10);
         buffer.put(10, send);
-        RelayAction action = h.server.handleClientDatagram(buffer, 10, send.length, CLIENT, h.now);
+        RelayAction action = h.server.handleClientMessage(TestLinks.udp(CLIENT), buffer, 10, send.length, h.now);
 
         assertThat(action).isEqualTo(RelayAction.FORWARD_TO_PEER);
         Forwarding f = h.server.forwarding();
         assertThat(f.relayPort()).isEqualTo(port);
         assertThat(f.peer()).isEqualTo(PEER);
-        assertThat(f.dontFragment()).isTrue();
         byte[] payload = new byte[f.payloadLength()];
         buffer.get(f.payloadOffset(), payload);
         assertThat(payload).containsExactly(1, 2, 3, 4, 5);
@@ -169,9 +168,9 @@ class CoreFlowTest {
         assertThat(code(response)).isEqualTo(0);
         assertThat(response.lifetime().getAsLong()).isZero();
         assertThat(h.outbox).containsSubsequence(
-                new TurnCommand.ChannelUnbound(CLIENT, 0x4000, PEER, port),
+                new TurnCommand.ChannelUnbound(TestLinks.udp(CLIENT), 0x4000, PEER, port),
                 new TurnCommand.CloseRelaySocket(port, io.turnrelay.core.stun.AddressFamily.IPV4),
-                new TurnCommand.AllocationDeleted(CLIENT, port));
+                new TurnCommand.AllocationDeleted(TestLinks.udp(CLIENT), port));
         TurnStats stats = h.server.stats();
         assertThat(stats.allocations()).isZero();
         assertThat(stats.permissions()).isZero();
@@ -238,8 +237,8 @@ class CoreFlowTest {
         assertThat(stats.responses(StunMethod.ALLOCATE, 401)).isEqualTo(1);
         assertThat(stats.responses(StunMethod.ALLOCATE, 0)).isEqualTo(1);
         java.util.Map<String, Long> seen = new java.util.HashMap<>();
-        stats.forEachResponseCounter((method, code, count) -> seen.put(method + "/" + code, count));
-        assertThat(seen).containsOnly(java.util.Map.entry("3/401", 1L), java.util.Map.entry("3/0", 1L));
+        stats.forEachResponseCounter((transport, method, code, count) -> seen.put(transport.label() + " " + method + "/" + code, count));
+        assertThat(seen).containsOnly(java.util.Map.entry("udp 3/401", 1L), java.util.Map.entry("udp 3/0", 1L));
     }
 
     @Test

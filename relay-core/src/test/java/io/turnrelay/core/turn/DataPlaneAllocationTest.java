@@ -1,5 +1,7 @@
 package io.turnrelay.core.turn;
 
+import io.turnrelay.core.spi.ClientLink;
+import io.turnrelay.core.spi.TestLinks;
 import static io.turnrelay.core.turn.TurnHarness.address;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -42,7 +44,7 @@ class DataPlaneAllocationTest {
         fromClient.putInt(0, 0x4000_0064); // channel 0x4000, 100 bytes
         ByteBuffer fromPeer = ByteBuffer.allocateDirect(1500);
         // Other objects than the ones the server stored, as a transport would pass in.
-        InetSocketAddress client = address("198.51.100.7", 40000);
+        ClientLink client = TestLinks.udp(address("198.51.100.7", 40000));
         long now = h.now;
 
         long checksum = relay(server, fromClient, fromPeer, client, peer, port, now); // warm-up, JIT
@@ -59,11 +61,11 @@ class DataPlaneAllocationTest {
         assertThat(server.stats().bytesPeerToClient()).isEqualTo(3L * PACKETS * 200);
     }
 
-    private static long relay(TurnServer server, ByteBuffer fromClient, ByteBuffer fromPeer, InetSocketAddress client,
+    private static long relay(TurnServer server, ByteBuffer fromClient, ByteBuffer fromPeer, ClientLink client,
             InetSocketAddress peer, int port, long now) {
         long forwarded = 0;
         for (int i = 0; i < PACKETS; i++) {
-            if (server.handleClientDatagram(fromClient, 0, 104, client, now) == RelayAction.FORWARD_TO_PEER) {
+            if (server.handleClientMessage(client, fromClient, 0, 104, now) == RelayAction.FORWARD_TO_PEER) {
                 forwarded++;
             }
             if (server.handlePeerDatagram(fromPeer, 4, 200, peer, port, now) == RelayAction.FORWARD_TO_CLIENT) {

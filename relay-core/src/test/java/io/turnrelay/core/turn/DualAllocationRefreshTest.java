@@ -1,5 +1,6 @@
 package io.turnrelay.core.turn;
 
+import io.turnrelay.core.spi.TestLinks;
 import static io.turnrelay.core.turn.TestClient.code;
 import static io.turnrelay.core.turn.TurnHarness.SECOND;
 import static io.turnrelay.core.turn.TurnHarness.address;
@@ -66,7 +67,7 @@ class DualAllocationRefreshTest {
         assertThat(code(response)).isZero();
         assertThat(response.lifetime()).hasValue(0);
         assertThat(h.outbox).containsExactly(
-                new TurnCommand.ChannelUnbound(CLIENT, 0x4001, PEER_V6, port),
+                new TurnCommand.ChannelUnbound(TestLinks.udp(CLIENT), 0x4001, PEER_V6, port),
                 new TurnCommand.CloseRelaySocket(port, AddressFamily.IPV6));
         assertThat(h.server.stats().allocations()).isEqualTo(1);
         assertThat(h.server.stats().channels()).isEqualTo(1);
@@ -99,7 +100,7 @@ class DualAllocationRefreshTest {
         assertThat(code(refresh(AddressFamily.IPV6, 0))).isZero();
         assertThat(h.outbox).containsExactly(
                 new TurnCommand.CloseRelaySocket(port, AddressFamily.IPV6),
-                new TurnCommand.AllocationDeleted(CLIENT, port));
+                new TurnCommand.AllocationDeleted(TestLinks.udp(CLIENT), port));
         assertThat(h.server.stats().allocations()).isZero();
         assertThat(h.server.freePorts()).isEqualTo(20);
         assertThat(h.server.pollTimeout()).isEqualTo(Long.MAX_VALUE);
@@ -124,7 +125,7 @@ class DualAllocationRefreshTest {
         h.now = TurnHarness.START + 600 * SECOND;
         h.timeout();
         assertThat(h.outbox).containsExactly(
-                new TurnCommand.ChannelUnbound(CLIENT, 0x4001, PEER_V6, port),
+                new TurnCommand.ChannelUnbound(TestLinks.udp(CLIENT), 0x4001, PEER_V6, port),
                 new TurnCommand.CloseRelaySocket(port, AddressFamily.IPV6));
         assertThat(peerSends(PEER_V6)).isEqualTo(RelayAction.DROP);
         assertThat(clientSendsOnChannel(0x4000)).isEqualTo(RelayAction.FORWARD_TO_PEER);
@@ -139,7 +140,7 @@ class DualAllocationRefreshTest {
         h.timeout();
         assertThat(h.outbox).containsExactly(
                 new TurnCommand.CloseRelaySocket(port, AddressFamily.IPV4),
-                new TurnCommand.AllocationDeleted(CLIENT, port));
+                new TurnCommand.AllocationDeleted(TestLinks.udp(CLIENT), port));
         assertThat(h.server.stats().allocations()).isZero();
         assertThat(h.server.freePorts()).isEqualTo(20);
     }
@@ -159,7 +160,7 @@ class DualAllocationRefreshTest {
         assertThat(h.outbox).containsExactly(
                 new TurnCommand.CloseRelaySocket(port, AddressFamily.IPV4),
                 new TurnCommand.CloseRelaySocket(port, AddressFamily.IPV6),
-                new TurnCommand.AllocationDeleted(CLIENT, port));
+                new TurnCommand.AllocationDeleted(TestLinks.udp(CLIENT), port));
     }
 
     @Test
@@ -184,6 +185,6 @@ class DualAllocationRefreshTest {
         assertThat(code(bob.request(StunMethod.REFRESH, w -> w.requestedAddressFamily(AddressFamily.IPV4).lifetime(0)))).isZero();
         assertThat(h.outbox).containsExactly(
                 new TurnCommand.CloseRelaySocket(bobsPort, AddressFamily.IPV4),
-                new TurnCommand.AllocationDeleted(bob.address, bobsPort));
+                new TurnCommand.AllocationDeleted(TestLinks.udp(bob.address), bobsPort));
     }
 }

@@ -1,5 +1,6 @@
 package io.turnrelay.core.turn;
 
+import io.turnrelay.core.spi.TestLinks;
 import static io.turnrelay.core.turn.TestClient.code;
 import static io.turnrelay.core.turn.TurnHarness.SECOND;
 import static io.turnrelay.core.turn.TurnHarness.address;
@@ -37,10 +38,10 @@ class ExpiryCascadeTest {
         h.timeout();
 
         assertThat(h.outbox).containsExactly(
-                new TurnCommand.ChannelUnbound(CLIENT, 0x4002, PEER_B, 50000),
+                new TurnCommand.ChannelUnbound(TestLinks.udp(CLIENT), 0x4002, PEER_B, 50000),
                 new TurnCommand.CloseRelaySocket(50000, AddressFamily.IPV4),
                 new TurnCommand.CloseRelaySocket(50000, AddressFamily.IPV6),
-                new TurnCommand.AllocationDeleted(CLIENT, 50000));
+                new TurnCommand.AllocationDeleted(TestLinks.udp(CLIENT), 50000));
         TurnStats stats = h.server.stats();
         assertThat(stats.allocations()).isZero();
         assertThat(stats.permissions()).isZero();

@@ -1,5 +1,6 @@
 package io.turnrelay.core.turn;
 
+import io.turnrelay.core.spi.TestLinks;
 import static io.turnrelay.core.turn.TestClient.code;
 import static io.turnrelay.core.turn.TurnHarness.address;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -171,7 +172,7 @@ class MalformedInputTest {
                 bytes = valid.clone();
                 bytes[random.nextInt(bytes.length)] = (byte) random.nextInt(256);
             }
-            h.server.handleClientDatagram(ByteBuffer.wrap(bytes), 0, bytes.length, CLIENT, h.now);
+            h.server.handleClientMessage(TestLinks.udp(CLIENT), ByteBuffer.wrap(bytes), 0, bytes.length, h.now);
             h.server.handlePeerDatagram(ByteBuffer.wrap(bytes), 0, bytes.length, PEER, 50000 + random.nextInt(20), h.now);
             h.pump();
             h.outbox.clear();

@@ -1,5 +1,8 @@
 package io.turnrelay.core.turn;
 
+import io.turnrelay.api.ClientTransport;
+import io.turnrelay.core.spi.ClientLink;
+import io.turnrelay.core.spi.TestLinks;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.InetSocketAddress;
@@ -8,7 +11,7 @@ import org.junit.jupiter.api.Test;
 
 class NonceIssuerTest {
     static final long VALIDITY = 600_000_000_000L;
-    final InetSocketAddress client = TurnHarness.address("198.51.100.7", 40000);
+    final ClientLink client = TestLinks.udp(TurnHarness.address("198.51.100.7", 40000));
     final NonceIssuer issuer = new NonceIssuer(new SplittableRandom(3), VALIDITY);
 
     @Test
@@ -34,8 +37,12 @@ class NonceIssuerTest {
     @Test
     void boundToTheClientAndToThisServersSecret() {
         String nonce = issuer.issue(client, 0);
-        assertThat(issuer.check(nonce, TurnHarness.address("198.51.100.7", 40001), 0)).isEqualTo(NonceIssuer.Verdict.FOREIGN);
-        assertThat(issuer.check(nonce, TurnHarness.address("198.51.100.8", 40000), 0)).isEqualTo(NonceIssuer.Verdict.FOREIGN);
+        assertThat(issuer.check(nonce, TestLinks.udp(TurnHarness.address("198.51.100.7", 40001)), 0)).isEqualTo(NonceIssuer.Verdict.FOREIGN);
+        assertThat(issuer.check(nonce, TestLinks.udp(TurnHarness.address("198.51.100.8", 40000)), 0)).isEqualTo(NonceIssuer.Verdict.FOREIGN);
+        // The same address over another transport, or on another listener, is another client (RFC 8656 §2).
+        assertThat(issuer.check(nonce, TestLinks.tcp(client.remote()), 0)).isEqualTo(NonceIssuer.Verdict.FOREIGN);
+        assertThat(issuer.check(nonce, new ClientLink(ClientTransport.UDP, TurnHarness.address("198.18.0.2", 3478), client.remote()), 0))
+                .isEqualTo(NonceIssuer.Verdict.FOREIGN);
         NonceIssuer other = new NonceIssuer(new SplittableRandom(4), VALIDITY);
         assertThat(other.check(nonce, client, 0)).isEqualTo(NonceIssuer.Verdict.FOREIGN);
         char[] tampered = nonce.toCharArray();

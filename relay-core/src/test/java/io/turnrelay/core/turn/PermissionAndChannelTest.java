@@ -1,5 +1,6 @@
 package io.turnrelay.core.turn;
 
+import io.turnrelay.core.spi.TestLinks;
 import static io.turnrelay.core.turn.TestClient.code;
 import static io.turnrelay.core.turn.TurnHarness.SECOND;
 import static io.turnrelay.core.turn.TurnHarness.address;
@@ -26,7 +27,7 @@ class PermissionAndChannelTest {
 
     private RelayAction peerSends(InetSocketAddress peer, int port) {
         RelayAction action = h.fromPeer(peer, port, ByteBuffer.wrap(payload.clone()), 4, 3);
-        h.take(TurnCommand.SendToClient.class); // Data indications are checked in CoreFlowTest
+        h.take(TurnCommand.RelayToClient.class); // Data indications are checked in CoreFlowTest
         return action;
     }
 
@@ -183,7 +184,7 @@ class PermissionAndChannelTest {
         h.now = expiry;
         assertThat(clientSendsOnChannel(0x4000)).isEqualTo(RelayAction.DROP);
         h.timeout();
-        assertThat(h.take(TurnCommand.ChannelUnbound.class)).containsExactly(new TurnCommand.ChannelUnbound(CLIENT, 0x4000, PEER, port));
+        assertThat(h.take(TurnCommand.ChannelUnbound.class)).containsExactly(new TurnCommand.ChannelUnbound(TestLinks.udp(CLIENT), 0x4000, PEER, port));
         assertThat(h.server.stats().channels()).isZero();
         assertThat(peerSends(PEER, port)).isEqualTo(RelayAction.DROP); // permission (300 s) is gone too
 

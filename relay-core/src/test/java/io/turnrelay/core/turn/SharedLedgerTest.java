@@ -1,5 +1,6 @@
 package io.turnrelay.core.turn;
 
+import io.turnrelay.core.spi.TestLinks;
 import static io.turnrelay.core.turn.TestClient.code;
 import static io.turnrelay.core.turn.TurnHarness.SECOND;
 import static io.turnrelay.core.turn.TurnHarness.address;
@@ -247,9 +248,9 @@ class SharedLedgerTest {
 
         a.ledgerWork();
         assertThat(a.take(TurnCommand.ChannelUnbound.class))
-                .containsExactly(new TurnCommand.ChannelUnbound(onA.address, 0x4000, peer, portA));
+                .containsExactly(new TurnCommand.ChannelUnbound(TestLinks.udp(onA.address), 0x4000, peer, portA));
         assertThat(a.take(TurnCommand.CloseRelaySocket.class)).containsExactly(new TurnCommand.CloseRelaySocket(portA, AddressFamily.IPV4));
-        assertThat(a.take(TurnCommand.AllocationDeleted.class)).containsExactly(new TurnCommand.AllocationDeleted(onA.address, portA));
+        assertThat(a.take(TurnCommand.AllocationDeleted.class)).containsExactly(new TurnCommand.AllocationDeleted(TestLinks.udp(onA.address), portA));
         assertThat(a.outbox).isEmpty();
         assertThat(a.server.stats().allocations()).isEqualTo(1);
         assertThat(a.server.stats().channels()).isZero();
@@ -288,7 +289,7 @@ class SharedLedgerTest {
         assertThat(wakesOfA).hasValue(1);
 
         a.timeout();
-        assertThat(a.take(TurnCommand.AllocationDeleted.class)).containsExactly(new TurnCommand.AllocationDeleted(onA.address, portA));
+        assertThat(a.take(TurnCommand.AllocationDeleted.class)).containsExactly(new TurnCommand.AllocationDeleted(TestLinks.udp(onA.address), portA));
         a.outbox.clear();
         a.ledgerWork();
         assertThat(a.outbox).isEmpty();
@@ -308,14 +309,14 @@ class SharedLedgerTest {
         a.outbox.clear();
         TestClient third = client(a, "bob");
         int thirdPort = third.allocatePort();
-        assertThat(a.take(TurnCommand.AllocationDeleted.class)).containsExactly(new TurnCommand.AllocationDeleted(first.address, firstPort));
+        assertThat(a.take(TurnCommand.AllocationDeleted.class)).containsExactly(new TurnCommand.AllocationDeleted(TestLinks.udp(first.address), firstPort));
 
         a.outbox.clear();
         a.ledgerWork();
         assertThat(a.outbox).isEmpty();
         b.outbox.clear();
         b.ledgerWork();
-        assertThat(b.take(TurnCommand.AllocationDeleted.class)).containsExactly(new TurnCommand.AllocationDeleted(second.address, secondPort));
+        assertThat(b.take(TurnCommand.AllocationDeleted.class)).containsExactly(new TurnCommand.AllocationDeleted(TestLinks.udp(second.address), secondPort));
         assertThat(b.take(TurnCommand.CloseRelaySocket.class)).containsExactly(new TurnCommand.CloseRelaySocket(secondPort, AddressFamily.IPV4));
 
         assertThat(code(third.refresh(600))).isZero();
@@ -358,7 +359,7 @@ class SharedLedgerTest {
         a.outbox.clear();
         TestClient again = client(a, "bob");
         assertThat(again.allocatePort()).isEqualTo(50000);
-        assertThat(a.take(TurnCommand.AllocationDeleted.class)).containsExactly(new TurnCommand.AllocationDeleted(onA.address, 50000));
+        assertThat(a.take(TurnCommand.AllocationDeleted.class)).containsExactly(new TurnCommand.AllocationDeleted(TestLinks.udp(onA.address), 50000));
         assertThat(a.server.ledgerAllocations()).isOne();
     }
 

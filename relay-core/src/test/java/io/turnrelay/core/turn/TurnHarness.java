@@ -1,5 +1,6 @@
 package io.turnrelay.core.turn;
 
+import io.turnrelay.core.spi.TestLinks;
 import io.turnrelay.api.Authenticator;
 import io.turnrelay.api.PeerAddressPolicy;
 import io.turnrelay.api.StaticUsersAuthenticator;
@@ -106,7 +107,7 @@ final class TurnHarness {
     }
 
     RelayAction fromClient(InetSocketAddress client, byte[] datagram) {
-        RelayAction action = server.handleClientDatagram(ByteBuffer.wrap(datagram), 0, datagram.length, client, now);
+        RelayAction action = server.handleClientMessage(TestLinks.udp(client), ByteBuffer.wrap(datagram), 0, datagram.length, now);
         pump();
         return action;
     }
@@ -160,12 +161,16 @@ final class TurnHarness {
         return taken;
     }
 
-    /** Removes and decodes every message sent to {@code client}. */
+    /** Removes and decodes every message sent to {@code client}: responses and Data indications. */
     List<StunMessage> messagesTo(InetSocketAddress client) {
         List<StunMessage> messages = new ArrayList<>();
         outbox.removeIf(c -> {
-            if (c instanceof TurnCommand.SendToClient send && send.client().equals(client)) {
+            if (c instanceof TurnCommand.SendToClient send && send.client().remote().equals(client)) {
                 messages.add(decode(send.message()));
+                return true;
+            }
+            if (c instanceof TurnCommand.RelayToClient relay && relay.client().remote().equals(client)) {
+                messages.add(decode(relay.message()));
                 return true;
             }
             return false;

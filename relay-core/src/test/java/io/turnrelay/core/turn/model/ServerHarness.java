@@ -1,5 +1,6 @@
 package io.turnrelay.core.turn.model;
 
+import io.turnrelay.core.spi.TestLinks;
 import io.turnrelay.core.stun.AddressFamily;
 import io.turnrelay.core.stun.ChannelData;
 import io.turnrelay.core.turn.Forwarding;
@@ -42,7 +43,6 @@ final class ServerHarness {
             InetSocketAddress client,
             int channelNumber,
             byte[] payload,
-            boolean dontFragment,
             List<TurnCommand.SendToClient> sentToClients,
             int bindFailures) {}
 
@@ -102,7 +102,7 @@ final class ServerHarness {
         int limit = buffer.limit();
         mark();
         RelayAction action = guarded("handleClientDatagram from " + client,
-                () -> server.handleClientDatagram(buffer, lead, datagram.length, client, now));
+                () -> server.handleClientMessage(TestLinks.udp(client), buffer, lead, datagram.length, now));
         checkBufferUntouched(buffer, position, limit);
         Outcome outcome = outcome(action, buffer, lead, datagram.length);
         drain();
@@ -207,14 +207,14 @@ final class ServerHarness {
 
     private Outcome withSent(Outcome outcome) {
         return new Outcome(outcome.action(), outcome.relayPort(), outcome.peer(), outcome.client(),
-                outcome.channelNumber(), outcome.payload(), outcome.dontFragment(), List.copyOf(sentSinceMark),
+                outcome.channelNumber(), outcome.payload(), List.copyOf(sentSinceMark),
                 bindFailuresSinceMark);
     }
 
     private Outcome outcome(RelayAction action, ByteBuffer buffer, int datagramOffset, int datagramLength) {
         check(action != null, "null RelayAction");
         if (action != RelayAction.FORWARD_TO_PEER && action != RelayAction.FORWARD_TO_CLIENT) {
-            return new Outcome(action, -1, unknownAddress(), unknownAddress(), -1, new byte[0], false, List.of(), 0);
+            return new Outcome(action, -1, unknownAddress(), unknownAddress(), -1, new byte[0], List.of(), 0);
         }
         Forwarding forwarding = guarded("forwarding", server::forwarding);
         int offset = forwarding.payloadOffset();
@@ -225,12 +225,10 @@ final class ServerHarness {
         byte[] payload = new byte[length];
         buffer.get(offset, payload);
         if (action == RelayAction.FORWARD_TO_PEER) {
-            return new Outcome(action, forwarding.relayPort(), forwarding.peer(), unknownAddress(), -1, payload,
-                    forwarding.dontFragment(), List.of(), 0);
+            return new Outcome(action, forwarding.relayPort(), forwarding.peer(), unknownAddress(), -1, payload, List.of(), 0);
         }
         check(offset >= ChannelData.HEADER_LENGTH, "no headroom for the ChannelData header at offset " + offset);
-        return new Outcome(action, -1, unknownAddress(), forwarding.client(), forwarding.channelNumber(), payload,
-                false, List.of(), 0);
+        return new Outcome(action, -1, unknownAddress(), forwarding.client().remote(), forwarding.channelNumber(), payload, List.of(), 0);
     }
 
     private void drain() {
@@ -247,32 +245,35 @@ final class ServerHarness {
         if (command instanceof TurnCommand.SendToClient send) {
             check(send.message().length > 0, "empty message to " + send.client());
             sentSinceMark.add(send);
+        } else if (command instanceof TurnCommand.RelayToClient relay) {
+            check(relay.message().length > 0, "empty Data indication to " + relay.client());
+            sentSinceMark.add(new TurnCommand.SendToClient(relay.client(), relay.message()));
         } else if (command instanceof TurnCommand.BindRelaySocket bind) {
             bind(bind.port(), bind.family());
         } else if (command instanceof TurnCommand.CloseRelaySocket close) {
             check(openSockets.remove(new RelaySocket(close.port(), close.family())),
                     "CloseRelaySocket for a socket that is not open: " + close);
         } else if (command instanceof TurnCommand.AllocationCreated created) {
-            check(!announcedAllocations.containsKey(created.client()),
+            check(!announcedAllocations.containsKey(created.client().remote()),
                     "AllocationCreated for " + created.client() + " which already has one on port "
-                            + announcedAllocations.get(created.client()));
+                            + announcedAllocations.get(created.client().remote()));
             check(announcedAllocations.values().stream().noneMatch(port -> port == created.port()),
                     "AllocationCreated on port " + created.port() + " which another allocation holds");
             check(openSockets.stream().anyMatch(socket -> socket.port() == created.port()),
                     "AllocationCreated on port " + created.port() + " before its socket is bound");
-            announcedAllocations.put(created.client(), created.port());
+            announcedAllocations.put(created.client().remote(), created.port());
         } else if (command instanceof TurnCommand.AllocationDeleted deleted) {
-            Integer port = announcedAllocations.remove(deleted.client());
+            Integer port = announcedAllocations.remove(deleted.client().remote());
             check(port != null && port == deleted.port(),
                     "AllocationDeleted " + deleted + " but the announced allocation was on port " + port);
-            check(announcedChannels.keySet().stream().noneMatch(key -> key.client().equals(deleted.client())),
+            check(announcedChannels.keySet().stream().noneMatch(key -> key.client().equals(deleted.client().remote())),
                     "AllocationDeleted " + deleted + " while its channels were not unbound: " + announcedChannels);
         } else if (command instanceof TurnCommand.ChannelBound bound) {
-            check(announcedAllocations.containsKey(bound.client()), "ChannelBound without an allocation: " + bound);
-            InetSocketAddress previous = announcedChannels.put(new ChannelKey(bound.client(), bound.channelNumber()), bound.peer());
+            check(announcedAllocations.containsKey(bound.client().remote()), "ChannelBound without an allocation: " + bound);
+            InetSocketAddress previous = announcedChannels.put(new ChannelKey(bound.client().remote(), bound.channelNumber()), bound.peer());
             check(previous == null || previous.equals(bound.peer()), "ChannelBound " + bound + " over a binding to " + previous);
         } else if (command instanceof TurnCommand.ChannelUnbound unbound) {
-            InetSocketAddress previous = announcedChannels.remove(new ChannelKey(unbound.client(), unbound.channelNumber()));
+            InetSocketAddress previous = announcedChannels.remove(new ChannelKey(unbound.client().remote(), unbound.channelNumber()));
             check(unbound.peer().equals(previous), "ChannelUnbound " + unbound + " but the announced peer was " + previous);
         } else {
             throw new AssertionError("unknown command " + command);

@@ -208,7 +208,7 @@ final class TurnTestClient {
     private StunMessage onlyResponse(List<TurnCommand.SendToClient> sent, TransactionId transactionId, int method) {
         check(sent.size() == 1, StunMethod.name(method) + " request got " + sent.size() + " messages instead of one response");
         TurnCommand.SendToClient send = sent.get(0);
-        check(send.client().equals(address), "the response went to " + send.client() + " instead of " + address);
+        check(send.client().remote().equals(address), "the response went to " + send.client() + " instead of " + address);
         StunMessage response = parse(send.message());
         check(response.transactionId().equals(transactionId), "response with a different transaction id");
         check(response.method() == method, "response to " + StunMethod.name(method) + " has method "

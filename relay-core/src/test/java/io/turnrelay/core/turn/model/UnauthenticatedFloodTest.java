@@ -1,5 +1,6 @@
 package io.turnrelay.core.turn.model;
 
+import io.turnrelay.core.spi.TestLinks;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.turnrelay.core.stun.ErrorCode;
@@ -97,13 +98,13 @@ class UnauthenticatedFloodTest {
         int length = realm == null
                 ? writer.finish()
                 : writer.username("alice").realm(realm).nonce(nonce).messageIntegrity(wrongKey(realm)).finish();
-        RelayAction action = server.handleClientDatagram(in, 0, length, source, clock.nanos());
+        RelayAction action = server.handleClientMessage(TestLinks.udp(source), in, 0, length, clock.nanos());
         assertThat(action).isEqualTo(RelayAction.HANDLED);
         TurnCommand command = server.pollCommand();
         assertThat(command).isInstanceOf(TurnCommand.SendToClient.class);
         assertThat(server.pollCommand()).as("nothing but the answer").isNull();
         TurnCommand.SendToClient answer = (TurnCommand.SendToClient) command;
-        assertThat(answer.client()).isEqualTo(source);
+        assertThat(answer.client().remote()).isEqualTo(source);
         StunMessage response = TurnTestClient.parse(answer.message());
         assertThat(response.messageClass()).isEqualTo(StunClass.ERROR_RESPONSE);
         assertThat(response.errorCode().code()).isEqualTo(ErrorCode.UNAUTHENTICATED);
