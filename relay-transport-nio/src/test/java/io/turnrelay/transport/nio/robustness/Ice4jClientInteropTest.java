@@ -3,9 +3,9 @@ package io.turnrelay.transport.nio.robustness;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.turnrelay.api.RelayConfig;
+import io.turnrelay.core.relay.ShardedRelay;
 import io.turnrelay.core.spi.LoopbackPorts;
 import io.turnrelay.core.spi.LoopbackRelayConfig;
-import io.turnrelay.core.spi.ShardedRelay;
 import io.turnrelay.transport.nio.NioTransportProvider;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -68,7 +68,7 @@ class Ice4jClientInteropTest {
 
     @Test
     void ice4jAllocatesBindsAChannelAndRelaysChannelData() throws Exception {
-        int listenPort = LoopbackPorts.freePort();
+        int listenPort = LoopbackPorts.freeUdpAndTcpPort();
         RelayConfig config = LoopbackRelayConfig.builder(listenPort, 10, Map.of(USER, PASSWORD)).realm(REALM).build();
         ShardedRelay relay = new ShardedRelay(config, new NioTransportProvider(), null);
         resources.add(relay);

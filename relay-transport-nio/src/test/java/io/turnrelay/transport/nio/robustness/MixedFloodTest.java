@@ -3,11 +3,11 @@ package io.turnrelay.transport.nio.robustness;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.turnrelay.api.RelayConfig;
+import io.turnrelay.core.relay.ShardedRelay;
 import io.turnrelay.core.spi.LoopbackPorts;
 import io.turnrelay.core.spi.LoopbackRelayConfig;
-import io.turnrelay.core.spi.ShardedRelay;
-import io.turnrelay.core.spi.UdpTurnClient;
-import io.turnrelay.core.spi.UdpTurnClient.RelayedData;
+import io.turnrelay.core.spi.SocketTurnClient;
+import io.turnrelay.core.spi.SocketTurnClient.RelayedData;
 import io.turnrelay.core.stun.StunClass;
 import io.turnrelay.core.stun.StunMessageWriter;
 import io.turnrelay.core.stun.StunMethod;
@@ -67,20 +67,20 @@ class MixedFloodTest {
 
     @Test
     void legitimateChannelDataSurvivesAMixedFloodWithZeroLoss() throws Exception {
-        int listenPort = LoopbackPorts.freePort();
+        int listenPort = LoopbackPorts.freeUdpAndTcpPort();
         ShardedRelay relay = new ShardedRelay(
                 LoopbackRelayConfig.builder(listenPort, 10, Map.of("alice", "wonderland")).build(), new NioTransportProvider(), null);
         resources.add(relay);
         relay.start();
         InetSocketAddress server = new InetSocketAddress(LOOPBACK, listenPort);
 
-        UdpTurnClient client = new UdpTurnClient(LOOPBACK, server, "alice", "wonderland");
+        SocketTurnClient client = new SocketTurnClient(LOOPBACK, server, "alice", "wonderland");
         resources.add(client);
         InetSocketAddress relayed = client.allocate().get(0);
         DatagramSocket peer = new DatagramSocket(new InetSocketAddress(LOOPBACK, 0));
         peer.setSoTimeout(WAIT_MS);
         resources.add(peer);
-        UdpTurnClient.requireSuccess(client.channelBind(CHANNEL, (InetSocketAddress) peer.getLocalSocketAddress()));
+        SocketTurnClient.requireSuccess(client.channelBind(CHANNEL, (InetSocketAddress) peer.getLocalSocketAddress()));
 
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong flooded = new AtomicLong();
