@@ -111,7 +111,7 @@ public final class AllocationFootprint {
                 ? writer.finishWithFingerprint()
                 : writer.username(USER).realm(REALM).nonce(nonce).messageIntegrity(key).finishWithFingerprint();
         now += 1_000_000L;
-        server.handleClientDatagram(request, 0, length, client, now);
+        server.handleClientMessage(BenchRelayFixture.link(client), request, 0, length, now);
         for (TurnCommand command; (command = server.pollCommand()) != null; ) {
             if (command instanceof TurnCommand.BindRelaySocket bind) {
                 server.handleRelaySocketBound(bind.port(), bind.family(), now);

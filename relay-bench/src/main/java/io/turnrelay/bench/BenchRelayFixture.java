@@ -9,6 +9,8 @@ import io.turnrelay.core.stun.StunMessage;
 import io.turnrelay.core.stun.StunMessageWriter;
 import io.turnrelay.core.stun.StunMethod;
 import io.turnrelay.core.stun.TransactionId;
+import io.turnrelay.api.ClientTransport;
+import io.turnrelay.core.spi.ClientLink;
 import io.turnrelay.core.turn.Forwarding;
 import io.turnrelay.core.turn.RelayAction;
 import io.turnrelay.core.turn.TurnCommand;
@@ -53,7 +55,7 @@ final class BenchRelayFixture {
     final int allocations;
     final int channels;
     final ByteBuffer clientFrames;
-    final InetSocketAddress[] clientOfChannel;
+    final ClientLink[] clientOfChannel;
     final ByteBuffer peerDatagrams;
     final InetSocketAddress[] peerOfChannel;
     final int[] relayPortOfChannel;
@@ -77,7 +79,7 @@ final class BenchRelayFixture {
                 .maxAllocationsPerUser(MAX_ALLOCATIONS)
                 .build();
         this.server = new TurnServer(config, new SplittableRandom(42));
-        this.clientOfChannel = new InetSocketAddress[flows];
+        this.clientOfChannel = new ClientLink[flows];
         this.peerOfChannel = new InetSocketAddress[flows];
         this.relayPortOfChannel = new int[flows];
         this.clientFrames = ByteBuffer.allocate(flows * CLIENT_FRAME_LENGTH);
@@ -95,7 +97,7 @@ final class BenchRelayFixture {
             InetSocketAddress peer = peer(c);
             bindChannel(client(a), key, channelNumber, peer);
             // Fresh but equal objects: the hot path must find state by value, as it would for a real transport.
-            clientOfChannel[c] = client(a);
+            clientOfChannel[c] = link(client(a));
             peerOfChannel[c] = peer(c);
             relayPortOfChannel[c] = relayPortOfAllocation[a];
             int frame = c * CLIENT_FRAME_LENGTH;
@@ -120,8 +122,7 @@ final class BenchRelayFixture {
     private void verifyEveryFlow() {
         Forwarding forwarding = server.forwarding();
         for (int c = 0; c < channels; c++) {
-            RelayAction toPeer = server.handleClientDatagram(clientFrames, clientFrameOffset(c), CLIENT_FRAME_LENGTH,
-                    clientOfChannel[c], now);
+            RelayAction toPeer = server.handleClientMessage(clientOfChannel[c], clientFrames, clientFrameOffset(c), CLIENT_FRAME_LENGTH, now);
             if (toPeer != RelayAction.FORWARD_TO_PEER || !forwarding.peer().equals(peerOfChannel[c])
                     || forwarding.relayPort() != relayPortOfChannel[c]) {
                 throw new IllegalStateException("flow " + c + ": ChannelData gave " + toPeer + " to " + forwarding.peer());
@@ -161,12 +162,12 @@ final class BenchRelayFixture {
         int length = realm == null || nonce == null
                 ? writer.finish()
                 : writer.username(USER).realm(realm).nonce(nonce).messageIntegrity(key).finish();
-        server.handleClientDatagram(out, 0, length, client, now);
+        server.handleClientMessage(link(client), out, 0, length, now);
         byte[] response = null;
         for (TurnCommand command = server.pollCommand(); command != null; command = server.pollCommand()) {
             if (command instanceof TurnCommand.BindRelaySocket bind) {
                 server.handleRelaySocketBound(bind.port(), bind.family(), now);
-            } else if (command instanceof TurnCommand.SendToClient send && send.client().equals(client)) {
+            } else if (command instanceof TurnCommand.SendToClient send && send.client().remote().equals(client)) {
                 response = send.message();
             }
         }
@@ -187,6 +188,14 @@ final class BenchRelayFixture {
             throw new IllegalStateException(StunMethod.name(response.method()) + " from " + client + " got " + actual
                     + " instead of " + code);
         }
+    }
+
+    /** The listener every benchmark client arrives on. */
+    private static final InetSocketAddress LISTENER = new InetSocketAddress(address(new byte[] {10, 0, 0, 1}), 3478);
+
+    /** A UDP client link on the listener, a new object each time as a transport would make after a cache reset. */
+    static ClientLink link(InetSocketAddress client) {
+        return new ClientLink(ClientTransport.UDP, LISTENER, client);
     }
 
     /** Allocation {@code a}'s client: 11.x.y.z with a port, a distinct 5-tuple per allocation. */

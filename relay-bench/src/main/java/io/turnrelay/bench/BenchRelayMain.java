@@ -3,7 +3,7 @@ package io.turnrelay.bench;
 import io.turnrelay.api.PeerAddressPolicy;
 import io.turnrelay.api.RelayConfig;
 import io.turnrelay.api.StaticUsersAuthenticator;
-import io.turnrelay.core.spi.ShardedRelay;
+import io.turnrelay.core.relay.ShardedRelay;
 import java.net.InetAddress;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;

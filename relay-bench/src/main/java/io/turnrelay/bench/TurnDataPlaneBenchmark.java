@@ -1,5 +1,6 @@
 package io.turnrelay.bench;
 
+import io.turnrelay.core.spi.ClientLink;
 import io.turnrelay.core.turn.Forwarding;
 import io.turnrelay.core.turn.RelayAction;
 import io.turnrelay.core.turn.TurnServer;
@@ -42,7 +43,7 @@ public class TurnDataPlaneBenchmark {
     private long now;
     private ByteBuffer clientFrames;
     private ByteBuffer peerDatagrams;
-    private InetSocketAddress[] clientOfFlow;
+    private ClientLink[] clientOfFlow;
     private InetSocketAddress[] peerOfFlow;
     private int[] relayPortOfFlow;
     private int[] flowSequence;
@@ -74,8 +75,8 @@ public class TurnDataPlaneBenchmark {
     @Benchmark
     public void clientChannelDataToPeer(Blackhole blackhole) {
         int flow = nextFlow();
-        RelayAction action = server.handleClientDatagram(clientFrames, flow * BenchRelayFixture.CLIENT_FRAME_LENGTH,
-                BenchRelayFixture.CLIENT_FRAME_LENGTH, clientOfFlow[flow], now);
+        RelayAction action = server.handleClientMessage(clientOfFlow[flow], clientFrames, flow * BenchRelayFixture.CLIENT_FRAME_LENGTH,
+                BenchRelayFixture.CLIENT_FRAME_LENGTH, now);
         blackhole.consume(action);
         blackhole.consume(forwarding.relayPort());
         blackhole.consume(forwarding.peer());

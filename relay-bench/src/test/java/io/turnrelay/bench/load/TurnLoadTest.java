@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.turnrelay.api.PeerAddressPolicy;
 import io.turnrelay.api.RelayConfig;
 import io.turnrelay.api.StaticUsersAuthenticator;
-import io.turnrelay.core.spi.ShardedRelay;
+import io.turnrelay.core.relay.ShardedRelay;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.DatagramSocket;
