@@ -4,8 +4,9 @@ import java.nio.ByteBuffer;
 
 /**
  * ChannelData framing (RFC 8656 §12.4): a 2-byte channel number, a 2-byte payload length, the payload,
- * and over UDP optional padding, which is tolerated on input and never written. Everything here works
- * on absolute indexes, leaves buffer positions alone, and never allocates: it sits on the relay's hot path.
+ * and over UDP optional padding, which is tolerated on input and never written here (stream transports must
+ * add it: see {@link StreamFraming#padding}). Everything here works on absolute indexes, leaves buffer
+ * positions alone, and never allocates: it sits on the relay's hot path.
  */
 public final class ChannelData {
     public static final int HEADER_LENGTH = 4;
