@@ -18,15 +18,16 @@ import java.util.List;
  * it also chooses, fed through a {@link StreamReassembler}. No exception, every frame 4-65552 bytes, INVALID
  * sticky, the frames a prefix of the stream, and the same frames and outcome as one pass over the whole stream.
  *
- * <p>Input layout (FuzzedDataProvider): the stream from the front; from the back, a heap/direct flag byte and
- * then one byte per chunk, its size (Jazzer returns an in-range byte as it is), so a hand-made input is
- * {@code stream, sizes reversed, flag}.
+ * <p>The receive buffer starts at 1-255 bytes, so growing and compacting it happen in short inputs too. Input
+ * layout (FuzzedDataProvider): the stream from the front; from the back, a heap/direct flag byte, the initial
+ * capacity, then one byte per chunk, its size (Jazzer returns an in-range byte as it is), so a hand-made input
+ * is {@code stream, sizes reversed, capacity, flag}.
  */
 class StreamFramingFuzzTest {
 
     @FuzzTest
     void anyStreamInAnyChunksFramesLikeOnePass(FuzzedDataProvider data) {
-        StreamReassembler reassembler = new StreamReassembler(data.consumeBoolean());
+        StreamReassembler reassembler = new StreamReassembler(data.consumeBoolean(), data.consumeInt(1, 255));
         ByteArrayOutputStream stream = new ByteArrayOutputStream();
         ByteArrayOutputStream emitted = new ByteArrayOutputStream();
         while (data.remainingBytes() > 0) {

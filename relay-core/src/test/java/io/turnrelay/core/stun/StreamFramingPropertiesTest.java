@@ -36,15 +36,16 @@ class StreamFramingPropertiesTest {
     @Test
     void anyValidStreamCutIntoAnyChunksReassemblesToTheSameFrames() {
         qt().withExamples(1_000)
-                .forAll(streams(), chunkings(), Generate.booleans())
-                .checkAssert((stream, chunking, direct) -> {
-                    StreamReassembler reassembler = new StreamReassembler(direct);
+                .forAll(streams(), chunkings(), receivers())
+                .checkAssert((stream, chunking, receiver) -> {
+                    StreamReassembler reassembler = receiver.create();
                     List<byte[]> frames = feed(reassembler, stream.bytes(), chunking);
 
                     assertSameFrames(frames, stream.frames());
                     assertThat(reassembler.invalid()).as("invalid").isFalse();
                     assertThat(reassembler.buffered()).as("bytes left over").isZero();
                     assertThat(reassembler.consumed()).isEqualTo(stream.bytes().length);
+                    assertThat(reassembler.capacity()).isLessThanOrEqualTo(MAX_FRAME);
                     for (byte[] frame : stream.frames()) {
                         assertThat(StreamFraming.looksLikeTlsClientHello(ByteBuffer.wrap(frame), 0, frame.length))
                                 .as("a %d-byte frame looks like TLS", frame.length).isFalse();
@@ -56,12 +57,12 @@ class StreamFramingPropertiesTest {
     @Test
     void aStreamCutShortWaitsForTheRestOfItsLastFrame() {
         qt().withExamples(500)
-                .forAll(streams().assuming(s -> !s.frames().isEmpty()), chunkings(), Generate.range(1, Integer.MAX_VALUE))
-                .checkAssert((stream, chunking, cutSeed) -> {
+                .forAll(streams(1), chunkings(), receivers(), Generate.range(1, Integer.MAX_VALUE))
+                .checkAssert((stream, chunking, receiver, cutSeed) -> {
                     byte[] last = stream.frames().get(stream.frames().size() - 1);
                     int missing = 1 + cutSeed % last.length;
                     byte[] cut = Arrays.copyOf(stream.bytes(), stream.bytes().length - missing);
-                    StreamReassembler reassembler = new StreamReassembler();
+                    StreamReassembler reassembler = receiver.create();
                     List<byte[]> frames = feed(reassembler, cut, chunking);
 
                     assertSameFrames(frames, stream.frames().subList(0, stream.frames().size() - 1));
@@ -75,10 +76,10 @@ class StreamFramingPropertiesTest {
     @Test
     void aCorruptedStreamYieldsAPrefixOfFramesAndOrStopsInvalid() {
         qt().withExamples(2_000)
-                .forAll(streams(), corruptions(), chunkings(), Generate.booleans())
-                .checkAssert((stream, corruption, chunking, direct) -> {
+                .forAll(streams(), corruptions(), chunkings(), receivers())
+                .checkAssert((stream, corruption, chunking, receiver) -> {
                     byte[] input = corruption.apply(stream.bytes());
-                    StreamReassembler reassembler = new StreamReassembler(direct);
+                    StreamReassembler reassembler = receiver.create();
                     List<byte[]> frames = feed(reassembler, input, chunking);
 
                     // The frames are the input's first bytes, each a well-formed frame by the RFCs' rules.
@@ -223,8 +224,13 @@ class StreamFramingPropertiesTest {
     }
 
     static Gen<FrameStream> streams() {
+        return streams(0);
+    }
+
+    // At least minFrames by construction: QuickTheories sometimes gives up on an assumption.
+    static Gen<FrameStream> streams(int minFrames) {
         return in -> {
-            int count = draw(in, 0, 12);
+            int count = draw(in, minFrames, 12);
             List<byte[]> frames = new ArrayList<>();
             for (int i = 0; i < count; i++) frames.add(frame(in));
             return new FrameStream(List.copyOf(frames), concat(frames));
@@ -334,6 +340,27 @@ class StreamFramingPropertiesTest {
             };
             return new Chunking(mode, size, Generate.longRange(Long.MIN_VALUE, Long.MAX_VALUE).generate(in));
         };
+    }
+
+    /** A receive buffer: heap or direct, starting at any size (it grows to MAX_FRAME as frames need). */
+    record Receiver(boolean direct, int initialCapacity) {
+        StreamReassembler create() {
+            return new StreamReassembler(direct, initialCapacity);
+        }
+
+        @Override
+        public String toString() {
+            return (direct ? "direct" : "heap") + " buffer of " + initialCapacity + " bytes at first";
+        }
+    }
+
+    static Gen<Receiver> receivers() {
+        return in -> new Receiver(coin(in), switch (draw(in, 0, 4)) {
+            case 0 -> draw(in, 1, 32);
+            case 1 -> draw(in, 33, 4_096);
+            case 2 -> draw(in, 4_097, MAX_FRAME - 1);
+            default -> coin(in) ? MAX_FRAME : StreamReassembler.DEFAULT_INITIAL_CAPACITY;
+        });
     }
 
     /** Ways a stream goes wrong: bytes flipped, inserted, dropped, the end cut off, garbage in front. */
