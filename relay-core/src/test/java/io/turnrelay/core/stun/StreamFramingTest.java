@@ -319,7 +319,7 @@ class StreamFramingTest {
         byte[] channelData = {0x40, 0x01, 0x00, 0x05, 1, 2, 3, 4, 5, 0, 0, 0};
         byte[] stream = concat(BINDING_REQUEST, channelData, BINDING_REQUEST, new byte[] {(byte) 0x80, 0x00});
         for (int cut = 0; cut <= stream.length; cut++) {
-            StreamReassembler reassembler = new StreamReassembler(cut % 2 == 0);
+            StreamReassembler reassembler = new StreamReassembler(cut % 2 == 0, 1 + cut % 7);
             List<byte[]> first = reassembler.feed(stream, 0, cut);
             List<byte[]> second = reassembler.feed(stream, cut, stream.length - cut);
             assertThat(concat(first, second)).as("cut at %d", cut).containsExactly(BINDING_REQUEST, channelData, BINDING_REQUEST);

@@ -7,13 +7,17 @@ import java.util.Objects;
 
 /**
  * A TCP/TLS receive loop reduced to its framing, built on nothing but {@link StreamFraming#frameLength}:
- * chunks in, whole frames out. It keeps a single {@link StreamFraming#MAX_FRAME}-byte buffer the way a
- * transport would, consumes frames in place (so frames sit at non-zero offsets) and compacts only when the
- * buffer is full. It checks the {@code frameLength} contract on every call and throws {@link AssertionError}
- * when it is broken. Once {@link StreamFraming#INVALID} came back, it stays invalid and ignores all input.
+ * chunks in, whole frames out. Like a transport it keeps one receive buffer, consumes frames in place (so
+ * they sit at non-zero offsets), and only when the buffer is full compacts it or, if a frame already fills
+ * it, doubles it up to {@link StreamFraming#MAX_FRAME}, which must always be enough. It checks the
+ * {@code frameLength} contract on every call and throws {@link AssertionError} when it is broken. Once
+ * {@link StreamFraming#INVALID} came back, it stays invalid and ignores all input.
  */
 public final class StreamReassembler {
-    private final ByteBuffer buffer;
+    public static final int DEFAULT_INITIAL_CAPACITY = 2048;
+
+    private final boolean direct;
+    private ByteBuffer buffer;
     private int start;
     private int end;
     private boolean invalid;
@@ -27,7 +31,16 @@ public final class StreamReassembler {
     }
 
     public StreamReassembler(boolean direct) {
-        buffer = direct ? ByteBuffer.allocateDirect(StreamFraming.MAX_FRAME) : ByteBuffer.allocate(StreamFraming.MAX_FRAME);
+        this(direct, DEFAULT_INITIAL_CAPACITY);
+    }
+
+    /** @param initialCapacity 1 to {@link StreamFraming#MAX_FRAME}; small ones make compaction and growth frequent */
+    public StreamReassembler(boolean direct, int initialCapacity) {
+        if (initialCapacity < 1 || initialCapacity > StreamFraming.MAX_FRAME) {
+            throw new IllegalArgumentException("initial capacity must be 1-" + StreamFraming.MAX_FRAME);
+        }
+        this.direct = direct;
+        buffer = allocate(initialCapacity);
     }
 
     public List<byte[]> feed(byte[] chunk) {
@@ -40,12 +53,9 @@ public final class StreamReassembler {
         List<byte[]> frames = new ArrayList<>();
         while (length > 0 && !invalid) {
             if (end == buffer.capacity()) {
-                compact();
+                makeRoom();
             }
             int copied = Math.min(length, buffer.capacity() - end);
-            if (copied <= 0) {
-                throw new AssertionError("no room after compacting: " + (end - start) + " bytes held");
-            }
             buffer.put(end, chunk, offset, copied);
             end += copied;
             offset += copied;
@@ -94,11 +104,23 @@ public final class StreamReassembler {
         }
     }
 
-    private void compact() {
+    private void makeRoom() {
         int held = end - start;
-        buffer.put(0, buffer, start, held);
+        if (start > 0) {
+            buffer.put(0, buffer, start, held);
+        } else if (buffer.capacity() < StreamFraming.MAX_FRAME) {
+            ByteBuffer larger = allocate(Math.min(2 * buffer.capacity(), StreamFraming.MAX_FRAME));
+            larger.put(0, buffer, 0, held);
+            buffer = larger;
+        } else {
+            throw new AssertionError("no room: " + held + " bytes held without a frame");
+        }
         start = 0;
         end = held;
+    }
+
+    private ByteBuffer allocate(int capacity) {
+        return direct ? ByteBuffer.allocateDirect(capacity) : ByteBuffer.allocate(capacity);
     }
 
     /** Whether the stream turned out impossible; sticky. */
@@ -122,5 +144,10 @@ public final class StreamReassembler {
 
     public long frameLengthCalls() {
         return frameLengthCalls;
+    }
+
+    /** The receive buffer's current size. */
+    public int capacity() {
+        return buffer.capacity();
     }
 }
