@@ -1,5 +1,7 @@
 package io.turnrelay.core.turn;
 
+import io.turnrelay.core.spi.ClientLink;
+import io.turnrelay.core.spi.TestLinks;
 import io.turnrelay.core.stun.AttributeType;
 import io.turnrelay.core.stun.ErrorCode;
 import io.turnrelay.core.stun.PasswordAlgorithmEntry;
@@ -24,6 +26,8 @@ import org.jspecify.annotations.Nullable;
 final class TestClient {
     final TurnHarness harness;
     final InetSocketAddress address;
+    /** The 5-tuple it sends from: UDP from {@link #address} unless made for another transport. */
+    final ClientLink link;
     String username;
     String password;
     String realm = TurnHarness.REALM;
@@ -38,7 +42,14 @@ final class TestClient {
     private final byte[] idPrefix;
 
     TestClient(TurnHarness harness, InetSocketAddress address, String username, String password) {
+        this(harness, TestLinks.udp(address), username, password);
+    }
+
+    /** A client on {@code link}'s transport, e.g. {@code TestLinks.tcp(address)}. */
+    TestClient(TurnHarness harness, ClientLink link, String username, String password) {
         this.harness = harness;
+        this.link = link;
+        InetSocketAddress address = link.remote();
         this.address = address;
         this.username = username;
         this.password = password;
@@ -105,8 +116,8 @@ final class TestClient {
 
     /** Sends one datagram and returns the single response to it (fails if there is not exactly one). */
     StunMessage send(byte[] datagram) {
-        harness.fromClient(address, datagram);
-        List<StunMessage> answers = harness.messagesTo(address);
+        harness.fromClient(link, datagram);
+        List<StunMessage> answers = harness.messagesTo(link);
         if (answers.size() != 1) {
             throw new AssertionError("expected one answer, got " + answers.size());
         }

@@ -1,5 +1,6 @@
 package io.turnrelay.core.turn;
 
+import io.turnrelay.core.spi.ClientLink;
 import io.turnrelay.core.spi.TestLinks;
 import io.turnrelay.api.Authenticator;
 import io.turnrelay.api.PeerAddressPolicy;
@@ -107,9 +108,26 @@ final class TurnHarness {
     }
 
     RelayAction fromClient(InetSocketAddress client, byte[] datagram) {
-        RelayAction action = server.handleClientMessage(TestLinks.udp(client), ByteBuffer.wrap(datagram), 0, datagram.length, now);
+        return fromClient(TestLinks.udp(client), datagram);
+    }
+
+    /** A message from {@code client} over its transport (a datagram, or one frame of a stream). */
+    RelayAction fromClient(ClientLink client, byte[] message) {
+        RelayAction action = server.handleClientMessage(client, ByteBuffer.wrap(message), 0, message.length, now);
         pump();
         return action;
+    }
+
+    /** A stream client connects, as its transport reports it. */
+    void connected(ClientLink client) {
+        server.handleClientConnected(client, now);
+        pump();
+    }
+
+    /** A stream client's connection closes, as its transport reports it. */
+    void closed(ClientLink client) {
+        server.handleClientClosed(client, now);
+        pump();
     }
 
     RelayAction fromPeer(InetSocketAddress peer, int relayPort, ByteBuffer buffer, int offset, int length) {
@@ -161,15 +179,20 @@ final class TurnHarness {
         return taken;
     }
 
-    /** Removes and decodes every message sent to {@code client}: responses and Data indications. */
+    /** Removes and decodes every message sent to the UDP client at {@code client}: responses and Data indications. */
     List<StunMessage> messagesTo(InetSocketAddress client) {
+        return messagesTo(TestLinks.udp(client));
+    }
+
+    /** Removes and decodes every message sent to {@code client}: responses and Data indications. */
+    List<StunMessage> messagesTo(ClientLink client) {
         List<StunMessage> messages = new ArrayList<>();
         outbox.removeIf(c -> {
-            if (c instanceof TurnCommand.SendToClient send && send.client().remote().equals(client)) {
+            if (c instanceof TurnCommand.SendToClient send && send.client().equals(client)) {
                 messages.add(decode(send.message()));
                 return true;
             }
-            if (c instanceof TurnCommand.RelayToClient relay && relay.client().remote().equals(client)) {
+            if (c instanceof TurnCommand.RelayToClient relay && relay.client().equals(client)) {
                 messages.add(decode(relay.message()));
                 return true;
             }
