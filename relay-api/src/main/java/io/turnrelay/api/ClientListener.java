@@ -36,7 +36,8 @@ public record ClientListener(ClientTransport transport, InetSocketAddress addres
     @Override
     public String toString() {
         InetAddress ip = address.getAddress();
-        String host = ip instanceof Inet6Address ? "[" + ip.getHostAddress() + "]" : ip.getHostAddress();
+        String text = IpLiteral.format(ip.getAddress());
+        String host = ip instanceof Inet6Address ? "[" + text + "]" : text;
         return (detectTls ? "tcp+tls" : transport.label()) + " " + host + ":" + address.getPort();
     }
 }

@@ -1,11 +1,11 @@
 package io.turnrelay.api;
 
+import io.turnrelay.api.tls.TlsCredentials;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
-import io.turnrelay.api.tls.TlsCredentials;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
