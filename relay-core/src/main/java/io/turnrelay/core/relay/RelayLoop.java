@@ -13,6 +13,7 @@ import io.turnrelay.core.turn.TurnServer;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -28,6 +29,8 @@ public final class RelayLoop implements RelaySink {
     private final @Nullable InetAddress relayBindIpv6;
     private final @Nullable RelayEventListener listener;
     private final ConnectionLimiter limiter;
+    /** Wakes another shard's server for its ledger work; runs on this thread and may only enqueue. */
+    private final Consumer<TurnServer> wakeOther;
     private final ConnectionCounters connections = new ConnectionCounters();
     /** The latest time a transport callback brought, for work that arrives without one (shutdown). */
     private long lastNowNanos;
@@ -43,17 +46,19 @@ public final class RelayLoop implements RelaySink {
             @Nullable InetAddress relayBindIpv4,
             @Nullable InetAddress relayBindIpv6,
             @Nullable RelayEventListener listener) {
-        this(server, transport, relayBindIpv4, relayBindIpv6, listener, new ConnectionLimiter(Integer.MAX_VALUE, Integer.MAX_VALUE));
+        this(server, transport, relayBindIpv4, relayBindIpv6, listener, new ConnectionLimiter(Integer.MAX_VALUE, Integer.MAX_VALUE),
+                other -> {});
     }
 
     RelayLoop(TurnServer server, Transport transport, @Nullable InetAddress relayBindIpv4, @Nullable InetAddress relayBindIpv6,
-            @Nullable RelayEventListener listener, ConnectionLimiter limiter) {
+            @Nullable RelayEventListener listener, ConnectionLimiter limiter, Consumer<TurnServer> wakeOther) {
         this.server = server;
         this.transport = transport;
         this.relayBindIpv4 = relayBindIpv4;
         this.relayBindIpv6 = relayBindIpv6;
         this.listener = listener;
         this.limiter = limiter;
+        this.wakeOther = wakeOther;
     }
 
     @Override
@@ -162,6 +167,8 @@ public final class RelayLoop implements RelaySink {
                 transport.closeRelay(close.port(), close.family());
             } else if (command instanceof TurnCommand.CloseClient close) {
                 transport.closeClient(close.client(), CloseReason.NO_ALLOCATION);
+            } else if (command instanceof TurnCommand.WakeServer wake) {
+                wakeOther.accept(wake.server());
             } else if (listener != null) {
                 listener.onEvent(command);
             }

@@ -41,8 +41,8 @@ import org.jspecify.annotations.Nullable;
  *   <li>a RESERVATION-TOKEN (EVEN-PORT with R=1) can be redeemed from any client, whichever shard it lands on;
  *       the reserved port has no socket until the redeeming shard binds it.</li>
  *   <li>with {@code oneAllocationPerUsername}, a user's new allocation replaces the user's allocations on every
- *       shard: once it is established, the ledger queues their deletion for the shards holding them and wakes
- *       those up through {@link Transport#execute}, so each deletes them (closing their sockets) on its own
+ *       shard: once it is established, the ledger queues their deletion for the shards holding them, whose servers
+ *       the establishing shard's loop wakes up through {@link Transport#execute}, so each deletes them (closing their sockets) on its own
  *       thread moments later. The new allocation does not wait for that. One corner differs from a single
  *       shard: when the range has no free port, only the user's allocations on the shard the Allocate lands on
  *       are deleted first to make room; if the user's ports are all on other shards, the Allocate gets 508.</li>
@@ -56,6 +56,8 @@ public final class ShardedRelay implements Relay {
     private final @Nullable RelayEventListener listener;
     private final List<RelayShard> shards = new ArrayList<>();
     private final List<ClientListener> listeners = new ArrayList<>();
+    /** Each shard by its server, for routing wake-ups between servers sharing the ledger; fixed once started. */
+    private final Map<TurnServer, RelayShard> shardByServer = new java.util.IdentityHashMap<>();
     private boolean started;
     private boolean closed;
 
@@ -88,8 +90,12 @@ public final class ShardedRelay implements Relay {
             for (int i = 0; i < workers; i++) {
                 TurnServer server = new TurnServer(serverConfig, config.randomSource().get(), ledger);
                 Transport transport = provider.create(Integer.toString(i));
-                RelayLoop loop = new RelayLoop(server, transport, config.bindIpv4(), config.bindIpv6(), listener, limiter);
-                shards.add(new RelayShard(server, loop, transport));
+                RelayLoop loop = new RelayLoop(server, transport, config.bindIpv4(), config.bindIpv6(), listener, limiter, this::wake);
+                RelayShard shard = new RelayShard(server, loop, transport);
+                shards.add(shard);
+                synchronized (shardByServer) {
+                    shardByServer.put(server, shard);
+                }
             }
             // Every shard's listeners join the shared ports before any shard reads: the kernel spreads a shared
             // port's datagrams by a hash over the sockets bound so far, so a client answered while shards were
@@ -101,7 +107,6 @@ public final class ShardedRelay implements Relay {
             }
             for (RelayShard shard : shards) {
                 shard.start();
-                shard.server.setLedgerWakeUp(() -> wake(shard.transport, shard.loop));
             }
         } catch (RelayStartException | RuntimeException e) {
             closeShards();
@@ -123,9 +128,16 @@ public final class ShardedRelay implements Relay {
     }
 
     /** Runs on another shard's thread: only enqueues. */
-    private static void wake(Transport transport, RelayLoop loop) {
+    private void wake(TurnServer server) {
+        RelayShard shard;
+        synchronized (shardByServer) {
+            shard = shardByServer.get(server);
+        }
+        if (shard == null) {
+            return;
+        }
         try {
-            transport.execute(loop::onLedgerWork);
+            shard.transport.execute(shard.loop::onLedgerWork);
         } catch (RejectedExecutionException e) {
             // The shard is shutting down: releasing its allocations does the work.
         }

@@ -17,8 +17,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>With {@code oneAllocationPerUsername} it also knows which servers hold each user's allocations: when one
  * server establishes an allocation, it queues "delete the user's older allocations" for the other servers that
- * hold some, and calls their {@linkplain TurnServer#setLedgerWakeUp wake-up hooks} (outside its lock), so that
- * each deletes them on its own thread in {@link TurnServer#handleLedgerWork}.
+ * hold some, and names them to the establishing server, which asks its driver to wake them ({@link TurnCommand.WakeServer}), so
+ * that each deletes them on its own thread in {@link TurnServer#handleLedgerWork}.
  *
  * <p>Thread-safe: servers driven by different threads use it under one lock, and only for control-plane
  * events (Allocate, bind outcomes, deletion, expiry); relaying never touches it. Like the servers it reads
@@ -83,23 +83,22 @@ public final class AllocationLedger {
     }
 
     /** A server joins: its place records which users hold allocations on it and the eviction work for it. */
-    synchronized LedgerMember join() {
-        LedgerMember member = new LedgerMember();
+    synchronized LedgerMember join(TurnServer server) {
+        LedgerMember member = new LedgerMember(server);
         members.add(member);
         return member;
     }
 
     /**
      * An allocation of {@code username} was established on {@code holder}. In one-allocation-per-username mode,
-     * every other server holding allocations of the user is asked to delete those (all older than this one) and
-     * woken up, after the lock is released. Returns the allocation's place in the order of establishment (0 in
+     * every other server holding allocations of the user is asked to delete those (all older than this one); those
+     * with no such work queued yet are added to {@code woken}, to be woken once for the batch. Returns the allocation's place in the order of establishment (0 in
      * the other modes).
      */
-    long establish(LedgerMember holder, String username) {
+    long establish(LedgerMember holder, String username, List<LedgerMember> woken) {
         if (!config.oneAllocationPerUsername()) {
             return 0;
         }
-        List<LedgerMember> woken = List.of();
         long sequence;
         synchronized (this) {
             sequence = ++establishedSequence;
@@ -109,16 +108,11 @@ public final class AllocationLedger {
                     boolean idle = other.evictions.isEmpty();
                     other.evictions.merge(username, sequence, Math::max);
                     if (idle) {
-                        woken = woken.isEmpty() ? new ArrayList<>(1) : woken;
                         woken.add(other);
                     }
                 }
             }
             holder.established.merge(username, 1, Integer::sum);
-        }
-        // Outside the lock: a hook may take the locks of the woken server's driver.
-        for (LedgerMember member : woken) {
-            member.wakeUp.run();
         }
         return sequence;
     }

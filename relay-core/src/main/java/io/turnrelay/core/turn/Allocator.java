@@ -12,6 +12,7 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.function.Consumer;
@@ -44,7 +45,7 @@ final class Allocator {
     private boolean accepting = true;
 
     Allocator(TurnServerConfig config, RandomGenerator random, TurnStats stats, Queue<TurnCommand> commands,
-            Deadlines deadlines, ResponseBuilder responses, AllocationLedger ledger) {
+            Deadlines deadlines, ResponseBuilder responses, AllocationLedger ledger, TurnServer owner) {
         this.config = config;
         this.random = random;
         this.stats = stats;
@@ -52,7 +53,7 @@ final class Allocator {
         this.deadlines = deadlines;
         this.responses = responses;
         this.ledger = ledger;
-        this.member = ledger.join();
+        this.member = ledger.join(owner);
         this.allocations = new AllocationTable(config.lowestPort(), config.highestPort());
     }
 
@@ -249,7 +250,11 @@ final class Allocator {
             }
         });
         long expiresAt = now + pending.lifetimeSeconds * NANOS_PER_SECOND;
-        long sequence = ledger.establish(member, pending.username());
+        List<LedgerMember> woken = new ArrayList<>(0);
+        long sequence = ledger.establish(member, pending.username(), woken);
+        for (LedgerMember other : woken) {
+            commands.add(new TurnCommand.WakeServer(other.server));
+        }
         Allocation allocation = new Allocation(pending.client, pending.username(), port, pending.ipv4, pending.ipv6,
                 pending.transactionId, response, expiresAt, sequence);
         allocations.add(allocation);
@@ -367,11 +372,6 @@ final class Allocator {
             ledger.releasePort(pending.port + 1);
         }
         ledger.leave(pending.username());
-    }
-
-    /** Sets the hook the ledger calls, on another server's thread, when it queued work for this server. */
-    void setLedgerWakeUp(Runnable wakeUp) {
-        member.wakeUp = wakeUp;
     }
 
     /**

@@ -6,7 +6,7 @@ import java.util.Map;
 /**
  * One server's place in an {@link AllocationLedger}: in one-allocation-per-username mode, which users hold
  * established allocations on it, and which of them other servers want gone (their newer allocations replace
- * these). Everything but {@link #wakeUp} is guarded by the ledger's lock.
+ * these). Everything but {@link #server} is guarded by the ledger's lock.
  */
 final class LedgerMember {
     /** Established allocations held on this server, per username. */
@@ -16,6 +16,10 @@ final class LedgerMember {
      * value (they were established before the replacing one on another server).
      */
     Map<String, Long> evictions = new HashMap<>();
-    /** Arranges for the server's {@link TurnServer#handleLedgerWork} to run soon, on the server's own thread. */
-    volatile Runnable wakeUp = () -> {};
+    /** Whose place it is: named in the {@link TurnCommand.WakeServer} that asks for its ledger work to be done. */
+    final TurnServer server;
+
+    LedgerMember(TurnServer server) {
+        this.server = server;
+    }
 }

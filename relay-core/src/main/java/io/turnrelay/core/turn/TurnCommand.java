@@ -16,6 +16,13 @@ public sealed interface TurnCommand {
     /** Close the stream connection of {@code client}: it held no allocation within the allocate timeout. */
     record CloseClient(ClientLink client) implements TurnCommand {}
 
+    /**
+     * Wake {@code server}, another server sharing this one's {@link AllocationLedger}: it has work queued there (with
+     * one allocation per username, a user's newer allocation here replaces the user's allocations there), to be
+     * done by its {@link TurnServer#handleLedgerWork} on its own thread. The driver must not touch it from here.
+     */
+    record WakeServer(TurnServer server) implements TurnCommand {}
+
     /** Bind a UDP socket on relay {@code port} for {@code family}, then report with handleRelaySocketBound/BindFailed. */
     record BindRelaySocket(int port, AddressFamily family) implements TurnCommand {}
 

@@ -76,7 +76,7 @@ public final class TurnServer {
         this.nonces = new NonceIssuer(random, config.nonceValidity().toNanos());
         this.authenticator = new RequestAuthenticator(config.authenticator(), config.realm(), config.unixClock(), nonces);
         this.responses = new ResponseBuilder(config.software());
-        this.allocator = new Allocator(config, random, stats, commands, deadlines, responses, ledger);
+        this.allocator = new Allocator(config, random, stats, commands, deadlines, responses, ledger, this);
         this.allocations = allocator.allocations();
     }
 
@@ -589,17 +589,6 @@ public final class TurnServer {
     /** The next queued command, or null. */
     public @Nullable TurnCommand pollCommand() {
         return commands.poll();
-    }
-
-    /**
-     * Sets how this server is woken when another server sharing its {@link AllocationLedger} queued work for it:
-     * with {@code oneAllocationPerUsername}, a user's newer allocation there replaces the user's allocations here.
-     * {@code wakeUp} runs on the other server's thread, holding no lock of the ledger; it must not block or touch
-     * this server, only arrange for {@link #handleLedgerWork} to run soon on this server's own thread. Without it,
-     * the work waits for the next call of {@link #handleLedgerWork}.
-     */
-    public void setLedgerWakeUp(Runnable wakeUp) {
-        allocator.setLedgerWakeUp(wakeUp);
     }
 
     /**

@@ -82,22 +82,20 @@ class AllocationLedgerTest {
     @Test
     void establishingAnAllocationQueuesWorkForTheUsersOtherHoldersAndWakesThemOnceOutsideTheLock() {
         AllocationLedger onePerUser = new AllocationLedger(TurnHarness.with(c -> c.oneAllocationPerUsername(true)).config);
-        LedgerMember a = onePerUser.join();
-        LedgerMember b = onePerUser.join();
-        LedgerMember c = onePerUser.join();
-        List<Boolean> wakesOfA = new ArrayList<>();
-        a.wakeUp = () -> wakesOfA.add(Thread.holdsLock(onePerUser));
-        c.wakeUp = () -> wakesOfA.add(null); // c holds no allocation of bob: never woken
+        LedgerMember a = onePerUser.join(TurnHarness.withDefaults().server);
+        LedgerMember b = onePerUser.join(TurnHarness.withDefaults().server);
+        LedgerMember c = onePerUser.join(TurnHarness.withDefaults().server);
+        List<LedgerMember> woken = new ArrayList<>();
 
-        long first = onePerUser.establish(a, "bob");
-        onePerUser.establish(c, "carol");
-        assertThat(wakesOfA).isEmpty();
-        long second = onePerUser.establish(b, "bob");
-        long third = onePerUser.establish(b, "bob");
+        long first = onePerUser.establish(a, "bob", woken);
+        onePerUser.establish(c, "carol", woken);
+        assertThat(woken).isEmpty();
+        long second = onePerUser.establish(b, "bob", woken);
+        long third = onePerUser.establish(b, "bob", woken);
         assertThat(first).isLessThan(second);
         assertThat(second).isLessThan(third);
-        // One wake-up for the batch, from outside the ledger's lock; the work spares what came after the newest.
-        assertThat(wakesOfA).containsExactly(false);
+        // One wake-up for the batch (c holds no allocation of bob: never woken); the work spares what came after the newest.
+        assertThat(woken).containsExactly(a);
         assertThat(onePerUser.takeEvictions(a)).containsExactly(Map.entry("bob", third));
         assertThat(onePerUser.takeEvictions(a)).isEmpty();
         assertThat(onePerUser.takeEvictions(b)).isEmpty();
@@ -105,19 +103,18 @@ class AllocationLedgerTest {
         assertThat(onePerUser.establishedOf("bob")).isEqualTo(3);
 
         // Drained work wakes again next time.
-        onePerUser.establish(b, "bob");
-        assertThat(wakesOfA).containsExactly(false, false);
+        onePerUser.establish(b, "bob", woken);
+        assertThat(woken).containsExactly(a, a);
     }
 
     @Test
     void withoutOnePerUsernameTheLedgerTracksNoHolders() {
-        LedgerMember a = ledger.join();
-        LedgerMember b = ledger.join();
-        a.wakeUp = () -> {
-            throw new AssertionError("woken");
-        };
-        assertThat(ledger.establish(a, "bob")).isZero();
-        assertThat(ledger.establish(b, "bob")).isZero();
+        LedgerMember a = ledger.join(TurnHarness.withDefaults().server);
+        LedgerMember b = ledger.join(TurnHarness.withDefaults().server);
+        List<LedgerMember> woken = new ArrayList<>();
+        assertThat(ledger.establish(a, "bob", woken)).isZero();
+        assertThat(ledger.establish(b, "bob", woken)).isZero();
+        assertThat(woken).isEmpty();
         assertThat(ledger.takeEvictions(a)).isEmpty();
         assertThat(ledger.establishedOf("bob")).isZero();
     }

@@ -16,7 +16,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 
@@ -29,6 +28,11 @@ class SharedLedgerTest {
     private TurnHarness a;
     private TurnHarness b;
     private int nextClient;
+
+    /** How often a server asked its driver to wake {@code target}'s server. */
+    private long wakesOf(TurnHarness target) {
+        return java.util.stream.Stream.of(a, b).flatMap(h -> h.wakes.stream()).filter(w -> w.server() == target.server).count();
+    }
 
     private void start(UnaryOperator<TurnServerConfig.Builder> customise) {
         servers = TurnHarness.sharing(2, customise);
@@ -221,10 +225,6 @@ class SharedLedgerTest {
     @Test
     void aNewAllocationOnOneServerReplacesTheUsersAllocationOnTheOtherOnTheOthersTurn() {
         start(c -> c.oneAllocationPerUsername(true));
-        AtomicInteger wakesOfA = new AtomicInteger();
-        AtomicInteger wakesOfB = new AtomicInteger();
-        a.server.setLedgerWakeUp(wakesOfA::incrementAndGet);
-        b.server.setLedgerWakeUp(wakesOfB::incrementAndGet);
         InetSocketAddress peer = address("93.184.216.34", 9000);
         TestClient onA = client(a, "bob");
         int portA = onA.allocatePort();
@@ -233,14 +233,14 @@ class SharedLedgerTest {
         int carolsPort = carolOnA.allocatePort();
         TestClient aliceOnB = client(b, "alice");
         aliceOnB.allocatePort();
-        assertThat(wakesOfA.get() + wakesOfB.get()).isZero();
+        assertThat(wakesOf(a) + wakesOf(b)).isZero();
         a.outbox.clear();
 
         TestClient onB = client(b, "bob");
         int portB = onB.allocatePort();
         // B only queued the work and woke A; A's state is untouched until A's own turn.
-        assertThat(wakesOfA).hasValue(1);
-        assertThat(wakesOfB).hasValue(0);
+        assertThat(wakesOf(a)).isEqualTo(1);
+        assertThat(wakesOf(b)).isEqualTo(0);
         assertThat(a.outbox).isEmpty();
         assertThat(b.take(TurnCommand.AllocationDeleted.class)).isEmpty();
         assertThat(a.server.ledgerAllocations()).isEqualTo(4);
@@ -272,21 +272,19 @@ class SharedLedgerTest {
         b.ledgerWork();
         assertThat(a.outbox).isEmpty();
         assertThat(b.outbox).isEmpty();
-        assertThat(wakesOfA).hasValue(1);
-        assertThat(wakesOfB).hasValue(0);
+        assertThat(wakesOf(a)).isEqualTo(1);
+        assertThat(wakesOf(b)).isEqualTo(0);
     }
 
     @Test
     void workForAnAllocationThatExpiredMeanwhileDoesNothing() {
         start(c -> c.oneAllocationPerUsername(true));
-        AtomicInteger wakesOfA = new AtomicInteger();
-        a.server.setLedgerWakeUp(wakesOfA::incrementAndGet);
         TestClient onA = client(a, "bob");
         int portA = onA.allocate(w -> w.lifetime(60)).xorRelayedAddresses().get(0).getPort();
         advance(60 * SECOND);
         // A has not noticed the expiry yet, so B's allocation queues work for it.
         assertThat(client(b, "bob").allocatePort()).isNotEqualTo(portA);
-        assertThat(wakesOfA).hasValue(1);
+        assertThat(wakesOf(a)).isEqualTo(1);
 
         a.timeout();
         assertThat(a.take(TurnCommand.AllocationDeleted.class)).containsExactly(new TurnCommand.AllocationDeleted(TestLinks.udp(onA.address), portA));
@@ -345,13 +343,11 @@ class SharedLedgerTest {
     @Test
     void withNoFreePortOnlyTheUsersAllocationOnTheSameServerMakesRoom() {
         start(c -> c.oneAllocationPerUsername(true).portRange(50000, 50000));
-        AtomicInteger wakesOfA = new AtomicInteger();
-        a.server.setLedgerWakeUp(wakesOfA::incrementAndGet);
         TestClient onA = client(a, "bob");
         assertThat(onA.allocatePort()).isEqualTo(50000);
         // The port is A's to free, on A's thread: B answers 508 and A's allocation stays (documented).
         assertThat(code(client(b, "bob").allocate())).isEqualTo(ErrorCode.INSUFFICIENT_CAPACITY);
-        assertThat(wakesOfA).hasValue(0);
+        assertThat(wakesOf(a)).isEqualTo(0);
         assertThat(code(onA.refresh(600))).isZero();
         assertThat(a.server.ledgerAllocations()).isOne();
 
@@ -366,14 +362,12 @@ class SharedLedgerTest {
     @Test
     void withoutOnePerUsernameNothingIsQueued() {
         start(c -> c.maxAllocationsPerUser(2));
-        AtomicInteger wakes = new AtomicInteger();
-        a.server.setLedgerWakeUp(wakes::incrementAndGet);
         TestClient onA = client(a, "bob");
         onA.allocatePort();
         client(b, "bob").allocatePort();
         a.outbox.clear();
         a.ledgerWork();
-        assertThat(wakes).hasValue(0);
+        assertThat(wakesOf(a) + wakesOf(b)).isEqualTo(0);
         assertThat(a.outbox).isEmpty();
         assertThat(code(onA.refresh(600))).isZero();
         assertThat(a.server.ledgerAllocations()).isEqualTo(2);

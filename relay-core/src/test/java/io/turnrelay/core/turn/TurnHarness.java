@@ -37,6 +37,8 @@ final class TurnHarness {
     final AtomicLong unixSeconds;
     final List<TurnCommand> outbox = new ArrayList<>();
     final Set<Integer> failingPorts = new HashSet<>();
+    /** Every WakeServer the server asked its driver for, in order (not in the outbox). */
+    final List<TurnCommand.WakeServer> wakes = new ArrayList<>();
     /** Every BindRelaySocket the server asked for, in order. */
     final List<TurnCommand.BindRelaySocket> bindRequests = new ArrayList<>();
     long now = START;
@@ -160,6 +162,8 @@ final class TurnHarness {
                 } else {
                     server.handleRelaySocketBound(bind.port(), bind.family(), now);
                 }
+            } else if (command instanceof TurnCommand.WakeServer wake) {
+                wakes.add(wake);
             } else {
                 outbox.add(command);
             }
