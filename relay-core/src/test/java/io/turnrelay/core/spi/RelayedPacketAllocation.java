@@ -2,6 +2,7 @@ package io.turnrelay.core.spi;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.turnrelay.api.ClientTransport;
 import io.turnrelay.api.RelayConfig;
 import io.turnrelay.core.relay.ShardedRelay;
 import java.lang.management.ManagementFactory;
@@ -28,31 +29,49 @@ public final class RelayedPacketAllocation {
      * {@code loopThreadPrefix}, on a one-worker relay over {@code provider}.
      */
     public static long bytesPerRelayedPacket(TransportProvider provider, String loopThreadPrefix) throws Exception {
+        return bytesPerRelayedPacket(provider, loopThreadPrefix, ClientTransport.UDP);
+    }
+
+    /** The same, with the client on {@code clientTransport} (the peer side is UDP whatever the client uses). */
+    public static long bytesPerRelayedPacket(TransportProvider provider, String loopThreadPrefix, ClientTransport clientTransport)
+            throws Exception {
         int listenPort = LoopbackPorts.freeUdpAndTcpPort();
-        RelayConfig config = LoopbackRelayConfig.builder(listenPort, 50, Map.of("alice", "wonderland")).build();
-        try (ShardedRelay relay = new ShardedRelay(config, provider, null);
-                SocketTurnClient client = new SocketTurnClient(LOOPBACK, new InetSocketAddress(LOOPBACK, listenPort), "alice", "wonderland");
-                DatagramSocket peer = new DatagramSocket(0, LOOPBACK)) {
-            relay.start();
-            InetSocketAddress relayed = client.allocate().get(0);
-            client.channelBind(0x4000, (InetSocketAddress) peer.getLocalSocketAddress());
-            peer.setSoTimeout(5_000);
-            long loopThread = threadStartingWith(loopThreadPrefix);
-            com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-
-            byte[] payload = new byte[160];
-            DatagramPacket atPeer = new DatagramPacket(new byte[2048], 2048);
-            DatagramPacket reply = new DatagramPacket(payload, payload.length, relayed);
-            roundTrips(client, peer, payload, atPeer, reply, WARM_UP_ROUND_TRIPS);
-            long before = threads.getThreadAllocatedBytes(loopThread);
-            roundTrips(client, peer, payload, atPeer, reply, MEASURED_ROUND_TRIPS);
-            long allocated = threads.getThreadAllocatedBytes(loopThread) - before;
-
-            long roundTrips = WARM_UP_ROUND_TRIPS + MEASURED_ROUND_TRIPS;
-            assertThat(relay.stats().packetsClientToPeer()).isEqualTo(roundTrips);
-            assertThat(relay.stats().packetsPeerToClient()).isEqualTo(roundTrips);
-            return allocated / (2L * MEASURED_ROUND_TRIPS);
+        int tlsPort = LoopbackPorts.freeTcpPort();
+        RelayConfig.Builder builder = LoopbackRelayConfig.builder(listenPort, 50, Map.of("alice", "wonderland"));
+        if (clientTransport == ClientTransport.TLS) {
+            builder.tls(TestTls.credentials()).tlsListenPorts(java.util.List.of(tlsPort));
         }
+        RelayConfig config = builder.build();
+        try (ShardedRelay relay = new ShardedRelay(config, provider, null)) {
+            relay.start();
+            int port = clientTransport == ClientTransport.TLS ? tlsPort : listenPort;
+            try (SocketTurnClient client = SocketTurnClient.of(clientTransport, LOOPBACK, new InetSocketAddress(LOOPBACK, port), "alice",
+                    "wonderland", clientTransport == ClientTransport.TLS ? TestTls.clientContext() : null);
+                    DatagramSocket peer = new DatagramSocket(0, LOOPBACK)) {
+                return measure(relay, client, peer, loopThreadPrefix);
+            }
+        }
+    }
+
+    private static long measure(ShardedRelay relay, SocketTurnClient client, DatagramSocket peer, String loopThreadPrefix) throws Exception {
+        InetSocketAddress relayed = client.allocate().get(0);
+        client.channelBind(0x4000, (InetSocketAddress) peer.getLocalSocketAddress());
+        peer.setSoTimeout(5_000);
+        long loopThread = threadStartingWith(loopThreadPrefix);
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+
+        byte[] payload = new byte[160];
+        DatagramPacket atPeer = new DatagramPacket(new byte[2048], 2048);
+        DatagramPacket reply = new DatagramPacket(payload, payload.length, relayed);
+        roundTrips(client, peer, payload, atPeer, reply, WARM_UP_ROUND_TRIPS);
+        long before = threads.getThreadAllocatedBytes(loopThread);
+        roundTrips(client, peer, payload, atPeer, reply, MEASURED_ROUND_TRIPS);
+        long allocated = threads.getThreadAllocatedBytes(loopThread) - before;
+
+        long roundTrips = WARM_UP_ROUND_TRIPS + MEASURED_ROUND_TRIPS;
+        assertThat(relay.stats().packetsClientToPeer()).isEqualTo(roundTrips);
+        assertThat(relay.stats().packetsPeerToClient()).isEqualTo(roundTrips);
+        return allocated / (2L * MEASURED_ROUND_TRIPS);
     }
 
     private static void roundTrips(SocketTurnClient client, DatagramSocket peer, byte[] payload, DatagramPacket atPeer,
