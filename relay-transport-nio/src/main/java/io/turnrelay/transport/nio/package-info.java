@@ -1,4 +1,4 @@
-/** java.nio Selector transport (issue 4). */
+/** The java.nio Selector transport: UDP, TCP and TLS clients on one thread per worker. */
 @NullMarked
 package io.turnrelay.transport.nio;
 
