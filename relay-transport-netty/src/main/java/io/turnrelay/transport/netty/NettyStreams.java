@@ -179,6 +179,7 @@ final class NettyStreams {
                 .option(ChannelOption.AUTO_READ, accepting)
                 // Small STUN messages and media frames must not wait for Nagle's algorithm.
                 .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.ALLOCATOR, NettyTransport.ALLOCATOR)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, listener.queue)
                 .childHandler(new ChannelInitializer<>() {
                     @Override
