@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.turnrelay.api.Relay;
 import io.turnrelay.core.spi.LoopbackPorts;
-import io.turnrelay.core.spi.UdpTurnClient;
+import io.turnrelay.core.spi.SocketTurnClient;
 import io.turnrelay.core.stun.ErrorCode;
 import io.turnrelay.core.stun.StunClass;
 import io.turnrelay.core.stun.StunMessage;
@@ -40,12 +40,12 @@ class ExamplesSmokeTest {
     }
 
     private void pickPorts() throws Exception {
-        listenPort = LoopbackPorts.freePort();
+        listenPort = LoopbackPorts.freeUdpAndTcpPort();
         lowestPort = 20_000 + ThreadLocalRandom.current().nextInt(10_000);
     }
 
-    private UdpTurnClient client(String user, String password) throws Exception {
-        return track(new UdpTurnClient(LOOPBACK, new InetSocketAddress(LOOPBACK, listenPort), user, password));
+    private SocketTurnClient client(String user, String password) throws Exception {
+        return track(new SocketTurnClient(LOOPBACK, new InetSocketAddress(LOOPBACK, listenPort), user, password));
     }
 
     @Test
@@ -84,6 +84,6 @@ class ExamplesSmokeTest {
     }
 
     private static int errorCode(StunMessage response) {
-        return UdpTurnClient.errorCode(response);
+        return SocketTurnClient.errorCode(response);
     }
 }

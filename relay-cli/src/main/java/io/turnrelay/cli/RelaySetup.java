@@ -10,7 +10,7 @@ import io.turnrelay.api.StaticUsersAuthenticator;
 import io.turnrelay.api.TurnRestAuthenticator;
 import io.turnrelay.cli.portal.PortalSettings;
 import io.turnrelay.core.spi.TransportProvider;
-import io.turnrelay.core.spi.TransportProviders;
+import io.turnrelay.core.relay.TransportProviders;
 import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetAddress;

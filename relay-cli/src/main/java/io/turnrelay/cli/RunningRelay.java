@@ -5,7 +5,7 @@ import io.turnrelay.api.RelayStartException;
 import io.turnrelay.cli.ops.OperationsServer;
 import io.turnrelay.cli.portal.PortalClient;
 import io.turnrelay.cli.portal.PortalListener;
-import io.turnrelay.core.spi.ShardedRelay;
+import io.turnrelay.core.relay.ShardedRelay;
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
 import org.jspecify.annotations.Nullable;

@@ -115,8 +115,30 @@ final class LauncherProcess implements AutoCloseable {
 
     /** A UDP port nobody uses right now (the kernel's choice, so outside the relay ranges the tests pick). */
     static int freeUdpPort() throws SocketException {
-        try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(InetAddress.getByAddress(new byte[4]), 0))) {
+        try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(wildcard(), 0))) {
             return socket.getLocalPort();
+        }
+    }
+
+    /**
+     * A port free for UDP and for TCP on the wildcard address right now (the relay listens on both by default),
+     * the kernel's choice, so outside the relay ranges the tests pick.
+     */
+    static int freeUdpAndTcpPort() throws IOException {
+        for (int attempt = 0; attempt < 100; attempt++) {
+            try (DatagramSocket udp = new DatagramSocket(new InetSocketAddress(wildcard(), 0)); ServerSocket tcp = new ServerSocket()) {
+                tcp.bind(new InetSocketAddress(wildcard(), udp.getLocalPort()), 1);
+                return udp.getLocalPort();
+            } catch (java.net.BindException e) {
+                // taken for TCP: another one
+            }
+        }
+        throw new IOException("no port free for both UDP and TCP");
+    }
+
+    private static InetAddress wildcard() {
+        try {
+            return InetAddress.getByAddress(new byte[4]);
         } catch (java.net.UnknownHostException e) {
             throw new AssertionError(e);
         }

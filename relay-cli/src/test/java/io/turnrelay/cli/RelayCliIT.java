@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.jr.ob.JSON;
-import io.turnrelay.core.spi.UdpTurnClient;
+import io.turnrelay.core.spi.SocketTurnClient;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -37,7 +37,7 @@ class RelayCliIT {
     private final int lowestPort;
 
     RelayCliIT() throws Exception {
-        listenPort = LauncherProcess.freeUdpPort();
+        listenPort = LauncherProcess.freeUdpAndTcpPort();
         healthPort = LoopbackPorts.freeTcpPort();
         // 100 relay ports below the kernel's ephemeral range, so probes and clients never collide with them.
         lowestPort = 20_000 + 100 * ThreadLocalRandom.current().nextInt(120);
@@ -65,16 +65,16 @@ class RelayCliIT {
             await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
                     assertThat(relay.stderrLines()).anyMatch(l -> l.contains("WARN") && l.contains("FIREZONE_TOKEN")));
 
-            try (UdpTurnClient client = new UdpTurnClient(LOOPBACK, new InetSocketAddress(LOOPBACK, listenPort),
+            try (SocketTurnClient client = new SocketTurnClient(LOOPBACK, new InetSocketAddress(LOOPBACK, listenPort),
                     (String) iceServer.get("username"), (String) iceServer.get("credential"))) {
                 List<InetSocketAddress> relayed = client.allocate();
                 assertThat(relayed).hasSize(1);
                 assertThat(relayed.get(0).getAddress().getHostAddress()).isEqualTo(url.group(1));
                 assertThat(relayed.get(0).getPort()).isBetween(lowestPort, lowestPort + 99);
             }
-            try (UdpTurnClient wrongPassword = new UdpTurnClient(LOOPBACK, new InetSocketAddress(LOOPBACK, listenPort),
+            try (SocketTurnClient wrongPassword = new SocketTurnClient(LOOPBACK, new InetSocketAddress(LOOPBACK, listenPort),
                     (String) iceServer.get("username"), "not-the-password")) {
-                assertThat(UdpTurnClient.errorCode(wrongPassword.allocate(writer -> {}))).isEqualTo(401);
+                assertThat(SocketTurnClient.errorCode(wrongPassword.allocate(writer -> {}))).isEqualTo(401);
             }
             relay.process.destroy();
             assertThat(relay.awaitExit(Duration.ofSeconds(5))).isEqualTo(0);
@@ -104,7 +104,7 @@ class RelayCliIT {
             awaitStatus(relay, base + "/readyz", 200);
             assertThat(get(base + "/healthz").statusCode()).isEqualTo(200);
 
-            try (UdpTurnClient client = new UdpTurnClient(LOOPBACK, new InetSocketAddress(LOOPBACK, listenPort), "alice", "wonderland")) {
+            try (SocketTurnClient client = new SocketTurnClient(LOOPBACK, new InetSocketAddress(LOOPBACK, listenPort), "alice", "wonderland")) {
                 assertThat(client.allocate()).hasSize(1);
                 HttpResponse<String> metrics = get(base + "/metrics");
                 assertThat(metrics.statusCode()).isEqualTo(200);
@@ -128,7 +128,7 @@ class RelayCliIT {
         args.add("--log-format=json");
         try (LauncherProcess relay = LauncherProcess.start(args, Map.of("PUBLIC_IP4_ADDR", "127.0.0.1"))) {
             awaitStatus(relay, "http://127.0.0.1:" + healthPort + "/readyz", 200);
-            try (UdpTurnClient client = new UdpTurnClient(LOOPBACK, new InetSocketAddress(LOOPBACK, listenPort), "alice", "wonderland")) {
+            try (SocketTurnClient client = new SocketTurnClient(LOOPBACK, new InetSocketAddress(LOOPBACK, listenPort), "alice", "wonderland")) {
                 assertThat(client.allocate()).hasSize(1);
             }
             long start = System.nanoTime();
