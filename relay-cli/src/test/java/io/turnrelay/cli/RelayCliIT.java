@@ -58,9 +58,12 @@ class RelayCliIT {
             assertThat(line).as("iceServers line; stderr: %s", relay.stderrLines()).isNotNull();
             Map<String, Object> iceServer = JSON.std.mapFrom(line);
             assertThat(iceServer).containsOnlyKeys("urls", "username", "credential");
-            Matcher url = TURN_URL.matcher((String) iceServer.get("urls"));
-            assertThat(url.matches()).as("urls: %s", iceServer.get("urls")).isTrue();
+            List<?> urls = (List<?>) iceServer.get("urls");
+            assertThat(urls).as("urls").hasSize(2);
+            Matcher url = TURN_URL.matcher((String) urls.get(0));
+            assertThat(url.matches()).as("urls: %s", urls).isTrue();
             assertThat(Integer.parseInt(url.group(2))).isEqualTo(listenPort);
+            assertThat(urls.get(1)).isEqualTo("turn:" + url.group(1) + ":" + listenPort + "?transport=tcp");
             // stderr is a separate pipe: its WARN, written before the stdout line, may still be in flight.
             await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
                     assertThat(relay.stderrLines()).anyMatch(l -> l.contains("WARN") && l.contains("FIREZONE_TOKEN")));
@@ -75,6 +78,13 @@ class RelayCliIT {
             try (SocketTurnClient wrongPassword = new SocketTurnClient(LOOPBACK, new InetSocketAddress(LOOPBACK, listenPort),
                     (String) iceServer.get("username"), "not-the-password")) {
                 assertThat(SocketTurnClient.errorCode(wrongPassword.allocate(writer -> {}))).isEqualTo(401);
+            }
+            // The TCP URL works too: the same credentials, a connection to the same port.
+            try (SocketTurnClient client = SocketTurnClient.tcp(LOOPBACK, new InetSocketAddress(LOOPBACK, listenPort),
+                    (String) iceServer.get("username"), (String) iceServer.get("credential"))) {
+                List<InetSocketAddress> relayed = client.allocate();
+                assertThat(relayed).hasSize(1);
+                assertThat(relayed.get(0).getPort()).isBetween(lowestPort, lowestPort + 99);
             }
             relay.process.destroy();
             assertThat(relay.awaitExit(Duration.ofSeconds(5))).isEqualTo(0);
