@@ -1,5 +1,7 @@
 package io.turnrelay.cli;
 
+import io.turnrelay.api.ClientListener;
+import io.turnrelay.api.tls.TlsCredentials;
 import io.turnrelay.cli.portal.PortalSettings;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -7,6 +9,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
+import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -80,10 +84,11 @@ public final class RelayCli {
     private void announce(RelaySetup setup, RunningRelay running) {
         Logger log = LoggerFactory.getLogger(RelayCli.class);
         var config = setup.relayConfig();
-        log.info("turnrelay {} listening on {} (transport {}, {} worker(s)), relay ports {}-{}, public {}{}, realm '{}'",
-                TurnrelayVersion.current(), running.relay().listenAddresses(), running.relay().transportDescription(), config.workers(),
+        log.info("turnrelay {} listening on {} (transport {}, {} worker(s)), relay ports {}-{}, public {}{}, realm '{}'{}",
+                TurnrelayVersion.current(), listeners(running.relay().listeners()), running.relay().transportDescription(), config.workers(),
                 config.lowestPort(), config.highestPort(), config.publicIpv4() == null ? "" : config.publicIpv4().getHostAddress(),
-                config.publicIpv6() == null ? "" : " " + config.publicIpv6().getHostAddress(), config.realm());
+                config.publicIpv6() == null ? "" : " " + config.publicIpv6().getHostAddress(), config.realm(),
+                config.tls() == null ? "" : ", " + certificate(config.tls()));
         log.info("Operations endpoints on http://{}:{} (/healthz, /readyz, /metrics)",
                 running.operations().address().getAddress().getHostAddress(), running.operations().address().getPort());
         PortalSettings portal = setup.portal();
@@ -93,12 +98,31 @@ public final class RelayCli {
         for (String warning : setup.warnings()) {
             log.warn(warning);
         }
+        OptionalLong fileLimit = FileDescriptorLimit.current();
+        if (fileLimit.isPresent()) {
+            String warning = FileDescriptorLimit.warning(fileLimit.getAsLong(), config.streams().maxConnections(),
+                    config.highestPort() - config.lowestPort() + 1);
+            if (warning != null) {
+                log.warn(warning);
+            }
+        }
         RelaySetup.GeneratedUser user = setup.generatedUser();
         if (user != null) {
             log.info("Generated user '{}'; paste the next stdout line into a WebRTC iceServers entry", user.username());
             out.println(user.iceServerJson());
             out.flush();
         }
+    }
+
+    /** {@code udp 0.0.0.0:3478, tcp 0.0.0.0:3478, tls 0.0.0.0:5349}. */
+    static String listeners(List<ClientListener> listeners) {
+        return listeners.stream().map(ClientListener::toString).collect(Collectors.joining(", "));
+    }
+
+    /** {@code TLS certificate 'CN=turn.example.com' valid until 2026-09-01T12:00:00Z (certificate chain ... and private key ...)}. */
+    static String certificate(TlsCredentials tls) {
+        return "TLS certificate '" + tls.certificateChain().get(0).getSubjectX500Principal().getName() + "' valid until " + tls.notAfter()
+                + " (" + tls.description() + ")";
     }
 
     /** The options, or the exit status when parsing already decided it (help, version, bad option). */

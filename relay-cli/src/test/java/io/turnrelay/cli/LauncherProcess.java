@@ -60,6 +60,17 @@ final class LauncherProcess implements AutoCloseable {
         List<String> command = new ArrayList<>();
         command.add(launcher().toString());
         command.addAll(args);
+        return launch(command, environment);
+    }
+
+    /** As {@link #start}, under a shell that first sets the open-file limit (soft and hard) to {@code limit}. */
+    static LauncherProcess startWithOpenFileLimit(int limit, List<String> args, Map<String, String> environment) throws IOException {
+        List<String> command = new ArrayList<>(List.of("sh", "-c", "ulimit -n " + limit + " && exec \"$0\" \"$@\"", launcher().toString()));
+        command.addAll(args);
+        return launch(command, environment);
+    }
+
+    private static LauncherProcess launch(List<String> command, Map<String, String> environment) throws IOException {
         ProcessBuilder builder = new ProcessBuilder(command).directory(Path.of(System.getProperty("java.io.tmpdir")).toFile());
         Map<String, String> env = builder.environment();
         INHERITED_VARIABLES_TO_DROP.forEach(env::remove);

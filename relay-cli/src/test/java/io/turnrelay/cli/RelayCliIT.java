@@ -105,6 +105,39 @@ class RelayCliIT {
     }
 
     @Test
+    void startupLineListsEveryListener() throws Exception {
+        List<String> args = new ArrayList<>(networkOptions());
+        args.add("--user=alice:wonderland");
+        try (LauncherProcess relay = LauncherProcess.start(args, Map.of())) {
+            await().atMost(START_TIMEOUT).untilAsserted(() -> assertThat(relay.stderrLines()).anyMatch(l -> l.contains(
+                    "listening on udp 0.0.0.0:" + listenPort + ", tcp 0.0.0.0:" + listenPort + " (transport nio")));
+            relay.process.destroy();
+            assertThat(relay.awaitExit(Duration.ofSeconds(5))).isEqualTo(0);
+        }
+    }
+
+    @Test
+    void anOpenFileLimitBelowWhatTheCapsNeedIsWarnedAbout() throws Exception {
+        List<String> args = new ArrayList<>(networkOptions());
+        args.add("--user=alice:wonderland");
+        // 100,000 connections + 2 x 100 relay ports + 64 spare need 100,264 descriptors.
+        try (LauncherProcess relay = LauncherProcess.startWithOpenFileLimit(2048, args, Map.of())) {
+            await().atMost(START_TIMEOUT).untilAsserted(() -> assertThat(relay.stderrLines()).anyMatch(l -> l.contains("WARN")
+                    && l.contains("open-file limit is 2048, below the 100264") && l.contains("ulimit -n 100264")
+                    && l.contains("LimitNOFILE=100264")));
+            relay.process.destroy();
+            assertThat(relay.awaitExit(Duration.ofSeconds(5))).isEqualTo(0);
+        }
+        args.add("--max-connections=1000");
+        try (LauncherProcess relay = LauncherProcess.startWithOpenFileLimit(2048, args, Map.of())) {
+            await().atMost(START_TIMEOUT).untilAsserted(() -> assertThat(relay.stderrLines()).anyMatch(l -> l.contains("listening on")));
+            relay.process.destroy();
+            assertThat(relay.awaitExit(Duration.ofSeconds(5))).isEqualTo(0);
+            assertThat(relay.stderrLines()).as("1,264 needed, 2,048 allowed").noneMatch(l -> l.contains("open-file limit"));
+        }
+    }
+
+    @Test
     void healthReadinessAndMetricsOverHttp() throws Exception {
         List<String> args = new ArrayList<>(networkOptions());
         args.add("--user=alice:wonderland");
