@@ -22,8 +22,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
  * Entry point of the standalone relay ({@code relay-cli}). Parses the command line and environment, starts the
- * relay, and runs until SIGTERM/SIGINT (exit 0) or until the portal client gives up (exit 1). A bad
- * configuration exits 2 with one line on stderr that names the option.
+ * relay, and runs until SIGTERM/SIGINT (exit 0) or until the portal client gives up (exit 1); SIGHUP reloads the
+ * TLS certificate. A bad configuration exits 2 with one line on stderr that names the option.
  */
 public final class RelayCli {
     static final int EXIT_OK = 0;
@@ -73,12 +73,29 @@ public final class RelayCli {
             // A SIGTERM would otherwise end the JVM with 143; a stop the operator asked for is a success.
             Runtime.getRuntime().halt(exitStatus);
         }, "relay-shutdown"));
+        reloadOnSighup(running, setup.relayConfig().tls() != null);
         announce(setup, running);
         running.startPortal();
         String reason = running.fatal().join();
         exitStatus = EXIT_PORTAL_FAILED;
         LoggerFactory.getLogger(RelayCli.class).error("Stopping: the portal client gave up ({})", reason);
         return EXIT_PORTAL_FAILED;
+    }
+
+    /**
+     * SIGHUP reloads the certificate files, as {@code systemctl reload} expects (without TLS it only logs). Next
+     * to the shutdown hook that SIGTERM runs, it is the other signal the process reacts to; where the JVM will not
+     * give SIGHUP up (e.g. {@code -Xrs}), the periodic file checks still run.
+     */
+    private static void reloadOnSighup(RunningRelay running, boolean tls) {
+        try {
+            Sighup.handle(() -> running.reloadCertificate("SIGHUP"));
+        } catch (IllegalStateException e) {
+            if (tls) {
+                LoggerFactory.getLogger(RelayCli.class).warn(
+                        "SIGHUP cannot reload the certificate here ({}); the files are still checked every --tls-reload-interval", e.getMessage());
+            }
+        }
     }
 
     private void announce(RelaySetup setup, RunningRelay running) {

@@ -147,6 +147,23 @@ final class LauncherProcess implements AutoCloseable {
         throw new IOException("no port free for both UDP and TCP");
     }
 
+    /** A TCP port free on the wildcard address right now (the kernel's choice). */
+    static int freeTcpPort() throws IOException {
+        try (ServerSocket tcp = new ServerSocket()) {
+            tcp.bind(new InetSocketAddress(wildcard(), 0), 1);
+            return tcp.getLocalPort();
+        }
+    }
+
+    /** Sends {@code signal} (e.g. "HUP") to the process: the launcher execs the JVM, so that is the relay itself. */
+    void signal(String signal) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).redirectErrorStream(true).start();
+        String output = new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (kill.waitFor() != 0) {
+            throw new IOException("kill -" + signal + " " + process.pid() + " failed: " + output);
+        }
+    }
+
     private static InetAddress wildcard() {
         try {
             return InetAddress.getByAddress(new byte[4]);

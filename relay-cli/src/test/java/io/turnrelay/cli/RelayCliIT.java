@@ -1,11 +1,14 @@
 package io.turnrelay.cli;
 
-import io.turnrelay.core.spi.LoopbackPorts;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.jr.ob.JSON;
+import io.turnrelay.api.tls.TestCertificates;
+import io.turnrelay.core.spi.LoopbackPorts;
 import io.turnrelay.core.spi.SocketTurnClient;
+import java.io.IOException;
+import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -14,14 +17,24 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.net.ssl.SSLSocket;
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -135,6 +148,155 @@ class RelayCliIT {
             assertThat(relay.awaitExit(Duration.ofSeconds(5))).isEqualTo(0);
             assertThat(relay.stderrLines()).as("1,264 needed, 2,048 allowed").noneMatch(l -> l.contains("open-file limit"));
         }
+    }
+
+    @Test
+    void withACertificateATlsClientAllocatesOnTheTlsPortAndSighupSwapsTheCertificateForNewConnections(@TempDir Path directory)
+            throws Exception {
+        TestCertificates ca = TestCertificates.newCa(directory.resolve("ca"));
+        TestCertificates.Leaf first = ca.issue(directory.resolve("first"));
+        TestCertificates.Leaf second = ca.issue(directory.resolve("second"));
+        Path chain = directory.resolve("chain.pem");
+        Path key = directory.resolve("key.pem");
+        install(first, chain, key);
+        int tlsPort = LauncherProcess.freeTcpPort();
+        List<String> args = new ArrayList<>(networkOptions());
+        args.addAll(List.of("--tls-cert=" + chain, "--tls-key=" + key, "--tls-listen-port=" + tlsPort,
+                // Only SIGHUP reloads here, so the file check cannot see the files while they are being replaced.
+                "--tls-reload-interval=0", "--allow-loopback-peers"));
+        try (LauncherProcess relay = LauncherProcess.start(args, Map.of("PUBLIC_IP4_ADDR", "127.0.0.1"));
+                DatagramSocket peer = new DatagramSocket(new InetSocketAddress(LOOPBACK, 0))) {
+            String line = relay.nextStdoutLine(START_TIMEOUT);
+            assertThat(line).as("iceServers line; stderr: %s", relay.stderrLines()).isNotNull();
+            Map<String, Object> iceServer = JSON.std.mapFrom(line);
+            assertThat(iceServer.get("urls")).asInstanceOf(InstanceOfAssertFactories.LIST).containsExactly("turn:127.0.0.1:" + listenPort + "?transport=udp",
+                    "turn:127.0.0.1:" + listenPort + "?transport=tcp", "turns:127.0.0.1:" + tlsPort + "?transport=tcp");
+            String username = (String) iceServer.get("username");
+            String password = (String) iceServer.get("credential");
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(relay.stderrLines()).anyMatch(l -> l.contains(
+                    "listening on udp 0.0.0.0:" + listenPort + ", tcp 0.0.0.0:" + listenPort + ", tls 0.0.0.0:" + tlsPort + " (transport ")
+                    && l.contains("TLS certificate 'CN=localhost' valid until " + first.certificate().getNotAfter().toInstant())));
+            assertThat(serverCertificate(ca, tlsPort)).isEqualTo(first.certificate());
+
+            InetSocketAddress tlsServer = new InetSocketAddress(LOOPBACK, tlsPort);
+            InetSocketAddress peerAddress = (InetSocketAddress) peer.getLocalSocketAddress();
+            try (SocketTurnClient client = SocketTurnClient.tls(LOOPBACK, tlsServer, username, password, ca.clientContextTrustingCa())) {
+                List<InetSocketAddress> relayed = client.allocate();
+                assertThat(relayed).hasSize(1);
+                SocketTurnClient.requireSuccess(client.createPermission(peerAddress));
+                assertRelaysBothWays(client, peer, relayed.get(0), "before the reload");
+
+                install(second, chain, key);
+                relay.signal("HUP");
+                await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(relay.stderrLines()).anyMatch(l ->
+                        l.contains("INFO") && l.contains("Reloaded the TLS certificate (SIGHUP)")
+                                && l.contains(second.certificate().getNotAfter().toInstant().toString())));
+                assertThat(serverCertificate(ca, tlsPort)).as("a new handshake").isEqualTo(second.certificate());
+                assertThat(relay.process.isAlive()).as("SIGHUP does not stop the relay").isTrue();
+
+                // The connection made before the reload goes on relaying, and its allocation can be refreshed.
+                assertRelaysBothWays(client, peer, relayed.get(0), "after the reload");
+                SocketTurnClient.requireSuccess(client.refresh(600));
+            }
+            relay.process.destroy();
+            assertThat(relay.awaitExit(Duration.ofSeconds(5))).isEqualTo(0);
+        }
+    }
+
+    @Test
+    void aBadFileAtReloadKeepsTheCertificateAndSaysWhy(@TempDir Path directory) throws Exception {
+        TestCertificates ca = TestCertificates.newCa(directory.resolve("ca"));
+        TestCertificates.Leaf leaf = ca.issue(directory.resolve("leaf"));
+        Path chain = directory.resolve("chain.pem");
+        Path key = directory.resolve("key.pem");
+        install(leaf, chain, key);
+        int tlsPort = LauncherProcess.freeTcpPort();
+        List<String> args = new ArrayList<>(networkOptions());
+        args.addAll(List.of("--user=alice:wonderland", "--tls-cert=" + chain, "--tls-key=" + key, "--tls-listen-port=" + tlsPort,
+                "--tls-reload-interval=1"));
+        try (LauncherProcess relay = LauncherProcess.start(args, Map.of("PUBLIC_IP4_ADDR", "127.0.0.1"))) {
+            awaitStatus(relay, "http://127.0.0.1:" + healthPort + "/readyz", 200);
+            Files.writeString(chain, "not a certificate any more\n");
+            // The once-a-second file check finds it without a signal.
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(relay.stderrLines()).anyMatch(l -> l.contains("WARN")
+                    && l.contains("Could not reload the TLS certificate (file check)") && l.contains(chain + ": no certificate in the file")));
+            assertThat(serverCertificate(ca, tlsPort)).isEqualTo(leaf.certificate());
+            try (SocketTurnClient client = SocketTurnClient.tls(LOOPBACK, new InetSocketAddress(LOOPBACK, tlsPort), "alice", "wonderland",
+                    ca.clientContextTrustingCa())) {
+                assertThat(client.allocate()).hasSize(1);
+            }
+            relay.process.destroy();
+            assertThat(relay.awaitExit(Duration.ofSeconds(5))).isEqualTo(0);
+        }
+    }
+
+    @Test
+    void anExpiredCertificateExitsTwoWithOneLineNamingTheFile(@TempDir Path directory) throws Exception {
+        TestCertificates.Leaf expired = TestCertificates.newCa(directory.resolve("ca")).issue(directory.resolve("expired"),
+                TestCertificates.KeyType.EC_P256, Instant.now().minus(Duration.ofDays(100)), 30);
+        List<String> args = new ArrayList<>(networkOptions());
+        args.addAll(List.of("--tls-cert=" + expired.chainPem(), "--tls-key=" + expired.keyPem()));
+        try (LauncherProcess relay = LauncherProcess.start(args, Map.of())) {
+            assertThat(relay.awaitExit(START_TIMEOUT)).isEqualTo(2);
+            assertThat(relay.stderrLines()).as("stderr").hasSize(1);
+            assertThat(relay.stderrLines().get(0)).startsWith("relay-cli: --tls-cert: " + expired.chainPem() + ": the certificate expired on ")
+                    .doesNotContain("Exception");
+        }
+        try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(InetAddress.getByAddress(new byte[4]), listenPort))) {
+            assertThat(socket.getLocalPort()).as("nothing was bound").isEqualTo(listenPort);
+        }
+    }
+
+    @Test
+    void sighupWithoutACertificateLeavesTheRelayRunning() throws Exception {
+        List<String> args = new ArrayList<>(networkOptions());
+        args.add("--user=alice:wonderland");
+        try (LauncherProcess relay = LauncherProcess.start(args, Map.of("PUBLIC_IP4_ADDR", "127.0.0.1"))) {
+            awaitStatus(relay, "http://127.0.0.1:" + healthPort + "/readyz", 200);
+            relay.signal("HUP");
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(relay.stderrLines())
+                    .anyMatch(l -> l.contains("SIGHUP: no TLS certificate is configured")));
+            assertThat(relay.process.isAlive()).isTrue();
+            try (SocketTurnClient client = new SocketTurnClient(LOOPBACK, new InetSocketAddress(LOOPBACK, listenPort), "alice", "wonderland")) {
+                assertThat(client.allocate()).hasSize(1);
+            }
+            relay.process.destroy();
+            assertThat(relay.awaitExit(Duration.ofSeconds(5))).isEqualTo(0);
+        }
+    }
+
+    private static void install(TestCertificates.Leaf leaf, Path chain, Path key) throws IOException {
+        Files.copy(leaf.chainPem(), chain, StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(leaf.keyPem(), key, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** The leaf a new TLS handshake on {@code port} is given (a new context each time: no session is resumed). */
+    private static X509Certificate serverCertificate(TestCertificates ca, int port) throws IOException {
+        try (SSLSocket socket = (SSLSocket) ca.clientContextTrustingCa().getSocketFactory().createSocket(LOOPBACK, port)) {
+            socket.setSoTimeout(5_000);
+            socket.startHandshake();
+            return (X509Certificate) socket.getSession().getPeerCertificates()[0];
+        }
+    }
+
+    /** Client to peer with a Send indication, and peer to client as a Data indication, through {@code relayed}. */
+    private static void assertRelaysBothWays(SocketTurnClient client, DatagramSocket peer, InetSocketAddress relayed, String when)
+            throws IOException {
+        InetSocketAddress peerAddress = (InetSocketAddress) peer.getLocalSocketAddress();
+        byte[] toPeer = ("to the peer " + when).getBytes(StandardCharsets.UTF_8);
+        client.sendIndication(peerAddress, toPeer);
+        peer.setSoTimeout(5_000);
+        DatagramPacket received = new DatagramPacket(new byte[1500], 1500);
+        peer.receive(received);
+        assertThat(Arrays.copyOf(received.getData(), received.getLength())).as(when).isEqualTo(toPeer);
+        assertThat(received.getPort()).isEqualTo(relayed.getPort());
+
+        byte[] toClient = ("to the client " + when).getBytes(StandardCharsets.UTF_8);
+        peer.send(new DatagramPacket(toClient, toClient.length, received.getSocketAddress()));
+        SocketTurnClient.RelayedData data = client.receiveData(5_000);
+        assertThat(data).as("data back %s", when).isNotNull();
+        assertThat(data.payload()).isEqualTo(toClient);
+        assertThat(data.peer()).isEqualTo(peerAddress);
     }
 
     @Test
