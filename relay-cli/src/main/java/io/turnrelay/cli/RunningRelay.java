@@ -4,6 +4,7 @@ import io.turnrelay.api.Relay;
 import io.turnrelay.api.RelayStartException;
 import io.turnrelay.api.tls.TlsCredentials;
 import io.turnrelay.cli.ops.OperationsServer;
+import io.turnrelay.cli.ops.TlsMetrics;
 import io.turnrelay.cli.portal.PortalClient;
 import io.turnrelay.cli.portal.PortalListener;
 import io.turnrelay.core.relay.ShardedRelay;
@@ -68,17 +69,21 @@ final class RunningRelay {
             }
         });
         RunningRelay[] self = new RunningRelay[1];
+        TlsCredentials tls = setup.relayConfig().tls();
+        CertificateReloader reloader = tls == null ? null : new CertificateReloader(tls, setup.tlsReloadInterval());
         OperationsServer operations;
         try {
             operations = OperationsServer.start(setup.healthCheckAddress(),
-                    () -> self[0] != null && self[0].serving, () -> portal == null ? null : portal.state(), relay::stats);
+                    () -> self[0] != null && self[0].serving, () -> portal == null ? null : portal.state(), relay::stats,
+                    () -> reloader == null ? null : tlsMetrics(reloader));
         } catch (IOException e) {
+            if (reloader != null) {
+                reloader.close();
+            }
             relay.close();
             throw new ConfigurationException("--health-check-addr",
                     "cannot listen on " + setup.healthCheckAddress() + " (" + e.getMessage() + ")", e);
         }
-        TlsCredentials tls = setup.relayConfig().tls();
-        CertificateReloader reloader = tls == null ? null : new CertificateReloader(tls, setup.tlsReloadInterval());
         self[0] = new RunningRelay(relay, operations, portal, new StatsReporter(relay, STATS_PERIOD_SECONDS), reloader, fatal);
         return self[0];
     }
@@ -96,6 +101,11 @@ final class RunningRelay {
 
     OperationsServer operations() {
         return operations;
+    }
+
+    private static TlsMetrics tlsMetrics(CertificateReloader reloader) {
+        CertificateReloader.Counts counts = reloader.counts();
+        return new TlsMetrics(reloader.credentials().notAfter().getEpochSecond(), counts.reloaded(), counts.unchanged(), counts.failed());
     }
 
     /** Reloads the TLS certificate files in the background (SIGHUP); without TLS only says so. */

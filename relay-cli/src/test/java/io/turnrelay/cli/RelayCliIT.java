@@ -173,6 +173,7 @@ class RelayCliIT {
                     "turn:127.0.0.1:" + listenPort + "?transport=tcp", "turns:127.0.0.1:" + tlsPort + "?transport=tcp");
             String username = (String) iceServer.get("username");
             String password = (String) iceServer.get("credential");
+            String metricsUrl = "http://127.0.0.1:" + healthPort + "/metrics";
             await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(relay.stderrLines()).anyMatch(l -> l.contains(
                     "listening on udp 0.0.0.0:" + listenPort + ", tcp 0.0.0.0:" + listenPort + ", tls 0.0.0.0:" + tlsPort + " (transport ")
                     && l.contains("TLS certificate 'CN=localhost' valid until " + first.certificate().getNotAfter().toInstant())));
@@ -185,6 +186,13 @@ class RelayCliIT {
                 assertThat(relayed).hasSize(1);
                 SocketTurnClient.requireSuccess(client.createPermission(peerAddress));
                 assertRelaysBothWays(client, peer, relayed.get(0), "before the reload");
+                assertThat(get(metricsUrl).body())
+                        .contains("turnrelay_tls_certificate_not_after_seconds " + first.certificate().getNotAfter().toInstant().getEpochSecond() + "\n")
+                        .contains("turnrelay_allocations{transport=\"tls\"} 1\n")
+                        .contains("turnrelay_allocations{transport=\"udp\"} 0\n")
+                        .contains("turnrelay_relayed_packets_total{transport=\"tls\",direction=\"client_to_peer\"} 1\n")
+                        .contains("turnrelay_relayed_packets_total{transport=\"tls\",direction=\"peer_to_client\"} 1\n")
+                        .contains("turnrelay_tls_reloads_total{result=\"reloaded\"} 0\n");
 
                 install(second, chain, key);
                 relay.signal("HUP");
@@ -193,6 +201,10 @@ class RelayCliIT {
                                 && l.contains(second.certificate().getNotAfter().toInstant().toString())));
                 assertThat(serverCertificate(ca, tlsPort)).as("a new handshake").isEqualTo(second.certificate());
                 assertThat(relay.process.isAlive()).as("SIGHUP does not stop the relay").isTrue();
+                assertThat(get(metricsUrl).body())
+                        .contains("turnrelay_tls_certificate_not_after_seconds " + second.certificate().getNotAfter().toInstant().getEpochSecond() + "\n")
+                        .contains("turnrelay_tls_reloads_total{result=\"reloaded\"} 1\n")
+                        .contains("turnrelay_tls_reloads_total{result=\"failed\"} 0\n");
 
                 // The connection made before the reload goes on relaying, and its allocation can be refreshed.
                 assertRelaysBothWays(client, peer, relayed.get(0), "after the reload");
@@ -309,18 +321,34 @@ class RelayCliIT {
             awaitStatus(relay, base + "/readyz", 200);
             assertThat(get(base + "/healthz").statusCode()).isEqualTo(200);
 
-            try (SocketTurnClient client = new SocketTurnClient(LOOPBACK, new InetSocketAddress(LOOPBACK, listenPort), "alice", "wonderland")) {
-                assertThat(client.allocate()).hasSize(1);
+            InetSocketAddress server = new InetSocketAddress(LOOPBACK, listenPort);
+            try (SocketTurnClient udp = new SocketTurnClient(LOOPBACK, server, "alice", "wonderland");
+                    SocketTurnClient tcp = SocketTurnClient.tcp(LOOPBACK, server, "alice", "wonderland")) {
+                assertThat(udp.allocate()).hasSize(1);
+                assertThat(tcp.allocate()).hasSize(1);
                 HttpResponse<String> metrics = get(base + "/metrics");
                 assertThat(metrics.statusCode()).isEqualTo(200);
                 assertThat(metrics.headers().firstValue("Content-Type").orElse("")).startsWith("text/plain; version=0.0.4");
                 assertThat(metrics.body())
-                        .contains("# TYPE turnrelay_allocations gauge\nturnrelay_allocations 1\n")
-                        .containsPattern("\nturnrelay_responses_total\\{method=\"allocate\",code=\"401\"\\} [1-9]\\d*\n")
-                        .contains("turnrelay_responses_total{method=\"allocate\",code=\"0\"} 1\n")
-                        .contains("turnrelay_relayed_packets_total{direction=\"client_to_peer\"} 0\n")
-                        .contains("turnrelay_portal_state{state=\"joined\"} 0\n");
+                        .contains("# TYPE turnrelay_allocations gauge\n")
+                        .contains("turnrelay_allocations{transport=\"udp\"} 1\n")
+                        .contains("turnrelay_allocations{transport=\"tcp\"} 1\n")
+                        .contains("turnrelay_allocations{transport=\"tls\"} 0\n")
+                        .containsPattern("\nturnrelay_responses_total\\{transport=\"udp\",method=\"allocate\",code=\"401\"\\} [1-9]\\d*\n")
+                        .contains("turnrelay_responses_total{transport=\"udp\",method=\"allocate\",code=\"0\"} 1\n")
+                        .contains("turnrelay_responses_total{transport=\"tcp\",method=\"allocate\",code=\"0\"} 1\n")
+                        .contains("turnrelay_relayed_packets_total{transport=\"udp\",direction=\"client_to_peer\"} 0\n")
+                        .contains("turnrelay_connections{transport=\"tcp\"} 1\n")
+                        .contains("turnrelay_connections_accepted_total{transport=\"tcp\"} 1\n")
+                        .contains("turnrelay_connections_closed_total{transport=\"tcp\",reason=\"per_ip_limit\"} 0\n")
+                        .contains("turnrelay_portal_state{state=\"joined\"} 0\n")
+                        .doesNotContain("turnrelay_tls_certificate_not_after_seconds");
             }
+            // The closed connection is counted; its allocation went with it.
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(get(base + "/metrics").body())
+                    .contains("turnrelay_connections{transport=\"tcp\"} 0\n")
+                    .contains("turnrelay_connections_closed_total{transport=\"tcp\",reason=\"client_closed\"} 1\n")
+                    .contains("turnrelay_allocations{transport=\"tcp\"} 0\n"));
             relay.process.destroy();
             assertThat(relay.awaitExit(Duration.ofSeconds(5))).isEqualTo(0);
         }
