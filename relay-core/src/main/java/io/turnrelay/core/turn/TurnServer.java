@@ -635,8 +635,10 @@ public final class TurnServer {
      * abandoned. Nothing is sent to the client any more.
      */
     public void handleClientClosed(ClientLink client, long nowNanos) {
-        handleTimeout(nowNanos);
+        // Forget the connection first: its allocate-by deadline may be overdue (the timer not yet run), and a
+        // CloseClient for a connection that is already closed would be a command for a client that is gone.
         allocator.streamClosed(client, nowNanos);
+        handleTimeout(nowNanos);
     }
 
     /** Graceful shutdown, step 1: new Allocates are refused (508); existing allocations keep relaying. */

@@ -139,6 +139,16 @@ class StreamClientTest {
     }
 
     @Test
+    void aConnectionClosingAfterItsDeadlineBeforeTheTimerRanIsNotAskedToCloseToo() {
+        h.connected(TCP);
+        h.now += 31 * SECOND; // the loop was late: the allocate-by deadline is overdue, the timer has not run
+        h.closed(TCP);
+        assertThat(h.outbox).isEmpty();
+        assertThat(h.server.pollTimeout()).isEqualTo(Long.MAX_VALUE);
+        assertThat(h.server.heldObjects()).isZero();
+    }
+
+    @Test
     void anAllocationLiftsTheTimeoutAndItsEndStartsItAgain() {
         long connectedAt = h.now;
         h.connected(TCP);
