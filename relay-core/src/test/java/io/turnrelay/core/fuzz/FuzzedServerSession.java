@@ -120,6 +120,8 @@ final class FuzzedServerSession {
     private final ByteBuffer out = ByteBuffer.allocate(4096);
     private long now = 5 * SECOND;
     private boolean autoBind = true;
+    /** Whether releaseAll ran: the server forgot the stream connections then. */
+    private boolean released;
 
     /** Four UDP clients. */
     static FuzzedServerSession overDatagrams(long seed) {
@@ -220,6 +222,7 @@ final class FuzzedServerSession {
         }
         if (data.consumeInt(0, 15) == 0) {
             server.releaseAll(now);
+            released = true;
             pump();
         }
     }
@@ -241,13 +244,12 @@ final class FuzzedServerSession {
         assertThat(ServerProbe.guardTrips(server)).isZero();
     }
 
-    /** Closes every connection, answers every pending bind and lets all time pass: nothing may be left held afterwards. */
+    /**
+     * Answers every pending bind and lets all time pass, then closes the connections still open: nothing may be left
+     * held afterwards. By then the server must have asked to close every stream connection (each allocation expired,
+     * and a connection without one has the allocate timeout to make one), unless releaseAll made it forget them.
+     */
     void drainTime() {
-        for (Client client : clients.values()) {
-            if (client.link.isStream() && client.open) {
-                close(client);
-            }
-        }
         while (!pendingBinds.isEmpty()) {
             resolveBind(true);
         }
@@ -262,6 +264,12 @@ final class FuzzedServerSession {
             }
         }
         assertThat(server.pollTimeout()).isEqualTo(Long.MAX_VALUE);
+        for (Client client : clients.values()) {
+            if (client.link.isStream() && client.open) {
+                assertThat(released).as("%s still open when all time has passed", client.link).isTrue();
+                close(client);
+            }
+        }
         assertThat(server.stats().allocations()).isZero();
         assertThat(ServerProbe.heldObjects(server)).isZero();
         assertThat(ServerProbe.freePorts(server)).isEqualTo(PORTS);
