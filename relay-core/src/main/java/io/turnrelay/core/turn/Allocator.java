@@ -344,6 +344,15 @@ final class Allocator {
         }
     }
 
+    /**
+     * Whether the stream connection of {@code link} is past its allocate-by deadline at {@code now} without an
+     * allocation or an Allocate under way, so that the next {@link #streamIdleAtDeadline} closes it.
+     */
+    boolean streamOverdue(ClientLink link, long now) {
+        StreamConnection stream = streams.get(link);
+        return stream != null && stream.allocateBy <= now && allocations.byClient(link) == null && !pendingByClient.containsKey(link);
+    }
+
     /** A connection's allocate-by deadline came: true when it still holds no allocation, so it is to be closed. */
     boolean streamIdleAtDeadline(StreamConnection stream, long now) {
         if (stream.removed || stream.allocateBy > now) {

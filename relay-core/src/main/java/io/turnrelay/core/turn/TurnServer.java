@@ -204,7 +204,13 @@ public final class TurnServer {
         if (messageClass != StunClass.REQUEST) {
             return drop(DropReason.UNEXPECTED_MESSAGE, client.transport());
         }
+        boolean overdue = allocator.streamOverdue(client, now);
         handleTimeout(now);
+        if (overdue) {
+            // Its connection let the allocate timeout pass (the timer had not run yet): the timeout just asked for it
+            // to be closed, so it gets no answer, as if the timer had been on time.
+            return drop(DropReason.NO_ALLOCATION, client.transport());
+        }
         handleRequest(new Request(message, client, now));
         return RelayAction.HANDLED;
     }

@@ -149,6 +149,26 @@ class StreamClientTest {
     }
 
     @Test
+    void aRequestAfterTheDeadlineBeforeTheTimerRanIsNotAnsweredOnTheConnectionToClose() {
+        h.connected(TCP);
+        h.now += 31 * SECOND; // the loop was late: the allocate-by deadline is overdue, the timer has not run
+        h.fromClient(TCP, overTcp.encode(StunMethod.ALLOCATE, overTcp.newTransactionId(), false, w -> w.requestedTransport(17)));
+        assertThat(h.outbox).containsExactly(new TurnCommand.CloseClient(TCP));
+        assertThat(h.server.stats().dropped(DropReason.NO_ALLOCATION, ClientTransport.TCP)).isEqualTo(1);
+        h.closed(TCP);
+        assertThat(h.outbox).hasSize(1);
+        assertThat(h.server.heldObjects()).isZero();
+        // Just before the deadline the same request is answered (a 401 challenge).
+        ClientLink next = TestLinks.tcp(address("198.51.100.7", 40001));
+        h.connected(next);
+        h.now += 30 * SECOND - 1;
+        TestClient nextClient = new TestClient(h, next, "alice", "alice-pw");
+        h.fromClient(next, nextClient.encode(StunMethod.ALLOCATE, nextClient.newTransactionId(), false, w -> w.requestedTransport(17)));
+        assertThat(h.take(TurnCommand.SendToClient.class)).singleElement()
+                .satisfies(send -> assertThat(send.client()).isEqualTo(next));
+    }
+
+    @Test
     void anAllocationLiftsTheTimeoutAndItsEndStartsItAgain() {
         long connectedAt = h.now;
         h.connected(TCP);
