@@ -184,6 +184,7 @@ final class Allocator {
             byte[] response = pendingResponse(pending, ErrorCode.INSUFFICIENT_CAPACITY, w -> {});
             commands.add(new TurnCommand.SendToClient(pending.client, response));
             stats.responded(pending.client.transport(), StunMethod.ALLOCATE, ErrorCode.INSUFFICIENT_CAPACITY);
+            restartAllocateTimeout(pending.client, nowNanos);
             return;
         }
         pending.port = next;
@@ -346,6 +347,28 @@ final class Allocator {
         if (pending != null) {
             abandon(pending);
             pendingByPort.remove(pending.port, pending);
+        }
+    }
+
+    /**
+     * Whether the stream connection of {@code link} is past its allocate-by deadline at {@code now} without an
+     * allocation or an Allocate under way, so that the next {@link #streamIdleAtDeadline} closes it.
+     */
+    boolean streamOverdue(ClientLink link, long now) {
+        StreamConnection stream = streams.get(link);
+        return stream != null && stream.allocateBy <= now && allocations.byClient(link) == null && !pendingByClient.containsKey(link);
+    }
+
+    /**
+     * A stream connection whose allocate-by deadline came while its Allocate was under way had the deadline lifted
+     * ({@link #streamIdleAtDeadline}); when the Allocate fails it is left without an allocation, so it must make one
+     * within the allocate timeout again, as after an allocation's end. A deadline still to come stays.
+     */
+    private void restartAllocateTimeout(ClientLink link, long now) {
+        StreamConnection stream = streams.get(link);
+        if (stream != null && stream.allocateBy == Long.MAX_VALUE) {
+            stream.allocateBy = now + config.streamAllocateTimeout().toNanos();
+            deadlines.schedule(stream);
         }
     }
 

@@ -14,7 +14,10 @@ public enum DropReason {
     NO_CHANNEL,
     /** Send indication or peer datagram without a live permission for the peer's IP. */
     NO_PERMISSION,
-    /** Send indication, ChannelData or peer datagram with no allocation behind it. */
+    /**
+     * Send indication, ChannelData or peer datagram with no allocation behind it; or a request on a stream connection
+     * that let its allocate timeout pass (it is being closed).
+     */
     NO_ALLOCATION,
     /** Send indication to a peer the policy forbids. */
     FORBIDDEN_PEER,

@@ -204,7 +204,13 @@ public final class TurnServer {
         if (messageClass != StunClass.REQUEST) {
             return drop(DropReason.UNEXPECTED_MESSAGE, client.transport());
         }
+        boolean overdue = allocator.streamOverdue(client, now);
         handleTimeout(now);
+        if (overdue) {
+            // Its connection let the allocate timeout pass (the timer had not run yet): the timeout just asked for it
+            // to be closed, so it gets no answer, as if the timer had been on time.
+            return drop(DropReason.NO_ALLOCATION, client.transport());
+        }
         handleRequest(new Request(message, client, now));
         return RelayAction.HANDLED;
     }
@@ -624,8 +630,10 @@ public final class TurnServer {
      * abandoned. Nothing is sent to the client any more.
      */
     public void handleClientClosed(ClientLink client, long nowNanos) {
-        handleTimeout(nowNanos);
+        // Forget the connection first: its allocate-by deadline may be overdue (the timer not yet run), and a
+        // CloseClient for a connection that is already closed would be a command for a client that is gone.
         allocator.streamClosed(client, nowNanos);
+        handleTimeout(nowNanos);
     }
 
     /** Graceful shutdown, step 1: new Allocates are refused (508); existing allocations keep relaying. */

@@ -1,14 +1,18 @@
 package io.turnrelay.core.fuzz;
 
-import io.turnrelay.core.spi.TestLinks;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
+import io.turnrelay.api.ClientTransport;
 import io.turnrelay.api.PeerAddressPolicy;
 import io.turnrelay.api.StaticUsersAuthenticator;
+import io.turnrelay.core.spi.ClientLink;
+import io.turnrelay.core.spi.TestLinks;
 import io.turnrelay.core.stun.AddressFamily;
 import io.turnrelay.core.stun.ChannelData;
 import io.turnrelay.core.stun.PasswordAlgorithmEntry;
+import io.turnrelay.core.stun.StreamFraming;
+import io.turnrelay.core.stun.StreamReassembler;
 import io.turnrelay.core.stun.StunClass;
 import io.turnrelay.core.stun.StunDecodeException;
 import io.turnrelay.core.stun.StunMessage;
@@ -30,16 +34,34 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One {@link TurnServer} with a small port range, fed by a {@link FuzzedDataProvider} one step at a time. Requests
  * the fuzzer could never forge (valid MESSAGE-INTEGRITY over a fresh nonce) are built here from fuzzed fields, with
  * the nonce each client last received, so every authenticated path is reachable.
+ *
+ * <p>Two modes. {@linkplain #overDatagrams Over datagrams}: four UDP clients, each message one datagram. {@linkplain
+ * #overStreams Over streams}: five TCP and TLS connections (a TCP and a TLS one from the same address and port) and
+ * two UDP clients on one server. A connection's messages and garbage go into the bytes its client has written;
+ * separate steps let fuzzer-chosen chunks of them arrive, reassembled by {@link StreamReassembler} as a transport
+ * would, and every whole frame goes to the server. Connections open and close at fuzzer-chosen moments (writing to a
+ * closed one opens it first); one whose framing turns INVALID is closed, as is one the server names in a
+ * {@link TurnCommand.CloseClient}, and either way the server hears {@link TurnServer#handleClientClosed}. Time may
+ * pass without the timer firing (a late loop), so messages and closes also meet deadlines that are overdue.
+ *
+ * <p>Checked on every command, against what the session saw of each client: a response goes to an open client that
+ * sent a message with its transaction id (on this connection); a Data indication, ChannelBound and
+ * AllocationCreated only to an open client (with, resp. without, an allocation); a CloseClient only names an open
+ * stream connection without an allocation; while a connection closes nothing but the deletion of its allocation
+ * names it, and after that nothing at all, until it opens again.
  */
 final class FuzzedServerSession {
     static final String REALM = "example.org";
@@ -49,22 +71,69 @@ final class FuzzedServerSession {
     /** Longest a deadline may lie ahead: the 1 h maximum lifetime plus slack for nonces and reservations. */
     private static final long MAX_DEADLINE_AHEAD = 2 * 3600 * SECOND;
     private static final String[][] USERS = {{"alice", "alice-pw"}, {"bob", "bob-pw"}, {"alice", "not-her-password"}};
-    private static final InetSocketAddress[] CLIENTS = {
-        address("198.51.100.1", 4000), address("198.51.100.1", 4001), address("198.51.100.2", 4000), address("2001:db8::1", 4000)};
+    private static final ClientLink[] DATAGRAM_CLIENTS = {
+        TestLinks.udp(address("198.51.100.1", 4000)), TestLinks.udp(address("198.51.100.1", 4001)),
+        TestLinks.udp(address("198.51.100.2", 4000)), TestLinks.udp(address("2001:db8::1", 4000))};
+    /** Index 0-4 streams, 5-6 UDP; 0 and 2 are a TCP and a TLS connection from the same address and port. */
+    private static final ClientLink[] MIXED_CLIENTS = {
+        TestLinks.tcp(address("198.51.100.1", 4000)), TestLinks.tcp(address("198.51.100.1", 4001)),
+        TestLinks.tls(address("198.51.100.1", 4000)), TestLinks.tls(address("2001:db8::1", 4000)),
+        TestLinks.tcp(address("198.51.100.2", 4000)),
+        TestLinks.udp(address("198.51.100.1", 4000)), TestLinks.udp(address("2001:db8::1", 4000))};
     private static final InetSocketAddress[] PEERS = {
         address("10.0.0.1", 7000), address("10.0.0.2", 7000), address("192.0.2.9", 9), address("2001:db8::99", 7000), address("127.0.0.1", 7000)};
+    /** Most bytes one stream step lets arrive. */
+    private static final int MAX_CHUNK = 2048;
+
+    /** What the session knows of one client: its connection (on streams), what it sent and what it holds. */
+    private static final class Client {
+        final ClientLink link;
+        /** Always for UDP; for a stream, whether its connection is open (the server was told it connected). */
+        boolean open;
+        /** While the server is being told the connection closed. */
+        boolean closing;
+        /** On an open stream: its receive side. */
+        @Nullable StreamReassembler reassembler;
+        /** On an open stream: bytes the client wrote that have not arrived yet, {@code [0, unsentLength)}. */
+        byte[] unsent = new byte[0];
+        int unsentLength;
+        /** Transaction ids of the messages that arrived from it (on this connection). */
+        final Set<TransactionId> sent = new HashSet<>();
+        /** Its allocations by AllocationCreated and AllocationDeleted: 0 or 1 (one per 5-tuple). */
+        int allocations;
+        @Nullable String nonce;
+
+        Client(ClientLink link) {
+            this.link = link;
+            this.open = !link.isStream();
+        }
+    }
 
     private final TurnServer server;
+    private final boolean streams;
+    private final ClientLink[] links;
+    private final Map<ClientLink, Client> clients = new LinkedHashMap<>();
     private final AtomicLong unixSeconds = new AtomicLong(1_700_000_000L);
-    private final Map<InetSocketAddress, String> nonces = new HashMap<>();
     private final List<TurnCommand.BindRelaySocket> pendingBinds = new ArrayList<>();
     private final List<Long> reservationTokens = new ArrayList<>();
     private final byte[] lastTransaction = new byte[TransactionId.LENGTH];
     private final ByteBuffer out = ByteBuffer.allocate(4096);
     private long now = 5 * SECOND;
     private boolean autoBind = true;
+    /** Whether releaseAll ran: the server forgot the stream connections then. */
+    private boolean released;
 
-    FuzzedServerSession(long seed) {
+    /** Four UDP clients. */
+    static FuzzedServerSession overDatagrams(long seed) {
+        return new FuzzedServerSession(seed, false, false);
+    }
+
+    /** TCP, TLS and UDP clients, optionally with one allocation per username (a newer one replaces the older). */
+    static FuzzedServerSession overStreams(long seed, boolean oneAllocationPerUsername) {
+        return new FuzzedServerSession(seed, true, oneAllocationPerUsername);
+    }
+
+    private FuzzedServerSession(long seed, boolean streams, boolean oneAllocationPerUsername) {
         TurnServerConfig config = TurnServerConfig.builder()
                 .realm(REALM)
                 .software("turnrelay-fuzz")
@@ -73,9 +142,15 @@ final class FuzzedServerSession {
                 .publicIpv6(address("2001:db8::10", 0).getAddress())
                 .authenticator(new StaticUsersAuthenticator(Map.of("alice", "alice-pw", "bob", "bob-pw")))
                 .peerPolicy(PeerAddressPolicy.builder().allowPrivate(true).build())
+                .oneAllocationPerUsername(oneAllocationPerUsername)
                 .unixClock(unixSeconds::get)
                 .build();
         server = new TurnServer(config, new SplittableRandom(seed));
+        this.streams = streams;
+        links = streams ? MIXED_CLIENTS : DATAGRAM_CLIENTS;
+        for (ClientLink link : links) {
+            clients.put(link, new Client(link));
+        }
     }
 
     TurnServer server() {
@@ -84,27 +159,71 @@ final class FuzzedServerSession {
 
     /** Performs one fuzzer-chosen operation. */
     void step(FuzzedDataProvider data) {
+        if (streams) {
+            streamStep(data);
+        } else {
+            datagramStep(data);
+        }
+    }
+
+    private void datagramStep(FuzzedDataProvider data) {
         switch (data.consumeInt(0, 8)) {
-            case 0 -> fromClient(pick(data, CLIENTS), data.consumeBytes(data.consumeInt(0, 600)));
+            case 0 -> fromClient(pickClient(data), data.consumeBytes(data.consumeInt(0, 600)));
             case 1 -> fromPeer(data, data.consumeBytes(data.consumeInt(0, 600)));
             case 2, 3 -> {
-                InetSocketAddress client = pick(data, CLIENTS);
+                Client client = pickClient(data);
                 fromClient(client, signedRequest(data, client));
             }
-            case 4 -> fromClient(pick(data, CLIENTS), unsignedRequest(data));
-            case 5 -> fromClient(pick(data, CLIENTS), channelData(data));
-            case 6 -> advance(data.consumeLong(0, 700 * SECOND));
+            case 4 -> fromClient(pickClient(data), unsignedRequest(data));
+            case 5 -> fromClient(pickClient(data), channelData(data, false));
+            case 6 -> advance(data.consumeLong(0, 700 * SECOND), true);
             case 7 -> resolveBind(data.consumeBoolean());
-            default -> {
-                autoBind = data.consumeBoolean();
-                if (data.consumeInt(0, 15) == 0) {
-                    server.stopAccepting();
-                }
-                if (data.consumeInt(0, 15) == 0) {
-                    server.releaseAll(now);
-                    pump();
+            default -> control(data);
+        }
+    }
+
+    /**
+     * Writes go to a UDP client's server at once and into a stream client's unsent bytes (opening its connection if
+     * closed); arrivals hand a stream client's server up to {@link #MAX_CHUNK} of them.
+     */
+    private void streamStep(FuzzedDataProvider data) {
+        int operation = data.consumeInt(0, 11);
+        switch (operation) {
+            case 0, 1, 2, 3, 4 -> {
+                Client client = pickClient(data);
+                byte[] bytes = switch (operation) {
+                    case 0 -> data.consumeBytes(data.consumeInt(0, 600));
+                    case 1, 2 -> signedRequest(data, client);
+                    case 3 -> unsignedRequest(data);
+                    default -> channelData(data, client.link.isStream());
+                };
+                write(client, bytes);
+            }
+            case 5, 6 -> arrive(pickClient(data), data.consumeInt(1, MAX_CHUNK));
+            case 7 -> advance(data.consumeLong(0, 700 * SECOND), data.consumeBoolean());
+            case 8 -> resolveBind(data.consumeBoolean());
+            case 9 -> fromPeer(data, data.consumeBytes(data.consumeInt(0, 600)));
+            case 10 -> {
+                Client client = pickClient(data);
+                if (client.link.isStream() && client.open) {
+                    close(client);
+                } else if (client.link.isStream()) {
+                    open(client);
                 }
             }
+            default -> control(data);
+        }
+    }
+
+    private void control(FuzzedDataProvider data) {
+        autoBind = data.consumeBoolean();
+        if (data.consumeInt(0, 15) == 0) {
+            server.stopAccepting();
+        }
+        if (data.consumeInt(0, 15) == 0) {
+            server.releaseAll(now);
+            released = true;
+            pump();
         }
     }
 
@@ -114,6 +233,10 @@ final class FuzzedServerSession {
         assertThat(server.stats().channels()).isNotNegative();
         assertThat(ServerProbe.freePorts(server)).isBetween(0, PORTS);
         assertThat((long) ServerProbe.ledgerAllocations(server)).isGreaterThanOrEqualTo(server.stats().allocations());
+        for (ClientTransport transport : ClientTransport.values()) {
+            long held = clients.values().stream().filter(c -> c.link.transport() == transport).mapToLong(c -> c.allocations).sum();
+            assertThat(server.stats().allocations(transport)).as("%s allocations", transport).isEqualTo(held);
+        }
         long deadline = server.pollTimeout();
         if (deadline != Long.MAX_VALUE) {
             assertThat(deadline - now).isLessThanOrEqualTo(MAX_DEADLINE_AHEAD);
@@ -121,7 +244,11 @@ final class FuzzedServerSession {
         assertThat(ServerProbe.guardTrips(server)).isZero();
     }
 
-    /** Answers every pending bind and lets all time pass: nothing may be left held afterwards. */
+    /**
+     * Answers every pending bind and lets all time pass, then closes the connections still open: nothing may be left
+     * held afterwards. By then the server must have asked to close every stream connection (each allocation expired,
+     * and a connection without one has the allocate timeout to make one), unless releaseAll made it forget them.
+     */
     void drainTime() {
         while (!pendingBinds.isEmpty()) {
             resolveBind(true);
@@ -137,16 +264,24 @@ final class FuzzedServerSession {
             }
         }
         assertThat(server.pollTimeout()).isEqualTo(Long.MAX_VALUE);
+        for (Client client : clients.values()) {
+            if (client.link.isStream() && client.open) {
+                assertThat(released).as("%s still open when all time has passed", client.link).isTrue();
+                close(client);
+            }
+        }
         assertThat(server.stats().allocations()).isZero();
         assertThat(ServerProbe.heldObjects(server)).isZero();
         assertThat(ServerProbe.freePorts(server)).isEqualTo(PORTS);
         assertThat(ServerProbe.ledgerAllocations(server)).isZero();
+        assertThat(clients.values()).allSatisfy(c -> assertThat(c.allocations).as("allocations of %s", c.link).isZero());
     }
 
-    private void advance(long nanos) {
+    /** Lets time pass; the timer fires (when something is due) unless the loop is {@code late}. */
+    private void advance(long nanos, boolean fire) {
         now += nanos;
         unixSeconds.set(1_700_000_000L + now / SECOND);
-        if (now >= server.pollTimeout()) {
+        if (fire && now >= server.pollTimeout()) {
             server.handleTimeout(now);
             pump();
             assertThat(server.pollTimeout()).isGreaterThan(now);
@@ -166,12 +301,87 @@ final class FuzzedServerSession {
         pump();
     }
 
-    private void fromClient(InetSocketAddress client, byte[] datagram) {
+    // ------------------------------------------------------------------------------------------------
+    // Connections
+
+    private void write(Client client, byte[] bytes) {
+        if (!client.link.isStream()) {
+            fromClient(client, bytes);
+            return;
+        }
+        if (!client.open) {
+            open(client);
+        }
+        if (client.unsent.length - client.unsentLength < bytes.length) {
+            client.unsent = Arrays.copyOf(client.unsent, Math.max(2 * client.unsent.length, client.unsentLength + bytes.length));
+        }
+        System.arraycopy(bytes, 0, client.unsent, client.unsentLength, bytes.length);
+        client.unsentLength += bytes.length;
+    }
+
+    /**
+     * Up to {@code most} unsent bytes of a stream client arrive: every frame they complete goes to the server in
+     * order, as long as the connection stays open; when the framing says INVALID, the transport closes it.
+     */
+    private void arrive(Client client, int most) {
+        StreamReassembler reassembler = client.reassembler;
+        if (reassembler == null || client.unsentLength == 0) {
+            return;
+        }
+        int length = Math.min(most, client.unsentLength);
+        List<byte[]> frames = reassembler.feed(client.unsent, 0, length);
+        System.arraycopy(client.unsent, length, client.unsent, 0, client.unsentLength - length);
+        client.unsentLength -= length;
+        for (byte[] frame : frames) {
+            if (!client.open) {
+                return; // closed by the server meanwhile: the rest is never read
+            }
+            fromClient(client, frame);
+        }
+        if (client.open && reassembler.invalid()) {
+            close(client);
+        }
+    }
+
+    private void open(Client client) {
+        assertThat(client.open).isFalse();
+        client.open = true;
+        client.reassembler = new StreamReassembler();
+        client.unsentLength = 0;
+        client.sent.clear();
+        server.handleClientConnected(client.link, now);
+        pump();
+    }
+
+    /** The connection ends (either side, any reason): the server is told, and its allocation must be gone. */
+    private void close(Client client) {
+        assertThat(client.open && !client.closing).as("closing %s", client.link).isTrue();
+        client.closing = true;
+        server.handleClientClosed(client.link, now);
+        pump();
+        assertThat(client.allocations).as("allocations of closed %s", client.link).isZero();
+        client.closing = false;
+        client.open = false;
+        client.reassembler = null;
+        client.unsentLength = 0;
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Messages
+
+    private void fromClient(Client client, byte[] message) {
+        if (message.length >= StunMessage.HEADER_LENGTH) {
+            // Whatever the server answers must carry the id of something the client sent.
+            client.sent.add(TransactionId.of(Arrays.copyOfRange(message, 8, 8 + TransactionId.LENGTH)));
+        }
         // Offset 3 inside a larger buffer: the server must honour offset and length, not the buffer's bounds.
-        ByteBuffer buffer = ByteBuffer.allocate(datagram.length + 8);
-        buffer.put(3, datagram);
-        RelayAction action = server.handleClientMessage(TestLinks.udp(client), buffer, 3, datagram.length, now);
-        checkForwarding(action, 3, datagram.length);
+        ByteBuffer buffer = ByteBuffer.allocate(message.length + 8);
+        buffer.put(3, message);
+        RelayAction action = server.handleClientMessage(client.link, buffer, 3, message.length, now);
+        checkForwarding(action, 3, message.length);
+        if (action == RelayAction.FORWARD_TO_PEER) {
+            assertThat(server.forwarding().client()).isEqualTo(client.link);
+        }
         pump();
     }
 
@@ -182,6 +392,11 @@ final class FuzzedServerSession {
         buffer.put(ChannelData.HEADER_LENGTH, datagram);
         RelayAction action = server.handlePeerDatagram(buffer, ChannelData.HEADER_LENGTH, datagram.length, peer, relayPort, now);
         checkForwarding(action, ChannelData.HEADER_LENGTH, datagram.length);
+        if (action == RelayAction.FORWARD_TO_CLIENT) {
+            Client client = known(server.forwarding().client());
+            assertThat(client.open && !client.closing && client.allocations == 1)
+                    .as("ChannelData for %s (open %s, allocations %d)", client.link, client.open, client.allocations).isTrue();
+        }
         pump();
     }
 
@@ -194,7 +409,11 @@ final class FuzzedServerSession {
         }
     }
 
-    /** Drains commands: every message the server sends must decode; nonces and tokens are remembered. */
+    /**
+     * Drains commands: every message the server sends must decode and go where it may; nonces and tokens are
+     * remembered, binds answered (or kept for later), and a CloseClient closes the connection at once, as a transport
+     * does.
+     */
     private void pump() {
         TurnCommand command;
         while ((command = server.pollCommand()) != null) {
@@ -206,15 +425,63 @@ final class FuzzedServerSession {
                     pendingBinds.add(bind);
                 }
             } else if (command instanceof TurnCommand.SendToClient send) {
+                Client client = reachable(send.client(), command);
                 StunMessage message = decodeOwnOutput(send.message());
+                assertThat(message.messageClass()).isIn(StunClass.SUCCESS_RESPONSE, StunClass.ERROR_RESPONSE);
+                assertThat(client.sent).as("transaction ids %s sent", client.link).contains(message.transactionId());
                 if (message.nonce() != null) {
-                    nonces.put(send.client().remote(), message.nonce());
+                    client.nonce = message.nonce();
                 }
                 message.reservationToken().ifPresent(reservationTokens::add);
             } else if (command instanceof TurnCommand.RelayToClient relay) {
-                decodeOwnOutput(relay.message());
+                Client client = reachable(relay.client(), command);
+                assertThat(client.allocations).as("allocations of %s, sent %s", client.link, command).isEqualTo(1);
+                StunMessage message = decodeOwnOutput(relay.message());
+                assertThat(message.messageClass()).isEqualTo(StunClass.INDICATION);
+                assertThat(message.method()).isEqualTo(StunMethod.DATA);
+            } else if (command instanceof TurnCommand.CloseClient close) {
+                Client client = reachable(close.client(), command);
+                assertThat(client.link.isStream()).as("CloseClient for %s", client.link).isTrue();
+                assertThat(client.allocations).as("allocations of %s, sent %s", client.link, command).isZero();
+                close(client);
+            } else if (command instanceof TurnCommand.AllocationCreated created) {
+                Client client = reachable(created.client(), command);
+                assertThat(created.port()).isBetween(LOWEST_PORT, LOWEST_PORT + PORTS - 1);
+                assertThat(client.allocations).as("allocations of %s, sent %s", client.link, command).isZero();
+                client.allocations = 1;
+            } else if (command instanceof TurnCommand.AllocationDeleted deleted) {
+                Client client = deletable(deleted.client(), command);
+                assertThat(client.allocations).as("allocations of %s, sent %s", client.link, command).isEqualTo(1);
+                client.allocations = 0;
+            } else if (command instanceof TurnCommand.ChannelBound bound) {
+                Client client = reachable(bound.client(), command);
+                assertThat(client.allocations).as("allocations of %s, sent %s", client.link, command).isEqualTo(1);
+            } else if (command instanceof TurnCommand.ChannelUnbound unbound) {
+                Client client = deletable(unbound.client(), command);
+                assertThat(client.allocations).as("allocations of %s, sent %s", client.link, command).isEqualTo(1);
             }
         }
+    }
+
+    private Client known(ClientLink link) {
+        Client client = clients.get(link);
+        assertThat(client).as("a client the session has: %s", link).isNotNull();
+        return client;
+    }
+
+    /** The client {@code command} names, which must be open and not closing. */
+    private Client reachable(ClientLink link, TurnCommand command) {
+        Client client = known(link);
+        assertThat(client.open && !client.closing)
+                .as("%s for %s (open %s, closing %s)", command, link, client.open, client.closing).isTrue();
+        return client;
+    }
+
+    /** The client an allocation's deletion names: open, or being closed. */
+    private Client deletable(ClientLink link, TurnCommand command) {
+        Client client = known(link);
+        assertThat(client.open).as("%s for the closed %s", command, link).isTrue();
+        return client;
     }
 
     private static StunMessage decodeOwnOutput(byte[] bytes) {
@@ -225,7 +492,11 @@ final class FuzzedServerSession {
         }
     }
 
-    private byte[] signedRequest(FuzzedDataProvider data, InetSocketAddress client) {
+    private Client pickClient(FuzzedDataProvider data) {
+        return clients.get(pick(data, links));
+    }
+
+    private byte[] signedRequest(FuzzedDataProvider data, Client client) {
         String[] user = pick(data, USERS);
         int keyMode = data.consumeInt(0, 2);
         boolean indication = false;
@@ -244,10 +515,10 @@ final class FuzzedServerSession {
         methodAttributes(data, w, method);
         w.username(user[0]).realm(REALM);
         String nonce = switch (data.consumeInt(0, 3)) {
-            case 0 -> nonces.get(pick(data, CLIENTS));
+            case 0 -> pickClient(data).nonce;
             case 1 -> data.consumeAsciiString(40);
             case 2 -> null;
-            default -> nonces.get(client);
+            default -> client.nonce;
         };
         if (nonce != null && !nonce.isEmpty()) {
             w.nonce(nonce);
@@ -349,11 +620,15 @@ final class FuzzedServerSession {
         }
     }
 
-    private byte[] channelData(FuzzedDataProvider data) {
+    /**
+     * A ChannelData message, its Length field true or not, with 0-3 bytes after the payload; on a {@code stream},
+     * often exactly the padding a stream writer puts there.
+     */
+    private byte[] channelData(FuzzedDataProvider data, boolean stream) {
         int channel = data.consumeBoolean() ? data.consumeInt(0x4000, 0x4003) : data.consumeInt(0, 0xFFFF);
         byte[] payload = data.consumeBytes(data.consumeInt(0, 300));
         int declared = data.consumeBoolean() ? payload.length : data.consumeInt(0, 0xFFFF);
-        int padding = data.consumeInt(0, 3);
+        int padding = stream && data.consumeBoolean() ? StreamFraming.padding(payload.length) : data.consumeInt(0, 3);
         ByteBuffer frame = ByteBuffer.allocate(ChannelData.HEADER_LENGTH + payload.length + padding);
         frame.putShort((short) channel).putShort((short) declared).put(payload);
         return frame.array();

@@ -9,7 +9,7 @@ import io.turnrelay.core.turn.TurnServer;
 
 /**
  * Coverage-guided fuzzing of the whole {@link TurnServer} state machine: the fuzzer picks a sequence of raw and
- * properly signed datagrams from several clients and peers, relay-socket bind outcomes and time steps (see
+ * properly signed datagrams from several UDP clients and peers, relay-socket bind outcomes and time steps (see
  * {@link FuzzedServerSession}). No exception may escape, the server's last-resort guard must never trip, and its
  * state must stay bounded by the port range.
  */
@@ -18,7 +18,7 @@ class TurnServerFuzzTest {
 
     @FuzzTest
     void anySequenceOfInputsKeepsTheServerConsistent(FuzzedDataProvider data) {
-        FuzzedServerSession session = new FuzzedServerSession(data.consumeLong());
+        FuzzedServerSession session = FuzzedServerSession.overDatagrams(data.consumeLong());
         for (int step = 0; step < MAX_STEPS && data.remainingBytes() > 0; step++) {
             session.step(data);
             session.assertInvariants();

@@ -14,6 +14,7 @@ import io.turnrelay.core.stun.StunMessage;
 import io.turnrelay.core.stun.StunMethod;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -101,7 +102,7 @@ class StreamClientTest {
         client.nonce = challenge.nonce();
         dual.fromClient(TCP, client.encode(StunMethod.ALLOCATE, client.newTransactionId(), true,
                 w -> w.requestedTransport(17).additionalAddressFamily(AddressFamily.IPV6)));
-        java.util.List<TurnCommand.BindRelaySocket> binds = dual.take(TurnCommand.BindRelaySocket.class);
+        List<TurnCommand.BindRelaySocket> binds = dual.take(TurnCommand.BindRelaySocket.class);
         assertThat(binds).hasSize(2);
         int port = binds.get(0).port();
         dual.server.handleRelaySocketBound(port, AddressFamily.IPV4, dual.now);
@@ -139,6 +140,36 @@ class StreamClientTest {
     }
 
     @Test
+    void aConnectionClosingAfterItsDeadlineBeforeTheTimerRanIsNotAskedToCloseToo() {
+        h.connected(TCP);
+        h.now += 31 * SECOND; // the loop was late: the allocate-by deadline is overdue, the timer has not run
+        h.closed(TCP);
+        assertThat(h.outbox).isEmpty();
+        assertThat(h.server.pollTimeout()).isEqualTo(Long.MAX_VALUE);
+        assertThat(h.server.heldObjects()).isZero();
+    }
+
+    @Test
+    void aRequestAfterTheDeadlineBeforeTheTimerRanIsNotAnsweredOnTheConnectionToClose() {
+        h.connected(TCP);
+        h.now += 31 * SECOND; // the loop was late: the allocate-by deadline is overdue, the timer has not run
+        h.fromClient(TCP, overTcp.encode(StunMethod.ALLOCATE, overTcp.newTransactionId(), false, w -> w.requestedTransport(17)));
+        assertThat(h.outbox).containsExactly(new TurnCommand.CloseClient(TCP));
+        assertThat(h.server.stats().dropped(DropReason.NO_ALLOCATION, ClientTransport.TCP)).isEqualTo(1);
+        h.closed(TCP);
+        assertThat(h.outbox).hasSize(1);
+        assertThat(h.server.heldObjects()).isZero();
+        // Just before the deadline the same request is answered (a 401 challenge).
+        ClientLink next = TestLinks.tcp(address("198.51.100.7", 40001));
+        h.connected(next);
+        h.now += 30 * SECOND - 1;
+        TestClient nextClient = new TestClient(h, next, "alice", "alice-pw");
+        h.fromClient(next, nextClient.encode(StunMethod.ALLOCATE, nextClient.newTransactionId(), false, w -> w.requestedTransport(17)));
+        assertThat(h.take(TurnCommand.SendToClient.class)).singleElement()
+                .satisfies(send -> assertThat(send.client()).isEqualTo(next));
+    }
+
+    @Test
     void anAllocationLiftsTheTimeoutAndItsEndStartsItAgain() {
         long connectedAt = h.now;
         h.connected(TCP);
@@ -157,6 +188,36 @@ class StreamClientTest {
         h.now = deletedAt + 30 * SECOND;
         h.timeout();
         assertThat(h.take(TurnCommand.CloseClient.class)).containsExactly(new TurnCommand.CloseClient(TCP));
+    }
+
+    @Test
+    void anAllocateFailingAfterTheDeadlinePassedWhileItWasBindingStartsTheTimeoutAgain() {
+        TurnHarness twoPorts = TurnHarness.with(b -> b.streamAllocateTimeout(Duration.ofSeconds(30)).portRange(50000, 50001));
+        TestClient client = new TestClient(twoPorts, TCP, "alice", "alice-pw");
+        twoPorts.connected(TCP);
+        client.nonce = client.send(client.encode(StunMethod.ALLOCATE, client.newTransactionId(), false, w -> w.requestedTransport(17))).nonce();
+        twoPorts.autoBind = false;
+        twoPorts.fromClient(TCP, client.encode(StunMethod.ALLOCATE, client.newTransactionId(), true, w -> w.requestedTransport(17)));
+        twoPorts.now += 31 * SECOND; // the deadline passes while the relay socket is being bound: no close yet
+        twoPorts.timeout();
+        assertThat(twoPorts.take(TurnCommand.CloseClient.class)).isEmpty();
+        List<TurnCommand.BindRelaySocket> binds;
+        while (!(binds = twoPorts.take(TurnCommand.BindRelaySocket.class)).isEmpty()) {
+            for (TurnCommand.BindRelaySocket bind : binds) {
+                twoPorts.server.handleRelaySocketBindFailed(bind.port(), bind.family(), twoPorts.now);
+            }
+            twoPorts.pump();
+        }
+        assertThat(twoPorts.messagesTo(TCP)).singleElement()
+                .satisfies(response -> assertThat(code(response)).isEqualTo(ErrorCode.INSUFFICIENT_CAPACITY));
+
+        // Left without an allocation, it has the allocate timeout again, as after an allocation's end.
+        long failedAt = twoPorts.now;
+        assertThat(twoPorts.server.pollTimeout()).isEqualTo(failedAt + 30 * SECOND);
+        twoPorts.now = failedAt + 30 * SECOND;
+        twoPorts.timeout();
+        assertThat(twoPorts.take(TurnCommand.CloseClient.class)).containsExactly(new TurnCommand.CloseClient(TCP));
+        assertThat(twoPorts.server.heldObjects()).isZero();
     }
 
     @Test
