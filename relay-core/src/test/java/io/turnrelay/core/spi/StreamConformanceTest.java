@@ -125,17 +125,7 @@ public abstract class StreamConformanceTest {
 
     /** True when the relay ended the connection: the next read sees its end (or a reset) within the wait. */
     private static boolean endedByRelay(Socket socket) throws IOException {
-        try {
-            InputStream in = socket.getInputStream();
-            while (in.read() >= 0) {
-                // Anything still under way comes first.
-            }
-            return true;
-        } catch (SocketTimeoutException e) {
-            return false;
-        } catch (IOException e) {
-            return true;
-        }
+        return StreamEnds.endedByPeer(socket);
     }
 
     @Test

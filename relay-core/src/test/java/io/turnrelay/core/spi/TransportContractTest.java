@@ -262,17 +262,7 @@ public abstract class TransportContractTest {
     /** Whether the server side closed: the next read ends the stream (or resets it) within the timeout. */
     private static boolean closedByServer(Socket socket) throws IOException {
         socket.setSoTimeout(TIMEOUT_MS);
-        try {
-            InputStream in = socket.getInputStream();
-            while (in.read() >= 0) {
-                // Bytes still under way (e.g. a close_notify's record) come first.
-            }
-            return true;
-        } catch (SocketTimeoutException e) {
-            return false;
-        } catch (IOException e) {
-            return true;
-        }
+        return StreamEnds.endedByPeer(socket);
     }
 
     // ------------------------------------------------------------------------------------------------
