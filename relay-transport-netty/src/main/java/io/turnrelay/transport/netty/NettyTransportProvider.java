@@ -1,13 +1,46 @@
 package io.turnrelay.transport.netty;
 
+import io.netty.channel.EventLoopGroup;
 import io.turnrelay.core.spi.Transport;
 import io.turnrelay.core.spi.TransportProvider;
+import java.util.Objects;
 
 /**
  * Registers {@link NettyTransport} with {@link java.util.ServiceLoader} as {@code "netty"}, on {@link NettyTransport.Io#best()}.
  * It ranks below the JDK NIO transport, so it is chosen by name, or when it is the only transport on the class path.
  */
 public final class NettyTransportProvider implements TransportProvider {
+
+    /**
+     * A provider whose transports run on loops of the embedder's {@code group} (a Netty 4.2 {@code IoEventLoopGroup}
+     * of io_uring, epoll or NIO loops, e.g. a Vert.x or Quarkus server's): each worker takes {@code group.next()}, and
+     * closing the relay closes its channels but leaves the group running. Use it with
+     * {@code new ShardedRelay(config, NettyTransportProvider.onEventLoopGroup(group), null)}.
+     */
+    public static TransportProvider onEventLoopGroup(EventLoopGroup group) {
+        Objects.requireNonNull(group, "group");
+        return new TransportProvider() {
+            @Override
+            public String name() {
+                return "netty";
+            }
+
+            @Override
+            public int priority() {
+                return -10;
+            }
+
+            @Override
+            public boolean isAvailable() {
+                return true;
+            }
+
+            @Override
+            public Transport create(String shardName) {
+                return new NettyTransport(shardName, group);
+            }
+        };
+    }
 
     @Override
     public String name() {

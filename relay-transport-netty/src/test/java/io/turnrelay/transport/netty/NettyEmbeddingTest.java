@@ -14,13 +14,18 @@ import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslProvider;
 import io.turnrelay.api.ClientListener;
 import io.turnrelay.api.ClientTransport;
+import io.turnrelay.api.RelayConfig;
+import io.turnrelay.core.relay.ShardedRelay;
 import io.turnrelay.core.spi.ListenOptions;
 import io.turnrelay.core.spi.LoopbackPorts;
+import io.turnrelay.core.spi.LoopbackRelayConfig;
+import io.turnrelay.core.spi.SocketTurnClient;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -50,6 +55,28 @@ class NettyEmbeddingTest {
             assertThat(group.isShuttingDown()).isFalse();
             assertThat(group.submit(() -> "still running").get(5, TimeUnit.SECONDS)).isEqualTo("still running");
             LoopbackPorts.assertBindableWithinTimeout(new InetSocketAddress(LOOPBACK, port));
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+
+    @Test
+    void aWholeRelayRunsOnTheEmbeddersGroupAndLeavesItRunning() throws Exception {
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+        try {
+            int listenPort = LoopbackPorts.freeUdpAndTcpPort();
+            RelayConfig config = LoopbackRelayConfig.builder(listenPort, 10, Map.of("alice", "wonderland")).workers(2).build();
+            try (ShardedRelay relay = new ShardedRelay(config, NettyTransportProvider.onEventLoopGroup(group), null)) {
+                relay.start();
+                assertThat(relay.transportDescription()).startsWith("netty on NIO");
+                try (SocketTurnClient udp = SocketTurnClient.udp(LOOPBACK, new InetSocketAddress(LOOPBACK, listenPort), "alice", "wonderland");
+                        SocketTurnClient tcp = SocketTurnClient.tcp(LOOPBACK, new InetSocketAddress(LOOPBACK, listenPort), "alice", "wonderland")) {
+                    assertThat(udp.allocate()).hasSize(1);
+                    assertThat(tcp.allocate()).hasSize(1);
+                }
+            }
+            assertThat(group.isShuttingDown()).isFalse();
+            assertThat(group.submit(() -> "still running").get(5, TimeUnit.SECONDS)).isEqualTo("still running");
         } finally {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         }
