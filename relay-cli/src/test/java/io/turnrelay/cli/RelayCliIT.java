@@ -37,6 +37,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Starts the packaged launcher ({@code target/relay-cli/bin/relay-cli}) as a process; everything on loopback. */
 class RelayCliIT {
@@ -61,11 +62,19 @@ class RelayCliIT {
                 "--health-check-addr=127.0.0.1:" + healthPort);
     }
 
-    @Test
-    void embeddedDefaultPrintsAnIceServerThatATurnClientAllocatesWith() throws Exception {
+    private List<String> networkOptions(String transport) {
+        List<String> options = new ArrayList<>(networkOptions());
+        options.add("--transport=" + transport);
+        return options;
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"nio", "netty"})
+    void embeddedDefaultPrintsAnIceServerThatATurnClientAllocatesWith(String transport) throws Exception {
         // No command line at all: only the ports come from the environment, as CI may already use 3478 and 8080.
         Map<String, String> env = Map.of("LISTEN_PORT", Integer.toString(listenPort), "LOWEST_PORT", Integer.toString(lowestPort),
-                "HIGHEST_PORT", Integer.toString(lowestPort + 99), "HEALTH_CHECK_ADDR", "127.0.0.1:" + healthPort);
+                "HIGHEST_PORT", Integer.toString(lowestPort + 99), "HEALTH_CHECK_ADDR", "127.0.0.1:" + healthPort,
+                "TURNRELAY_TRANSPORT", transport);
         try (LauncherProcess relay = LauncherProcess.start(List.of(), env)) {
             String line = relay.nextStdoutLine(START_TIMEOUT);
             assertThat(line).as("iceServers line; stderr: %s", relay.stderrLines()).isNotNull();
@@ -111,19 +120,20 @@ class RelayCliIT {
         args.add("--user=alice:wonderland");
         try (LauncherProcess relay = LauncherProcess.start(args, Map.of())) {
             await().atMost(START_TIMEOUT).untilAsserted(() -> assertThat(relay.stderrLines())
-                    .anyMatch(l -> l.matches(".*listening on .*\\(transport netty on (io_uring|epoll|NIO), 1 worker\\(s\\)\\).*")));
+                    .anyMatch(l -> l.matches(".*listening on .*\\(transport netty on (io_uring|epoll|NIO), TLS by (the JDK|\\S+), 1 worker\\(s\\)\\).*")));
             relay.process.destroy();
             assertThat(relay.awaitExit(Duration.ofSeconds(5))).isEqualTo(0);
         }
     }
 
-    @Test
-    void startupLineListsEveryListener() throws Exception {
-        List<String> args = new ArrayList<>(networkOptions());
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"nio", "netty"})
+    void startupLineListsEveryListener(String transport) throws Exception {
+        List<String> args = new ArrayList<>(networkOptions(transport));
         args.add("--user=alice:wonderland");
         try (LauncherProcess relay = LauncherProcess.start(args, Map.of())) {
             await().atMost(START_TIMEOUT).untilAsserted(() -> assertThat(relay.stderrLines()).anyMatch(l -> l.contains(
-                    "listening on udp 0.0.0.0:" + listenPort + ", tcp 0.0.0.0:" + listenPort + " (transport nio")));
+                    "listening on udp 0.0.0.0:" + listenPort + ", tcp 0.0.0.0:" + listenPort + " (transport " + transport)));
             relay.process.destroy();
             assertThat(relay.awaitExit(Duration.ofSeconds(5))).isEqualTo(0);
         }
@@ -150,8 +160,9 @@ class RelayCliIT {
         }
     }
 
-    @Test
-    void withACertificateATlsClientAllocatesOnTheTlsPortAndSighupSwapsTheCertificateForNewConnections(@TempDir Path directory)
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"nio", "netty"})
+    void withACertificateATlsClientAllocatesOnTheTlsPortAndSighupSwapsTheCertificateForNewConnections(String transport, @TempDir Path directory)
             throws Exception {
         TestCertificates ca = TestCertificates.newCa(directory.resolve("ca"));
         TestCertificates.Leaf first = ca.issue(directory.resolve("first"));
@@ -160,7 +171,7 @@ class RelayCliIT {
         Path key = directory.resolve("key.pem");
         install(first, chain, key);
         int tlsPort = LauncherProcess.freeTcpPort();
-        List<String> args = new ArrayList<>(networkOptions());
+        List<String> args = new ArrayList<>(networkOptions(transport));
         args.addAll(List.of("--tls-cert=" + chain, "--tls-key=" + key, "--tls-listen-port=" + tlsPort,
                 // Only SIGHUP reloads here, so the file check cannot see the files while they are being replaced.
                 "--tls-reload-interval=0", "--allow-loopback-peers"));
@@ -215,15 +226,16 @@ class RelayCliIT {
         }
     }
 
-    @Test
-    void aBadFileAtReloadKeepsTheCertificateAndSaysWhy(@TempDir Path directory) throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"nio", "netty"})
+    void aBadFileAtReloadKeepsTheCertificateAndSaysWhy(String transport, @TempDir Path directory) throws Exception {
         TestCertificates ca = TestCertificates.newCa(directory.resolve("ca"));
         TestCertificates.Leaf leaf = ca.issue(directory.resolve("leaf"));
         Path chain = directory.resolve("chain.pem");
         Path key = directory.resolve("key.pem");
         install(leaf, chain, key);
         int tlsPort = LauncherProcess.freeTcpPort();
-        List<String> args = new ArrayList<>(networkOptions());
+        List<String> args = new ArrayList<>(networkOptions(transport));
         args.addAll(List.of("--user=alice:wonderland", "--tls-cert=" + chain, "--tls-key=" + key, "--tls-listen-port=" + tlsPort,
                 "--tls-reload-interval=1"));
         try (LauncherProcess relay = LauncherProcess.start(args, Map.of("PUBLIC_IP4_ADDR", "127.0.0.1"))) {
@@ -311,9 +323,10 @@ class RelayCliIT {
         assertThat(data.peer()).isEqualTo(peerAddress);
     }
 
-    @Test
-    void healthReadinessAndMetricsOverHttp() throws Exception {
-        List<String> args = new ArrayList<>(networkOptions());
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"nio", "netty"})
+    void healthReadinessAndMetricsOverHttp(String transport) throws Exception {
+        List<String> args = new ArrayList<>(networkOptions(transport));
         args.add("--user=alice:wonderland");
         args.add("--public-ip4-addr=127.0.0.1");
         try (LauncherProcess relay = LauncherProcess.start(args, Map.of())) {
@@ -354,9 +367,10 @@ class RelayCliIT {
         }
     }
 
-    @Test
-    void sigtermExitsZeroWithinFiveSecondsAndFreesTheListenPort() throws Exception {
-        List<String> args = new ArrayList<>(networkOptions());
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"nio", "netty"})
+    void sigtermExitsZeroWithinFiveSecondsAndFreesTheListenPort(String transport) throws Exception {
+        List<String> args = new ArrayList<>(networkOptions(transport));
         args.add("--user=alice:wonderland");
         args.add("--log-format=json");
         try (LauncherProcess relay = LauncherProcess.start(args, Map.of("PUBLIC_IP4_ADDR", "127.0.0.1"))) {
