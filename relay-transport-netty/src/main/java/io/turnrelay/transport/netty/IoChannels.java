@@ -65,13 +65,13 @@ final class IoChannels {
         };
     }
 
-    /** The option that makes one read take several datagrams (recvmmsg, or several recvmsg on the ring); null on NIO. */
+    /**
+     * The option that makes one read take several datagrams (recvmmsg), or null for one datagram per read. Only epoll
+     * gets it: on io_uring it submits a recvmsg per slot on every read, each with an object of its own, though a relay
+     * socket mostly holds one datagram (1,480 bytes allocated per relayed packet measured with it, 364 without).
+     */
     static @Nullable ChannelOption<Integer> maxDatagramPayloadSize(Io io) {
-        return switch (io) {
-            case IO_URING -> IoUringChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE;
-            case EPOLL -> EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE;
-            case NIO -> null;
-        };
+        return io == Io.EPOLL ? EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE : null;
     }
 
     private static SocketProtocolFamily protocolFamily(AddressFamily family) {

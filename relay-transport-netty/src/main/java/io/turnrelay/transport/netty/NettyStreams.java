@@ -11,6 +11,7 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.handler.ssl.JdkSslContext;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
@@ -179,6 +180,7 @@ final class NettyStreams {
                 .option(ChannelOption.AUTO_READ, accepting)
                 // Small STUN messages and media frames must not wait for Nagle's algorithm.
                 .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.ALLOCATOR, NettyTransport.ALLOCATOR)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, listener.queue)
                 .childHandler(new ChannelInitializer<>() {
                     @Override
@@ -272,7 +274,10 @@ final class NettyStreams {
         if (tls == null) {
             throw new IllegalStateException("no TLS context for " + listener.config);
         }
-        SslHandler handler = tls.newHandler(child.alloc());
+        // BoringSSL refuses renegotiation itself; the JDK's engine is wrapped to refuse it.
+        SslHandler handler = tls instanceof JdkSslContext
+                ? new SslHandler(new RenegotiationRefusingEngine(tls.newEngine(child.alloc())))
+                : tls.newHandler(child.alloc());
         handler.setHandshakeTimeoutMillis(listener.settings.tlsHandshakeTimeout().toMillis());
         return handler;
     }

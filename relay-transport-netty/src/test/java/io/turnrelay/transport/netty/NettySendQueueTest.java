@@ -10,7 +10,6 @@ import io.turnrelay.core.spi.ClientLink;
 import io.turnrelay.core.spi.CloseReason;
 import io.turnrelay.core.spi.ListenOptions;
 import io.turnrelay.core.spi.LoopbackPorts;
-import io.turnrelay.core.spi.RelaySink;
 import io.turnrelay.core.stun.StreamFraming;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -19,7 +18,6 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
@@ -43,8 +41,9 @@ class NettySendQueueTest {
     private static final long DROPPING_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
     private @Nullable NettyTransport running;
-    private final BlockingQueue<ClientLink> connected = new LinkedBlockingQueue<>();
-    private final BlockingQueue<CloseReason> closed = new LinkedBlockingQueue<>();
+    private final RecordingSink sink = new RecordingSink();
+    private final BlockingQueue<ClientLink> connected = sink.connected;
+    private final BlockingQueue<CloseReason> closed = sink.closed;
     private @Nullable Socket client;
 
     @AfterEach
@@ -87,7 +86,7 @@ class NettySendQueueTest {
                 .withTimeouts(Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofSeconds(1), sendStall);
         int port = LoopbackPorts.freeTcpPort();
         transport.listen(ClientListener.of(ClientTransport.TCP, LOOPBACK, port), new ListenOptions(false, settings, null));
-        transport.start(new Sink());
+        transport.start(sink);
         Socket socket = new Socket();
         client = socket;
         socket.setReceiveBufferSize(4096);
@@ -113,37 +112,5 @@ class NettySendQueueTest {
         CompletableFuture<T> result = new CompletableFuture<>();
         transport.execute(() -> result.complete(action.get()));
         return result.get(5, TimeUnit.SECONDS);
-    }
-
-    private final class Sink implements RelaySink {
-        @Override
-        public void onClientMessage(ClientLink from, ByteBuffer buffer, int offset, int length, long nowNanos) {}
-
-        @Override
-        public void onPeerDatagram(int relayPort, InetSocketAddress peer, ByteBuffer buffer, int offset, int length, long nowNanos) {}
-
-        @Override
-        public boolean onConnectionAccepted(ClientTransport kind, InetSocketAddress remote, long nowNanos) {
-            return true;
-        }
-
-        @Override
-        public void onClientConnected(ClientLink link, long nowNanos) {
-            connected.add(link);
-        }
-
-        @Override
-        public void onConnectionClosed(@Nullable ClientLink link, ClientTransport kind, InetSocketAddress remote, CloseReason reason,
-                long nowNanos) {
-            closed.add(reason);
-        }
-
-        @Override
-        public void onTimeout(long nowNanos) {}
-
-        @Override
-        public long nextDeadlineNanos() {
-            return Long.MAX_VALUE;
-        }
     }
 }
