@@ -2,15 +2,25 @@ package io.turnrelay.cli.interop;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.turnrelay.api.ClientTransport;
 import io.turnrelay.cli.interop.TurnServerUnderTest.Setup;
 import io.turnrelay.core.spi.LoopbackPorts;
 import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -18,16 +28,30 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * coturn's test clients (Debian package {@code coturn}: turnutils_uclient, turnutils_peer, turnutils_stunclient) against relay-cli on
  * both transports, and the same runs against coturn's own turnserver: every scenario must come out the same
- * on all three, and that outcome is spelled out here. CI installs the package; elsewhere the suite is skipped
- * when the tools are missing (it fails instead when CI=true).
+ * on all three, and that outcome is spelled out here. uclient reaches the server over UDP, TCP ({@code -t}) or
+ * TLS ({@code -t -S}); the relay leg to the peer is UDP in every case. CI installs the package; elsewhere the
+ * suite is skipped when the tools are missing (it fails instead when CI=true).
+ *
+ * <p>Runs go in parallel (src/test/resources/junit-platform.properties): each has a server of its own on ports
+ * of its own, and they share only the echoing peer.
  */
+@Execution(ExecutionMode.CONCURRENT)
 class CoturnClientInteropIT {
-    private static final List<String> SERVERS = List.of("nio", "netty", "coturn");
     private static ExternalProcess peer;
     private static int peerPort;
 
-    /** One uclient run: its arguments (before the server address), and what every server must make of it. */
-    record Scenario(String name, Setup setup, String expected, boolean ipv6, List<String> arguments) {
+    /**
+     * One uclient run: how it reaches the server, its arguments (before the server address), and what every
+     * server must make of it.
+     *
+     * @param messages the messages uclient must count as sent and as received back over all its sessions (each
+     *     client has an RTP and an RTCP session, -m rounds up to even), 0 when not checked
+     */
+    record Scenario(String name, Setup setup, ClientTransport transport, String expected, int messages, boolean ipv6, List<String> arguments) {
+        Scenario(String name, Setup setup, String expected, boolean ipv6, List<String> arguments) {
+            this(name, setup, ClientTransport.UDP, expected, 0, ipv6, arguments);
+        }
+
         @Override
         public String toString() {
             return name;
@@ -49,10 +73,24 @@ class CoturnClientInteropIT {
                 new Scenario("negative protocol tests", Setup.OPEN, "error 400", false, List.of("-N", "-n", "10")),
                 new Scenario("forbidden peer", Setup.STRICT_POLICY, "error 403", false, List.of("-n", "10")),
                 new Scenario("user quota", Setup.QUOTA_ONE, "error 486", false, List.of("-m", "2", "-n", "10")),
-                new Scenario("exhausted port range", Setup.ONE_PORT, "error 508", false, List.of("-m", "2", "-n", "10")));
+                new Scenario("exhausted port range", Setup.ONE_PORT, "error 508", false, List.of("-m", "2", "-n", "10")),
+                // Over TCP and TLS (uclient adds padding to ChannelData on a stream, as RFC 8656 §12.5 requires).
+                new Scenario("TCP: channel data", Setup.OPEN, ClientTransport.TCP, "ok", 200, false, List.of("-n", "100", "-z", "5")),
+                new Scenario("TCP: send indications", Setup.OPEN, ClientTransport.TCP, "ok", 200, false, List.of("-s", "-n", "100", "-z", "5")),
+                new Scenario("TCP: several clients", Setup.OPEN, ClientTransport.TCP, "ok", 500, false, List.of("-m", "10", "-n", "50", "-z", "5")),
+                new Scenario("TCP: IPv6", Setup.OPEN, ClientTransport.TCP, "ok", 200, true, List.of("-x", "-n", "100", "-z", "5")),
+                // Over TLS with 1,000-byte messages, so that the byte count (see runAgainst) tells a lost one from the
+                // STUN responses of a run.
+                new Scenario("TLS: channel data", Setup.OPEN, ClientTransport.TLS, "ok", 200, false, List.of("-l", "1000", "-n", "100", "-z", "5")),
+                new Scenario("TLS: send indications", Setup.OPEN, ClientTransport.TLS, "ok", 200, false,
+                        List.of("-s", "-l", "1000", "-n", "100", "-z", "5")),
+                new Scenario("TLS: several clients", Setup.OPEN, ClientTransport.TLS, "ok", 500, false, List.of("-m", "10", "-l", "1000", "-n", "50", "-z", "5")),
+                new Scenario("TLS: several clients, send indications", Setup.OPEN, ClientTransport.TLS, "ok", 400, false,
+                        List.of("-s", "-m", "4", "-l", "1000", "-n", "100", "-z", "5")),
+                new Scenario("TLS: IPv6", Setup.OPEN, ClientTransport.TLS, "ok", 200, true, List.of("-x", "-l", "1000", "-n", "100", "-z", "5")));
         List<Arguments> runs = new ArrayList<>();
         for (Scenario scenario : scenarios) {
-            for (String server : SERVERS) {
+            for (String server : TurnServerUnderTest.servers()) {
                 runs.add(Arguments.of(server, scenario));
             }
         }
@@ -65,6 +103,32 @@ class CoturnClientInteropIT {
         peerPort = LoopbackPorts.freePort();
         // turnutils_peer echoes every datagram back; bounded so a crashed test run cannot leave it behind.
         peer = ExternalProcess.start(List.of("timeout", "900", "turnutils_peer", "-p", Integer.toString(peerPort), "-L", "127.0.0.1", "-L", "::1"));
+        // Ready once it echoes on both addresses.
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        for (String host : TurnServerUnderTest.HOSTS) {
+            assertThat(awaitEcho(host, deadline)).as("turnutils_peer on %s port %d:%n%s", host, peerPort, peer.output()).isTrue();
+        }
+    }
+
+    private static boolean awaitEcho(String host, long deadlineNanos) throws IOException {
+        byte[] probe = "turnrelay echo probe".getBytes(StandardCharsets.US_ASCII);
+        InetSocketAddress target = new InetSocketAddress(InetAddress.getByName(host), peerPort);
+        try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(target.getAddress(), 0))) {
+            socket.setSoTimeout(200);
+            while (System.nanoTime() < deadlineNanos && peer.isAlive()) {
+                socket.send(new DatagramPacket(probe, probe.length, target));
+                DatagramPacket echo = new DatagramPacket(new byte[64], 64);
+                try {
+                    socket.receive(echo);
+                    if (Arrays.equals(probe, Arrays.copyOf(echo.getData(), echo.getLength()))) {
+                        return true;
+                    }
+                } catch (SocketTimeoutException e) {
+                    // not bound yet: ask again
+                }
+            }
+        }
+        return false;
     }
 
     @AfterAll
@@ -79,15 +143,15 @@ class CoturnClientInteropIT {
     void scenarioComesOutAsOnEveryServer(String server, Scenario scenario) throws Exception {
         // A server of its own per run: uclient leaves its allocations behind, and a later run whose ephemeral
         // port repeats an old 5-tuple would get 437 from any server.
-        try (TurnServerUnderTest target = TurnServerUnderTest.start(server, scenario.setup())) {
+        try (TurnServerUnderTest target = TurnServerUnderTest.start(server, scenario.setup(), scenario.transport() == ClientTransport.TLS)) {
             runAgainst(target, server, scenario);
         }
     }
 
     static Stream<Arguments> bindingRuns() {
         List<Arguments> runs = new ArrayList<>();
-        for (String host : List.of("127.0.0.1", "::1")) {
-            for (String server : SERVERS) {
+        for (String host : TurnServerUnderTest.HOSTS) {
+            for (String server : TurnServerUnderTest.servers()) {
                 runs.add(Arguments.of(server, host));
             }
         }
@@ -109,7 +173,13 @@ class CoturnClientInteropIT {
 
     private static void runAgainst(TurnServerUnderTest target, String server, Scenario scenario) throws Exception {
         String host = scenario.ipv6() ? "::1" : "127.0.0.1";
-        List<String> command = new ArrayList<>(List.of("turnutils_uclient", "-p", Integer.toString(target.port)));
+        List<String> command = new ArrayList<>(List.of("turnutils_uclient", "-p", Integer.toString(target.port(scenario.transport()))));
+        if (scenario.transport().isStream()) {
+            command.add("-t");
+        }
+        if (scenario.transport() == ClientTransport.TLS) {
+            command.addAll(List.of("-S", "-v")); // -v: the size of every TLS read, see UclientOutcome
+        }
         if (scenario.setup() == Setup.REST) {
             command.addAll(List.of("-u", "alice"));
         } else {
@@ -121,7 +191,54 @@ class CoturnClientInteropIT {
         command.addAll(scenario.arguments());
         command.add(host);
         UclientOutcome outcome = UclientOutcome.of(ExternalProcess.run(command, 60));
-        assertThat(outcome.label()).as("%s against %s: %s%nserver log tail:%n%s", scenario, server, outcome, target.logTail())
-                .isEqualTo(scenario.expected());
+        String description = String.format("%s against %s: %s%nserver log tail:%n%s", scenario, server, outcome, target.logTail());
+        int messages = scenario.messages();
+        if (scenario.transport() != ClientTransport.TLS) {
+            assertThat(outcome.label()).as(description).isEqualTo(scenario.expected());
+            if (messages > 0) {
+                assertThat(outcome.counts()).as(description).isEqualTo(messages + " sent, " + messages + " received");
+            }
+        } else {
+            // uclient's own loss figure over TLS is only right for a server that writes one message per TLS record
+            // (see UclientOutcome); coturn and our Netty transport pack several into one under load. So: the run
+            // completed without a STUN error, sent every message, and read back at least every message's bytes (the
+            // rest being STUN responses, fewer bytes than one 1,000-byte message in a short run: a lost message shows).
+            assertThat(scenario.expected()).isEqualTo("ok");
+            assertThat(outcome.exitCode()).as(description).isZero();
+            assertThat(outcome.errorCode()).as(description).isZero();
+            assertThat(outcome.sent()).as(description).isEqualTo(messages);
+            assertThat(outcome.tlsBytesReceived()).as("TLS bytes read back: " + description)
+                    .isGreaterThanOrEqualTo((long) messages * dataMessageSize(scenario));
+            // Some handshake succeeded (uclient retries the versions a server refuses; ours refuses TLS 1.0 and 1.1).
+            assertThat(outcome.tlsVersions()).as(description).isNotEmpty();
+            if (target.isOurs()) {
+                assertThat(outcome.tlsVersions()).as(description).isSubsetOf("TLSv1.2", "TLSv1.3");
+                // Each handshake uclient gave up on is one our relay refused and counted (a readiness probe that timed
+                // out in its handshake counts too).
+                assertThat(target.metric("turnrelay_connections_closed_total{transport=\"tls\",reason=\"tls_failure\"}"))
+                        .as("TLS handshakes our relay refused; " + description).isGreaterThanOrEqualTo(outcome.tlsFailures());
+            }
+        }
+        if (target.isOurs() && scenario.transport().isStream() && messages > 0) {
+            // Our relay's own count, exact whatever the records: every message to the peer and every echo back.
+            String transport = scenario.transport().label();
+            assertThat(target.metric("turnrelay_relayed_packets_total{transport=\"" + transport + "\",direction=\"client_to_peer\"}"))
+                    .as("relayed to the peer; " + description).isEqualTo(messages);
+            assertThat(target.metric("turnrelay_relayed_packets_total{transport=\"" + transport + "\",direction=\"peer_to_client\"}"))
+                    .as("relayed back to the client; " + description).isEqualTo(messages);
+        }
+    }
+
+    /**
+     * The smallest a data message the server sends back can be on the wire: ChannelData is 4 bytes of header and
+     * the payload padded to 4 (RFC 8656 §12.5); a Data indication ({@code -s}) is a 20-byte STUN header,
+     * XOR-PEER-ADDRESS (12 bytes for IPv4, 24 for IPv6) and DATA (4 + the padded payload); a server may add
+     * attributes.
+     */
+    private static int dataMessageSize(Scenario scenario) {
+        List<String> arguments = scenario.arguments();
+        int length = arguments.contains("-l") ? Integer.parseInt(arguments.get(arguments.indexOf("-l") + 1)) : 100;
+        int padded = (length + 3) & ~3;
+        return arguments.contains("-s") ? 20 + (scenario.ipv6() ? 24 : 12) + 4 + padded : 4 + padded;
     }
 }
