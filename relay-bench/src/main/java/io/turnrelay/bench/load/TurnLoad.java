@@ -273,7 +273,7 @@ public final class TurnLoad {
                         long t = System.nanoTime();
                         if (send(channels[c], frame, c, seq[c]++, t)) {
                             allSent++;
-                            if (t >= windowStart) {
+                            if (t >= windowStart && t < windowEnd) {
                                 sentInWindow++;
                             }
                         } else {
@@ -290,7 +290,7 @@ public final class TurnLoad {
                                 break;
                             }
                             inflight[c]++;
-                            if (t >= windowStart) {
+                            if (t >= windowStart && t < windowEnd) {
                                 sentInWindow++;
                             }
                         }
@@ -352,7 +352,7 @@ public final class TurnLoad {
                                 break;
                             }
                             inflight[c]++;
-                            if (t >= windowStart) {
+                            if (t >= windowStart && t < windowEnd) {
                                 sentInWindow++;
                             }
                         }
