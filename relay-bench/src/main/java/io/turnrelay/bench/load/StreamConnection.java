@@ -418,14 +418,16 @@ final class StreamConnection implements AutoCloseable {
     int read(FrameSink sink) throws IOException {
         Scratch s = Scratch.get();
         SSLEngine e = engine;
-        ByteBuffer plain = s.plainDirect;
+        // Heap buffers for TLS: on JDK 17 the SSLEngine's AES-GCM takes a per-block path without the AES/GHASH
+        // intrinsics when handed direct buffers (a profile of this loop showed GHASH.processBlock on top).
+        ByteBuffer plain = e == null ? s.plainDirect : s.plainIn;
         plain.clear();
         takePendingPlain(plain);
         int read;
         if (e == null) {
             read = channel.read(plain);
         } else {
-            ByteBuffer cipher = s.cipherDirect;
+            ByteBuffer cipher = s.cipherIn;
             cipher.clear();
             takePendingCipher(cipher);
             read = channel.read(cipher);
@@ -549,8 +551,8 @@ final class StreamConnection implements AutoCloseable {
     }
 
     /**
-     * Per-thread working buffers: heap ones for blocking reads through the socket adaptor, direct ones for the
-     * data phase. Sized for the largest frame plus a TLS record of slack.
+     * Per-thread working buffers: heap ones for blocking reads through the socket adaptor and for TLS, a direct one
+     * for reading plain TCP in the data phase. Sized for the largest frame plus a TLS record of slack.
      */
     private static final class Scratch {
         static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
@@ -560,7 +562,6 @@ final class StreamConnection implements AutoCloseable {
         final ByteBuffer cipherIn = ByteBuffer.allocate(SIZE);
         final ByteBuffer plainIn = ByteBuffer.allocate(SIZE);
         final ByteBuffer cipherOut = ByteBuffer.allocate(2 * (16 * 1024 + 512));
-        final ByteBuffer cipherDirect = ByteBuffer.allocateDirect(SIZE);
         final ByteBuffer plainDirect = ByteBuffer.allocateDirect(SIZE);
 
         static Scratch get() {
