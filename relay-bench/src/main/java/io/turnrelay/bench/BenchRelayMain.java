@@ -26,7 +26,7 @@ import javax.management.ObjectName;
  *
  * <p>Loopback peers are allowed, because the benchmark's echo peer runs on loopback. Options:
  * {@code --transport nio|netty --listen-port P --lowest-port L --highest-port H --bind-ip4-addr A
- * --user NAME:PASSWORD --realm R --workers N --user-quota N}; for TCP and TLS clients (TCP listens on the listen
+ * --user NAME:PASSWORD --realm R --workers N --user-quota N --rfc5766-channel-numbers}; for TCP and TLS clients (TCP listens on the listen
  * port by default) {@code --no-tcp}, {@code --tls-cert CHAIN.pem --tls-key KEY.pem} or
  * {@code --tls-pkcs12 FILE --tls-password P}, {@code --tls-listen-port P} (5349), {@code --max-connections-per-ip N},
  * {@code --max-connections N}, {@code --stream-send-queue BYTES} and {@code --allocate-timeout S}, named as relay-cli
@@ -59,6 +59,7 @@ public final class BenchRelayMain {
         int tlsPort = 5349;
         StreamSettings streams = StreamSettings.defaults();
         boolean control = false;
+        boolean rfc5766Channels = false;
         for (int i = 0; i < args.length; i++) {
             String value = i + 1 < args.length ? args[i + 1] : "";
             switch (args[i]) {
@@ -68,6 +69,10 @@ public final class BenchRelayMain {
                 }
                 case "--control" -> {
                     control = true;
+                    continue;
+                }
+                case "--rfc5766-channel-numbers" -> {
+                    rfc5766Channels = true;
                     continue;
                 }
                 case "--transport" -> transport = value;
@@ -119,6 +124,7 @@ public final class BenchRelayMain {
                 .tls(tls)
                 .tlsListenPorts(List.of(tlsPort))
                 .streams(streams)
+                .rfc5766ChannelNumbers(rfc5766Channels)
                 .build();
         ShardedRelay relay = ShardedRelay.create(config);
         relay.start();
