@@ -4,9 +4,8 @@ import io.turnrelay.core.spi.Transport;
 import io.turnrelay.core.spi.TransportProvider;
 
 /**
- * Registers {@link NettyTransport} with {@link java.util.ServiceLoader}. It ranks below the JDK NIO transport,
- * which relayed more packets per second at less CPU per packet in the load benchmark (relay-bench/README.md),
- * so it is chosen by name, or when it is the only transport on the class path.
+ * Registers {@link NettyTransport} with {@link java.util.ServiceLoader} as {@code "netty"}, on {@link NettyTransport.Io#best()}.
+ * It ranks below the JDK NIO transport, so it is chosen by name, or when it is the only transport on the class path.
  */
 public final class NettyTransportProvider implements TransportProvider {
 
@@ -27,6 +26,6 @@ public final class NettyTransportProvider implements TransportProvider {
 
     @Override
     public Transport create(String shardName) {
-        return new NettyTransport(shardName, true);
+        return new NettyTransport(shardName);
     }
 }

@@ -3,7 +3,7 @@ package io.turnrelay.transport.netty;
 import io.turnrelay.core.spi.RelayConformanceTest;
 import io.turnrelay.core.spi.TransportProvider;
 
-/** The TURN conformance suite on the Netty transport. */
+/** The TURN conformance suite on the Netty transport, every client over UDP. */
 class NettyRelayConformanceTest extends RelayConformanceTest {
     @Override
     protected TransportProvider provider() {
