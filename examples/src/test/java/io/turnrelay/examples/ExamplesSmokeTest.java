@@ -2,14 +2,18 @@ package io.turnrelay.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.turnrelay.api.ClientTransport;
 import io.turnrelay.api.Relay;
+import io.turnrelay.api.tls.TestCertificates;
+import io.turnrelay.api.tls.TlsCredentials;
 import io.turnrelay.core.spi.LoopbackPorts;
-import io.turnrelay.core.spi.UdpTurnClient;
+import io.turnrelay.core.spi.SocketTurnClient;
 import io.turnrelay.core.stun.ErrorCode;
 import io.turnrelay.core.stun.StunClass;
 import io.turnrelay.core.stun.StunMessage;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -19,6 +23,7 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Each example starts a real relay on loopback, and a TURN client allocates through it (or is refused). */
 class ExamplesSmokeTest {
@@ -40,12 +45,12 @@ class ExamplesSmokeTest {
     }
 
     private void pickPorts() throws Exception {
-        listenPort = LoopbackPorts.freePort();
+        listenPort = LoopbackPorts.freeUdpAndTcpPort();
         lowestPort = 20_000 + ThreadLocalRandom.current().nextInt(10_000);
     }
 
-    private UdpTurnClient client(String user, String password) throws Exception {
-        return track(new UdpTurnClient(LOOPBACK, new InetSocketAddress(LOOPBACK, listenPort), user, password));
+    private SocketTurnClient client(String user, String password) throws Exception {
+        return track(new SocketTurnClient(LOOPBACK, new InetSocketAddress(LOOPBACK, listenPort), user, password));
     }
 
     @Test
@@ -83,7 +88,26 @@ class ExamplesSmokeTest {
         assertThat(errorCode(client(expired.username(), expired.credential()).allocate(w -> {}))).isEqualTo(ErrorCode.UNAUTHENTICATED);
     }
 
+    @Test
+    void tlsRelayServesUdpTcpAndTlsFromPemFiles(@TempDir Path directory) throws Exception {
+        pickPorts();
+        int tlsPort = LoopbackPorts.freeTcpPort();
+        TestCertificates.Leaf leaf = TestCertificates.create(directory);
+        Relay relay = track(TlsRelayExample.start(TlsCredentials.fromPem(leaf.chainPem(), leaf.keyPem()), listenPort, tlsPort,
+                lowestPort, lowestPort + 9));
+        assertThat(TlsRelayExample.listeners(relay)).containsExactly(
+                "udp 127.0.0.1:" + listenPort, "tcp 127.0.0.1:" + listenPort, "tls 127.0.0.1:" + tlsPort);
+        InetSocketAddress server = new InetSocketAddress(LOOPBACK, listenPort);
+        assertThat(client("alice", "wonderland").allocate()).hasSize(1);
+        assertThat(track(SocketTurnClient.tcp(LOOPBACK, server, "alice", "wonderland")).allocate()).hasSize(1);
+        SocketTurnClient tls = track(SocketTurnClient.tls(LOOPBACK, new InetSocketAddress(LOOPBACK, tlsPort), "alice", "wonderland",
+                leaf.clientContextTrustingCa()));
+        assertThat(tls.allocate()).hasSize(1);
+        assertThat(relay.stats().of(ClientTransport.TLS).allocations()).isEqualTo(1);
+        assertThat(relay.stats().allocations()).isEqualTo(3);
+    }
+
     private static int errorCode(StunMessage response) {
-        return UdpTurnClient.errorCode(response);
+        return SocketTurnClient.errorCode(response);
     }
 }

@@ -17,6 +17,9 @@ final class ConfigurationException extends Exception {
      * instead of the builder setting.
      */
     static ConfigurationException fromRelaySetting(String message, Throwable cause) {
+        if (message.startsWith(LISTENER)) {
+            return fromListener(message, cause);
+        }
         int colon = message.indexOf(':');
         String setting = colon < 0 ? "" : message.substring(0, colon);
         String option = switch (setting) {
@@ -34,11 +37,27 @@ final class ConfigurationException extends Exception {
             case "maxAllocations" -> "--total-quota";
             case "realm" -> "--realm";
             case "transport" -> "--transport";
+            case "listeners" -> "--listen-port";
             default -> "";
         };
         if (option.isEmpty()) {
             return new ConfigurationException("configuration", message, cause);
         }
         return new ConfigurationException(option, message.substring(colon + 1).strip(), cause);
+    }
+
+    private static final String LISTENER = "listener ";
+
+    /**
+     * "listener tls 0.0.0.0:5349: cannot bind ..." names the option that made the listener: a TLS port, or the
+     * listen port for UDP, TCP and TCP with TLS detection. The address holds colons, so the reason starts at
+     * the first ": ".
+     */
+    private static ConfigurationException fromListener(String message, Throwable cause) {
+        String rest = message.substring(LISTENER.length());
+        int space = rest.indexOf(' ');
+        String transport = space < 0 ? "" : rest.substring(0, space);
+        String option = transport.equals("tls") ? "--tls-listen-port" : "--listen-port";
+        return new ConfigurationException(option, rest.strip(), cause);
     }
 }

@@ -1,5 +1,7 @@
 package io.turnrelay.cli;
 
+import io.turnrelay.api.ClientListener;
+import io.turnrelay.api.tls.TlsCredentials;
 import io.turnrelay.cli.portal.PortalSettings;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -7,6 +9,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
+import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,8 +22,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
  * Entry point of the standalone relay ({@code relay-cli}). Parses the command line and environment, starts the
- * relay, and runs until SIGTERM/SIGINT (exit 0) or until the portal client gives up (exit 1). A bad
- * configuration exits 2 with one line on stderr that names the option.
+ * relay, and runs until SIGTERM/SIGINT (exit 0) or until the portal client gives up (exit 1); SIGHUP reloads the
+ * TLS certificate. A bad configuration exits 2 with one line on stderr that names the option.
  */
 public final class RelayCli {
     static final int EXIT_OK = 0;
@@ -69,6 +73,7 @@ public final class RelayCli {
             // A SIGTERM would otherwise end the JVM with 143; a stop the operator asked for is a success.
             Runtime.getRuntime().halt(exitStatus);
         }, "relay-shutdown"));
+        reloadOnSighup(running, setup.relayConfig().tls() != null);
         announce(setup, running);
         running.startPortal();
         String reason = running.fatal().join();
@@ -77,13 +82,30 @@ public final class RelayCli {
         return EXIT_PORTAL_FAILED;
     }
 
+    /**
+     * SIGHUP reloads the certificate files, as {@code systemctl reload} expects (without TLS it only logs). Next
+     * to the shutdown hook that SIGTERM runs, it is the other signal the process reacts to; where the JVM will not
+     * give SIGHUP up (e.g. {@code -Xrs}), the periodic file checks still run.
+     */
+    private static void reloadOnSighup(RunningRelay running, boolean tls) {
+        try {
+            Sighup.handle(() -> running.reloadCertificate("SIGHUP"));
+        } catch (IllegalStateException e) {
+            if (tls) {
+                LoggerFactory.getLogger(RelayCli.class).warn(
+                        "SIGHUP cannot reload the certificate here ({}); the files are still checked every --tls-reload-interval", e.getMessage());
+            }
+        }
+    }
+
     private void announce(RelaySetup setup, RunningRelay running) {
         Logger log = LoggerFactory.getLogger(RelayCli.class);
         var config = setup.relayConfig();
-        log.info("turnrelay {} listening on {} (transport {}, {} worker(s)), relay ports {}-{}, public {}{}, realm '{}'",
-                TurnrelayVersion.current(), running.relay().listenAddresses(), running.relay().transportDescription(), config.workers(),
+        log.info("turnrelay {} listening on {} (transport {}, {} worker(s)), relay ports {}-{}, public {}{}, realm '{}'{}",
+                TurnrelayVersion.current(), listeners(running.relay().listeners()), running.relay().transportDescription(), config.workers(),
                 config.lowestPort(), config.highestPort(), config.publicIpv4() == null ? "" : config.publicIpv4().getHostAddress(),
-                config.publicIpv6() == null ? "" : " " + config.publicIpv6().getHostAddress(), config.realm());
+                config.publicIpv6() == null ? "" : " " + config.publicIpv6().getHostAddress(), config.realm(),
+                config.tls() == null ? "" : ", " + certificate(config.tls()));
         log.info("Operations endpoints on http://{}:{} (/healthz, /readyz, /metrics)",
                 running.operations().address().getAddress().getHostAddress(), running.operations().address().getPort());
         PortalSettings portal = setup.portal();
@@ -93,12 +115,31 @@ public final class RelayCli {
         for (String warning : setup.warnings()) {
             log.warn(warning);
         }
+        OptionalLong fileLimit = FileDescriptorLimit.current();
+        if (fileLimit.isPresent()) {
+            String warning = FileDescriptorLimit.warning(fileLimit.getAsLong(), config.streams().maxConnections(),
+                    config.highestPort() - config.lowestPort() + 1);
+            if (warning != null) {
+                log.warn(warning);
+            }
+        }
         RelaySetup.GeneratedUser user = setup.generatedUser();
         if (user != null) {
             log.info("Generated user '{}'; paste the next stdout line into a WebRTC iceServers entry", user.username());
             out.println(user.iceServerJson());
             out.flush();
         }
+    }
+
+    /** {@code udp 0.0.0.0:3478, tcp 0.0.0.0:3478, tls 0.0.0.0:5349}. */
+    static String listeners(List<ClientListener> listeners) {
+        return listeners.stream().map(ClientListener::toString).collect(Collectors.joining(", "));
+    }
+
+    /** {@code TLS certificate 'CN=turn.example.com' valid until 2026-09-01T12:00:00Z (certificate chain ... and private key ...)}. */
+    static String certificate(TlsCredentials tls) {
+        return "TLS certificate '" + tls.certificateChain().get(0).getSubjectX500Principal().getName() + "' valid until " + tls.notAfter()
+                + " (" + tls.description() + ")";
     }
 
     /** The options, or the exit status when parsing already decided it (help, version, bad option). */

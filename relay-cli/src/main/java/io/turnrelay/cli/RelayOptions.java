@@ -18,14 +18,18 @@ import picocli.CommandLine.Option;
         sortOptions = false,
         usageHelpWidth = 110,
         description = {
-            "A STUN/TURN relay (RFC 8489 / RFC 8656). With no options it starts a standalone relay on UDP 3478 and prints",
-            "one line to paste into a WebRTC iceServers entry.",
+            "A STUN/TURN relay (RFC 8489 / RFC 8656). With no options it starts a standalone relay on UDP and TCP 3478 and",
+            "prints one line to paste into a WebRTC iceServers entry; with a certificate it also serves TLS on 5349.",
             "Every option can also be set through the environment variable named below; the command line wins."},
         footer = {
             "",
             "Environment only:",
-            "  FIREZONE_TOKEN   Token of the Firezone portal. When set, the relay joins the portal at --api-url",
-            "                   (realm defaults to 'firezone'); never accepted on the command line, never logged.",
+            "  FIREZONE_TOKEN                  Token of the Firezone portal. When set, the relay joins the portal at",
+            "                                  --api-url (realm defaults to 'firezone'). Never on the command line, never logged.",
+            "  TURNRELAY_TLS_PKCS12_PASSWORD   Password of --tls-pkcs12 (may be empty). Never on the command line, never logged.",
+            "",
+            "Signals: SIGTERM/SIGINT stop the relay; SIGHUP reloads the TLS certificate files (new connections get the new",
+            "certificate, established ones keep theirs; a bad file keeps the old certificate and logs why).",
             "",
             "Exit status: 0 after SIGTERM/SIGINT, 1 when the portal gives up, 2 on a bad configuration."})
 final class RelayOptions {
@@ -49,8 +53,41 @@ final class RelayOptions {
     String bindIp6Addr = "::";
 
     @Env("LISTEN_PORT")
-    @Option(names = "--listen-port", paramLabel = "PORT", defaultValue = "3478", description = "UDP port for STUN/TURN requests.")
+    @Option(names = "--listen-port", paramLabel = "PORT", defaultValue = "3478", description = "UDP and TCP port for STUN/TURN requests.")
     int listenPort = 3478;
+
+    @Env("TURNRELAY_NO_TCP")
+    @Option(names = "--no-tcp", defaultValue = "false", description = "No TCP listener on the listen port (UDP only there).")
+    boolean noTcp;
+
+    @Env("TURNRELAY_TLS_CERT")
+    @Option(names = "--tls-cert", paramLabel = "FILE",
+            description = "PEM certificate chain, the relay's own certificate first; with --tls-key it serves TURN over TLS (turns:).")
+    @Nullable String tlsCert;
+
+    @Env("TURNRELAY_TLS_KEY")
+    @Option(names = "--tls-key", paramLabel = "FILE", description = "Unencrypted PKCS#8 PEM private key (BEGIN PRIVATE KEY) of --tls-cert.")
+    @Nullable String tlsKey;
+
+    @Env("TURNRELAY_TLS_PKCS12")
+    @Option(names = "--tls-pkcs12", paramLabel = "FILE",
+            description = "PKCS#12 file with one private key entry, instead of --tls-cert/--tls-key; password from TURNRELAY_TLS_PKCS12_PASSWORD.")
+    @Nullable String tlsPkcs12;
+
+    @Env("TURNRELAY_TLS_LISTEN_PORTS")
+    @Option(names = "--tls-listen-port", paramLabel = "PORT", split = "[\\s,]+", splitSynopsisLabel = ",",
+            description = "TCP port for TURN over TLS; repeatable (default: 5349 when a certificate is configured; 443 gets through most firewalls).")
+    List<Integer> tlsListenPorts = new ArrayList<>();
+
+    @Env("TURNRELAY_DETECT_TLS")
+    @Option(names = "--detect-tls", defaultValue = "false",
+            description = "The TCP listen port also serves TLS, told apart by the first byte (0x16), as coturn and eturnal do; needs a certificate.")
+    boolean detectTls;
+
+    @Env("TURNRELAY_TLS_RELOAD_INTERVAL")
+    @Option(names = "--tls-reload-interval", paramLabel = "SECONDS", defaultValue = "60",
+            description = "How often the certificate files are checked for changes; 0 reloads on SIGHUP only.")
+    int tlsReloadInterval = 60;
 
     @Env("LOWEST_PORT")
     @Option(names = "--lowest-port", paramLabel = "PORT", defaultValue = "49152", description = "First relay port.")
@@ -85,7 +122,7 @@ final class RelayOptions {
 
     @Env("TURNRELAY_TRANSPORT")
     @Option(names = "--transport", paramLabel = "NAME",
-            description = "Datagram transport: ${COMPLETION-CANDIDATES} (default: nio, the faster in the load benchmark).")
+            description = "I/O transport for UDP, TCP and TLS: ${COMPLETION-CANDIDATES} (default: nio, the faster in the load benchmark).")
     @Nullable TransportChoice transport;
 
     @Env("TURNRELAY_WORKERS")
@@ -131,6 +168,40 @@ final class RelayOptions {
     @Env("TURNRELAY_TOTAL_QUOTA")
     @Option(names = "--total-quota", paramLabel = "N", defaultValue = "0", description = "Allocations in total; 0 means one per relay port.")
     int totalQuota;
+
+    @Env("TURNRELAY_STREAM_SEND_QUEUE")
+    @Option(names = "--stream-send-queue", paramLabel = "BYTES", defaultValue = "262144",
+            description = "Bytes a TCP or TLS client may have waiting to be sent; relayed data beyond it is dropped (at least 131104).")
+    int streamSendQueue = 262_144;
+
+    @Env("TURNRELAY_MAX_CONNECTIONS_PER_IP")
+    @Option(names = "--max-connections-per-ip", paramLabel = "N", defaultValue = "64",
+            description = "TCP and TLS connections from one client IP address at once (many users may share a NAT address).")
+    int maxConnectionsPerIp = 64;
+
+    @Env("TURNRELAY_MAX_CONNECTIONS")
+    @Option(names = "--max-connections", paramLabel = "N", defaultValue = "100000", description = "TCP and TLS connections at once, in all.")
+    int maxConnections = 100_000;
+
+    @Env("TURNRELAY_TLS_HANDSHAKE_TIMEOUT")
+    @Option(names = "--tls-handshake-timeout", paramLabel = "SECONDS", defaultValue = "10",
+            description = "A TLS connection is closed when its handshake has not finished this long after accept.")
+    int tlsHandshakeTimeout = 10;
+
+    @Env("TURNRELAY_ALLOCATE_TIMEOUT")
+    @Option(names = "--allocate-timeout", paramLabel = "SECONDS", defaultValue = "30",
+            description = "A TCP or TLS connection is closed when it holds no allocation for this long (from connect, or from its last allocation's end).")
+    int allocateTimeout = 30;
+
+    @Env("TURNRELAY_PARTIAL_FRAME_TIMEOUT")
+    @Option(names = "--partial-frame-timeout", paramLabel = "SECONDS", defaultValue = "10",
+            description = "A TCP or TLS connection is closed when an incomplete message sits this long (slowloris).")
+    int partialFrameTimeout = 10;
+
+    @Env("TURNRELAY_SEND_STALL_TIMEOUT")
+    @Option(names = "--send-stall-timeout", paramLabel = "SECONDS", defaultValue = "10",
+            description = "A TCP or TLS connection is closed when the client reads nothing of its send queue for this long.")
+    int sendStallTimeout = 10;
 
     @Env("TURNRELAY_RFC5766_CHANNEL_NUMBERS")
     @Option(names = "--rfc5766-channel-numbers", defaultValue = "false", description = "Also accept channel numbers 0x5000-0x7FFF (RFC 5766).")

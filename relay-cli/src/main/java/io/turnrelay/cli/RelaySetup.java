@@ -7,10 +7,13 @@ import io.turnrelay.api.FirezoneAuthenticator;
 import io.turnrelay.api.PeerAddressPolicy;
 import io.turnrelay.api.RelayConfig;
 import io.turnrelay.api.StaticUsersAuthenticator;
+import io.turnrelay.api.StreamSettings;
 import io.turnrelay.api.TurnRestAuthenticator;
+import io.turnrelay.api.tls.TlsCredentials;
+import io.turnrelay.api.tls.TlsCredentialsException;
 import io.turnrelay.cli.portal.PortalSettings;
 import io.turnrelay.core.spi.TransportProvider;
-import io.turnrelay.core.spi.TransportProviders;
+import io.turnrelay.core.relay.TransportProviders;
 import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -18,14 +21,19 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.UnknownHostException;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
@@ -36,6 +44,7 @@ import org.jspecify.annotations.Nullable;
  * the portal settings (with a token) and the generated user (embedded default). Built by {@link #from}, which
  * throws {@link ConfigurationException} naming the option at fault.
  *
+ * @param tlsReloadInterval how often the certificate files are checked for changes; zero for SIGHUP only
  * @param warnings things the operator should hear about once logging runs (e.g. the 127.0.0.1 fallback)
  */
 record RelaySetup(
@@ -45,10 +54,15 @@ record RelaySetup(
         RelayOptions.LogFormat logFormat,
         @Nullable PortalSettings portal,
         @Nullable GeneratedUser generatedUser,
+        Duration tlsReloadInterval,
         List<String> warnings) {
 
     static final String TOKEN_VARIABLE = "FIREZONE_TOKEN";
+    static final String PKCS12_PASSWORD_VARIABLE = "TURNRELAY_TLS_PKCS12_PASSWORD";
     static final String STANDALONE_REALM = "turnrelay";
+    /** The TLS port when a certificate is configured and no --tls-listen-port is given (RFC 8656 §5 "turns"). */
+    static final int DEFAULT_TLS_PORT = 5349;
+    private static final String CERTIFICATE_OPTIONS = "--tls-cert and --tls-key, or --tls-pkcs12";
 
     /** The user made up for the embedded default, and the iceServers entry that uses it. */
     record GeneratedUser(String username, String password, String iceServerJson) {
@@ -106,6 +120,20 @@ record RelaySetup(
         }
         policy.relayAddresses(own);
 
+        TlsCredentials tls = tlsCredentials(options, environment);
+        List<Integer> tlsPorts = tlsPorts(options, tls != null);
+        if (options.detectTls && tls == null) {
+            throw new ConfigurationException("--detect-tls", "needs a certificate (" + CERTIFICATE_OPTIONS + ")");
+        }
+        if (options.detectTls && options.noTcp) {
+            throw new ConfigurationException("--detect-tls", "needs the TCP listener on the listen port, which --no-tcp switches off");
+        }
+        StreamSettings streams = streams(options);
+        if (options.tlsReloadInterval < 0) {
+            throw new ConfigurationException("--tls-reload-interval",
+                    "must be a number of seconds, or 0 to reload on SIGHUP only, not " + options.tlsReloadInterval);
+        }
+
         List<Authenticator> authenticators = new ArrayList<>();
         Map<String, String> users = users(options.users);
         GeneratedUser generated = null;
@@ -114,7 +142,8 @@ record RelaySetup(
             String password = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes(random.main(), 18));
             users.put(username, password);
             InetAddress announced = announcedAddress(public4, public6, bind4, bind6);
-            generated = new GeneratedUser(username, password, iceServerJson(announced, options.listenPort, username, password));
+            generated = new GeneratedUser(username, password,
+                    iceServerJson(announced, options.listenPort, !options.noTcp, tlsPorts, username, password));
         }
         if (!users.isEmpty()) {
             authenticators.add(new StaticUsersAuthenticator(users));
@@ -163,6 +192,11 @@ record RelaySetup(
                     .maxAllocationsPerUser(options.userQuota)
                     .maxAllocations(options.totalQuota)
                     .rfc5766ChannelNumbers(options.rfc5766ChannelNumbers)
+                    .tcp(!options.noTcp)
+                    .tls(tls)
+                    .tlsListenPorts(tlsPorts)
+                    .detectTls(options.detectTls)
+                    .streams(streams)
                     .transport(transport.name())
                     .workers(options.workers)
                     .randomSource(random.perWorker())
@@ -171,7 +205,106 @@ record RelaySetup(
             throw ConfigurationException.fromRelaySetting(String.valueOf(e.getMessage()), e);
         }
         return new RelaySetup(config, transport, healthCheckAddress(options.healthCheckAddr), options.logFormat, portal,
-                generated, List.copyOf(warnings));
+                generated, Duration.ofSeconds(options.tlsReloadInterval), List.copyOf(warnings));
+    }
+
+    /**
+     * The certificate of --tls-cert/--tls-key or --tls-pkcs12, read and checked now (so that a bad one stops the
+     * start with the file and the reason), or null when none is configured.
+     */
+    private static @Nullable TlsCredentials tlsCredentials(RelayOptions options, Map<String, String> environment)
+            throws ConfigurationException {
+        boolean pem = options.tlsCert != null || options.tlsKey != null;
+        if (pem && options.tlsPkcs12 != null) {
+            throw new ConfigurationException("--tls-pkcs12", "cannot be combined with --tls-cert/--tls-key; give the certificate one way");
+        }
+        if (options.tlsPkcs12 != null) {
+            Path file = path("--tls-pkcs12", options.tlsPkcs12);
+            String password = environment.get(PKCS12_PASSWORD_VARIABLE);
+            try {
+                return TlsCredentials.fromPkcs12(file, password == null ? new char[0] : password.toCharArray());
+            } catch (TlsCredentialsException e) {
+                throw new ConfigurationException("--tls-pkcs12", String.valueOf(e.getMessage()), e);
+            }
+        }
+        if (options.tlsCert == null && options.tlsKey == null) {
+            return null;
+        }
+        if (options.tlsKey == null) {
+            throw new ConfigurationException("--tls-cert", "needs --tls-key, the certificate's private key (unencrypted PKCS#8 PEM)");
+        }
+        if (options.tlsCert == null) {
+            throw new ConfigurationException("--tls-key", "needs --tls-cert, the certificate chain the key belongs to (PEM)");
+        }
+        Path certificate = path("--tls-cert", options.tlsCert);
+        Path key = path("--tls-key", options.tlsKey);
+        try {
+            return TlsCredentials.fromPem(certificate, key);
+        } catch (TlsCredentialsException e) {
+            String option = e.file().equals(key) && !key.equals(certificate) ? "--tls-key" : "--tls-cert";
+            throw new ConfigurationException(option, String.valueOf(e.getMessage()), e);
+        }
+    }
+
+    /** The --tls-listen-port values, or 5349 when a certificate is configured and none is given. */
+    private static List<Integer> tlsPorts(RelayOptions options, boolean certificate) throws ConfigurationException {
+        if (options.tlsListenPorts.isEmpty()) {
+            return certificate ? List.of(DEFAULT_TLS_PORT) : List.of();
+        }
+        if (!certificate) {
+            throw new ConfigurationException("--tls-listen-port", "needs a certificate (" + CERTIFICATE_OPTIONS + ")");
+        }
+        Set<Integer> seen = new HashSet<>();
+        for (int port : options.tlsListenPorts) {
+            if (port < 1 || port > 65535) {
+                throw new ConfigurationException("--tls-listen-port", port + " is not a TCP port (1-65535)");
+            }
+            if (!seen.add(port)) {
+                throw new ConfigurationException("--tls-listen-port", port + " is given twice");
+            }
+            if (port == options.listenPort && !options.noTcp) {
+                throw new ConfigurationException("--tls-listen-port", port + " is the TCP listen port as well; serve both there with"
+                        + " --detect-tls, or drop TCP with --no-tcp");
+            }
+        }
+        return List.copyOf(options.tlsListenPorts);
+    }
+
+    private static StreamSettings streams(RelayOptions options) throws ConfigurationException {
+        if (options.streamSendQueue < StreamSettings.MIN_SEND_QUEUE_BYTES) {
+            throw new ConfigurationException("--stream-send-queue", "must be at least " + StreamSettings.MIN_SEND_QUEUE_BYTES
+                    + " bytes (a largest STUN message and a largest ChannelData frame), not " + options.streamSendQueue);
+        }
+        if (options.maxConnectionsPerIp < 1) {
+            throw new ConfigurationException("--max-connections-per-ip", "must be at least 1, not " + options.maxConnectionsPerIp);
+        }
+        if (options.maxConnections < 1) {
+            throw new ConfigurationException("--max-connections", "must be at least 1, not " + options.maxConnections);
+        }
+        return new StreamSettings(options.streamSendQueue,
+                seconds("--tls-handshake-timeout", options.tlsHandshakeTimeout),
+                seconds("--allocate-timeout", options.allocateTimeout),
+                seconds("--partial-frame-timeout", options.partialFrameTimeout),
+                seconds("--send-stall-timeout", options.sendStallTimeout),
+                options.maxConnectionsPerIp, options.maxConnections);
+    }
+
+    private static Duration seconds(String option, int seconds) throws ConfigurationException {
+        if (seconds < 1) {
+            throw new ConfigurationException(option, "must be at least 1 second, not " + seconds);
+        }
+        return Duration.ofSeconds(seconds);
+    }
+
+    private static Path path(String option, String text) throws ConfigurationException {
+        if (text.isEmpty()) {
+            throw new ConfigurationException(option, "the file name is empty");
+        }
+        try {
+            return Path.of(text);
+        } catch (InvalidPathException e) {
+            throw new ConfigurationException(option, "'" + text + "' is not a file name (" + e.getReason() + ")", e);
+        }
     }
 
     /** "Linux/6.8.0 relay/0.1.0 (amd64)", the User-Agent the portal sees. */
@@ -193,10 +326,22 @@ record RelaySetup(
         return bind4.isAnyLocalAddress() ? bind6 : bind4;
     }
 
-    static String iceServerJson(InetAddress address, int port, String username, String password) {
+    /**
+     * {@code {"urls":["turn:H:3478?transport=udp","turn:H:3478?transport=tcp","turns:H:5349?transport=tcp"],...}}:
+     * UDP, then TCP when it listens, then one {@code turns:} URL per TLS port.
+     */
+    static String iceServerJson(InetAddress address, int port, boolean tcp, List<Integer> tlsPorts, String username, String password) {
         String host = address instanceof Inet6Address ? "[" + address.getHostAddress() + "]" : address.getHostAddress();
+        List<String> urls = new ArrayList<>();
+        urls.add("turn:" + host + ":" + port + "?transport=udp");
+        if (tcp) {
+            urls.add("turn:" + host + ":" + port + "?transport=tcp");
+        }
+        for (int tlsPort : tlsPorts) {
+            urls.add("turns:" + host + ":" + tlsPort + "?transport=tcp");
+        }
         Map<String, Object> entry = new LinkedHashMap<>();
-        entry.put("urls", "turn:" + host + ":" + port + "?transport=udp");
+        entry.put("urls", urls);
         entry.put("username", username);
         entry.put("credential", password);
         try {

@@ -2,10 +2,12 @@ package io.turnrelay.cli;
 
 import io.turnrelay.api.Relay;
 import io.turnrelay.api.RelayStartException;
+import io.turnrelay.api.tls.TlsCredentials;
 import io.turnrelay.cli.ops.OperationsServer;
+import io.turnrelay.cli.ops.TlsMetrics;
 import io.turnrelay.cli.portal.PortalClient;
 import io.turnrelay.cli.portal.PortalListener;
-import io.turnrelay.core.spi.ShardedRelay;
+import io.turnrelay.core.relay.ShardedRelay;
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
 import org.jspecify.annotations.Nullable;
@@ -13,8 +15,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The relay process's moving parts, started in order (relay, operations HTTP, portal, statistics log) and
- * stopped in reverse by {@link #stop()}.
+ * The relay process's moving parts, started in order (relay, operations HTTP, portal, statistics log, certificate
+ * reloads) and stopped in reverse by {@link #stop()}.
  */
 final class RunningRelay {
     private static final Logger LOG = LoggerFactory.getLogger(RunningRelay.class);
@@ -24,16 +26,18 @@ final class RunningRelay {
     private final OperationsServer operations;
     private final @Nullable PortalClient portal;
     private final StatsReporter reporter;
+    private final @Nullable CertificateReloader reloader;
     private final CompletableFuture<String> fatal;
     private volatile boolean serving = true;
     private boolean stopped;
 
     private RunningRelay(Relay relay, OperationsServer operations, @Nullable PortalClient portal, StatsReporter reporter,
-            CompletableFuture<String> fatal) {
+            @Nullable CertificateReloader reloader, CompletableFuture<String> fatal) {
         this.relay = relay;
         this.operations = operations;
         this.portal = portal;
         this.reporter = reporter;
+        this.reloader = reloader;
         this.fatal = fatal;
     }
 
@@ -65,16 +69,22 @@ final class RunningRelay {
             }
         });
         RunningRelay[] self = new RunningRelay[1];
+        TlsCredentials tls = setup.relayConfig().tls();
+        CertificateReloader reloader = tls == null ? null : new CertificateReloader(tls, setup.tlsReloadInterval());
         OperationsServer operations;
         try {
             operations = OperationsServer.start(setup.healthCheckAddress(),
-                    () -> self[0] != null && self[0].serving, () -> portal == null ? null : portal.state(), relay::stats);
+                    () -> self[0] != null && self[0].serving, () -> portal == null ? null : portal.state(), relay::stats,
+                    () -> reloader == null ? null : tlsMetrics(reloader));
         } catch (IOException e) {
+            if (reloader != null) {
+                reloader.close();
+            }
             relay.close();
             throw new ConfigurationException("--health-check-addr",
                     "cannot listen on " + setup.healthCheckAddress() + " (" + e.getMessage() + ")", e);
         }
-        self[0] = new RunningRelay(relay, operations, portal, new StatsReporter(relay, STATS_PERIOD_SECONDS), fatal);
+        self[0] = new RunningRelay(relay, operations, portal, new StatsReporter(relay, STATS_PERIOD_SECONDS), reloader, fatal);
         return self[0];
     }
 
@@ -93,6 +103,20 @@ final class RunningRelay {
         return operations;
     }
 
+    private static TlsMetrics tlsMetrics(CertificateReloader reloader) {
+        CertificateReloader.Counts counts = reloader.counts();
+        return new TlsMetrics(reloader.credentials().notAfter().getEpochSecond(), counts.reloaded(), counts.unchanged(), counts.failed());
+    }
+
+    /** Reloads the TLS certificate files in the background (SIGHUP); without TLS only says so. */
+    void reloadCertificate(String trigger) {
+        if (reloader == null) {
+            LOG.info("{}: no TLS certificate is configured, nothing to reload", trigger);
+        } else {
+            reloader.requestReload(trigger);
+        }
+    }
+
     /** Completes with the reason when the portal client gives up. */
     CompletableFuture<String> fatal() {
         return fatal;
@@ -106,6 +130,9 @@ final class RunningRelay {
         stopped = true;
         serving = false;
         reporter.close();
+        if (reloader != null) {
+            reloader.close();
+        }
         if (portal != null) {
             closeQuietly("portal client", portal);
         }

@@ -1,5 +1,6 @@
 package io.turnrelay.cli;
 
+import io.turnrelay.api.ClientTransport;
 import io.turnrelay.api.Relay;
 import io.turnrelay.api.RelayStats;
 import java.util.concurrent.Executors;
@@ -8,7 +9,7 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Logs one INFO line every period: allocations, channels and packets/bytes per second each way. */
+/** Logs one INFO line every period: allocations, channels, packets/bytes per second each way, open TCP and TLS connections. */
 final class StatsReporter implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StatsReporter.class);
 
@@ -45,7 +46,7 @@ final class StatsReporter implements AutoCloseable {
     // StringBuilder, not String.format: the formatter's first %f loads the JDK's locale data (about a hundred
     // classes and a burst of compilation), which stalled the relay threads for milliseconds at the first report.
     static String line(RelayStats before, RelayStats now, double seconds) {
-        return new StringBuilder(160)
+        return new StringBuilder(200)
                 .append("allocations=").append(now.allocations())
                 .append(" channels=").append(now.channels())
                 .append(" permissions=").append(now.permissions())
@@ -53,7 +54,8 @@ final class StatsReporter implements AutoCloseable {
                 .append(" pkt/s ").append(perSecond(now.bytesClientToPeer() - before.bytesClientToPeer(), seconds))
                 .append(" B/s, peer->client ").append(perSecond(now.packetsPeerToClient() - before.packetsPeerToClient(), seconds))
                 .append(" pkt/s ").append(perSecond(now.bytesPeerToClient() - before.bytesPeerToClient(), seconds))
-                .append(" B/s")
+                .append(" B/s, connections tcp=").append(now.of(ClientTransport.TCP).connectionsOpen())
+                .append(" tls=").append(now.of(ClientTransport.TLS).connectionsOpen())
                 .toString();
     }
 

@@ -16,6 +16,10 @@ class ConfigurationExceptionTest {
         "maxAllocationsPerUser: must be at least 1|--user-quota: must be at least 1",
         "maxAllocations: must be 0|--total-quota: must be 0",
         "transport: 'x' is not available|--transport: 'x' is not available",
+        "listener udp 0.0.0.0:3478: cannot bind the listen address 0.0.0.0:3478: address in use|--listen-port: udp 0.0.0.0:3478: cannot bind the listen address 0.0.0.0:3478: address in use",
+        "listener tcp [::]:3478: the listen address [::]:3478 is already bound|--listen-port: tcp [::]:3478: the listen address [::]:3478 is already bound",
+        "listener tcp+tls 0.0.0.0:3478: port 3478 lies inside the relay port range 3000-4000|--listen-port: tcp+tls 0.0.0.0:3478: port 3478 lies inside the relay port range 3000-4000",
+        "listener tls 0.0.0.0:5349: cannot bind the listen address 0.0.0.0:5349: address in use|--tls-listen-port: tls 0.0.0.0:5349: cannot bind the listen address 0.0.0.0:5349: address in use",
         "something else entirely|configuration: something else entirely",
     })
     void relaySettingsAreRenamedToTheirOptions(String apiMessage, String expected) {

@@ -60,6 +60,17 @@ final class LauncherProcess implements AutoCloseable {
         List<String> command = new ArrayList<>();
         command.add(launcher().toString());
         command.addAll(args);
+        return launch(command, environment);
+    }
+
+    /** As {@link #start}, under a shell that first sets the open-file limit (soft and hard) to {@code limit}. */
+    static LauncherProcess startWithOpenFileLimit(int limit, List<String> args, Map<String, String> environment) throws IOException {
+        List<String> command = new ArrayList<>(List.of("sh", "-c", "ulimit -n " + limit + " && exec \"$0\" \"$@\"", launcher().toString()));
+        command.addAll(args);
+        return launch(command, environment);
+    }
+
+    private static LauncherProcess launch(List<String> command, Map<String, String> environment) throws IOException {
         ProcessBuilder builder = new ProcessBuilder(command).directory(Path.of(System.getProperty("java.io.tmpdir")).toFile());
         Map<String, String> env = builder.environment();
         INHERITED_VARIABLES_TO_DROP.forEach(env::remove);
@@ -115,8 +126,47 @@ final class LauncherProcess implements AutoCloseable {
 
     /** A UDP port nobody uses right now (the kernel's choice, so outside the relay ranges the tests pick). */
     static int freeUdpPort() throws SocketException {
-        try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(InetAddress.getByAddress(new byte[4]), 0))) {
+        try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(wildcard(), 0))) {
             return socket.getLocalPort();
+        }
+    }
+
+    /**
+     * A port free for UDP and for TCP on the wildcard address right now (the relay listens on both by default),
+     * the kernel's choice, so outside the relay ranges the tests pick.
+     */
+    static int freeUdpAndTcpPort() throws IOException {
+        for (int attempt = 0; attempt < 100; attempt++) {
+            try (DatagramSocket udp = new DatagramSocket(new InetSocketAddress(wildcard(), 0)); ServerSocket tcp = new ServerSocket()) {
+                tcp.bind(new InetSocketAddress(wildcard(), udp.getLocalPort()), 1);
+                return udp.getLocalPort();
+            } catch (java.net.BindException e) {
+                // taken for TCP: another one
+            }
+        }
+        throw new IOException("no port free for both UDP and TCP");
+    }
+
+    /** A TCP port free on the wildcard address right now (the kernel's choice). */
+    static int freeTcpPort() throws IOException {
+        try (ServerSocket tcp = new ServerSocket()) {
+            tcp.bind(new InetSocketAddress(wildcard(), 0), 1);
+            return tcp.getLocalPort();
+        }
+    }
+
+    /** Sends {@code signal} (e.g. "HUP") to the process: the launcher execs the JVM, so that is the relay itself. */
+    void signal(String signal) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).redirectErrorStream(true).start();
+        String output = new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (kill.waitFor() != 0) {
+            throw new IOException("kill -" + signal + " " + process.pid() + " failed: " + output);
+        }
+    }
+
+    private static InetAddress wildcard() {
+        try {
+            return InetAddress.getByAddress(new byte[4]);
         } catch (java.net.UnknownHostException e) {
             throw new AssertionError(e);
         }

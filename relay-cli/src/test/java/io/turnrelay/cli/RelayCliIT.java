@@ -1,11 +1,14 @@
 package io.turnrelay.cli;
 
-import io.turnrelay.core.spi.LoopbackPorts;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.jr.ob.JSON;
-import io.turnrelay.core.spi.UdpTurnClient;
+import io.turnrelay.api.tls.TestCertificates;
+import io.turnrelay.core.spi.LoopbackPorts;
+import io.turnrelay.core.spi.SocketTurnClient;
+import java.io.IOException;
+import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -14,16 +17,27 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.net.ssl.SSLSocket;
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Starts the packaged launcher ({@code target/relay-cli/bin/relay-cli}) as a process; everything on loopback. */
 class RelayCliIT {
@@ -37,7 +51,7 @@ class RelayCliIT {
     private final int lowestPort;
 
     RelayCliIT() throws Exception {
-        listenPort = LauncherProcess.freeUdpPort();
+        listenPort = LauncherProcess.freeUdpAndTcpPort();
         healthPort = LoopbackPorts.freeTcpPort();
         // 100 relay ports below the kernel's ephemeral range, so probes and clients never collide with them.
         lowestPort = 20_000 + 100 * ThreadLocalRandom.current().nextInt(120);
@@ -48,33 +62,51 @@ class RelayCliIT {
                 "--health-check-addr=127.0.0.1:" + healthPort);
     }
 
-    @Test
-    void embeddedDefaultPrintsAnIceServerThatATurnClientAllocatesWith() throws Exception {
+    private List<String> networkOptions(String transport) {
+        List<String> options = new ArrayList<>(networkOptions());
+        options.add("--transport=" + transport);
+        return options;
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"nio", "netty"})
+    void embeddedDefaultPrintsAnIceServerThatATurnClientAllocatesWith(String transport) throws Exception {
         // No command line at all: only the ports come from the environment, as CI may already use 3478 and 8080.
         Map<String, String> env = Map.of("LISTEN_PORT", Integer.toString(listenPort), "LOWEST_PORT", Integer.toString(lowestPort),
-                "HIGHEST_PORT", Integer.toString(lowestPort + 99), "HEALTH_CHECK_ADDR", "127.0.0.1:" + healthPort);
+                "HIGHEST_PORT", Integer.toString(lowestPort + 99), "HEALTH_CHECK_ADDR", "127.0.0.1:" + healthPort,
+                "TURNRELAY_TRANSPORT", transport);
         try (LauncherProcess relay = LauncherProcess.start(List.of(), env)) {
             String line = relay.nextStdoutLine(START_TIMEOUT);
             assertThat(line).as("iceServers line; stderr: %s", relay.stderrLines()).isNotNull();
             Map<String, Object> iceServer = JSON.std.mapFrom(line);
             assertThat(iceServer).containsOnlyKeys("urls", "username", "credential");
-            Matcher url = TURN_URL.matcher((String) iceServer.get("urls"));
-            assertThat(url.matches()).as("urls: %s", iceServer.get("urls")).isTrue();
+            List<?> urls = (List<?>) iceServer.get("urls");
+            assertThat(urls).as("urls").hasSize(2);
+            Matcher url = TURN_URL.matcher((String) urls.get(0));
+            assertThat(url.matches()).as("urls: %s", urls).isTrue();
             assertThat(Integer.parseInt(url.group(2))).isEqualTo(listenPort);
+            assertThat(urls.get(1)).isEqualTo("turn:" + url.group(1) + ":" + listenPort + "?transport=tcp");
             // stderr is a separate pipe: its WARN, written before the stdout line, may still be in flight.
             await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
                     assertThat(relay.stderrLines()).anyMatch(l -> l.contains("WARN") && l.contains("FIREZONE_TOKEN")));
 
-            try (UdpTurnClient client = new UdpTurnClient(LOOPBACK, new InetSocketAddress(LOOPBACK, listenPort),
+            try (SocketTurnClient client = new SocketTurnClient(LOOPBACK, new InetSocketAddress(LOOPBACK, listenPort),
                     (String) iceServer.get("username"), (String) iceServer.get("credential"))) {
                 List<InetSocketAddress> relayed = client.allocate();
                 assertThat(relayed).hasSize(1);
                 assertThat(relayed.get(0).getAddress().getHostAddress()).isEqualTo(url.group(1));
                 assertThat(relayed.get(0).getPort()).isBetween(lowestPort, lowestPort + 99);
             }
-            try (UdpTurnClient wrongPassword = new UdpTurnClient(LOOPBACK, new InetSocketAddress(LOOPBACK, listenPort),
+            try (SocketTurnClient wrongPassword = new SocketTurnClient(LOOPBACK, new InetSocketAddress(LOOPBACK, listenPort),
                     (String) iceServer.get("username"), "not-the-password")) {
-                assertThat(UdpTurnClient.errorCode(wrongPassword.allocate(writer -> {}))).isEqualTo(401);
+                assertThat(SocketTurnClient.errorCode(wrongPassword.allocate(writer -> {}))).isEqualTo(401);
+            }
+            // The TCP URL works too: the same credentials, a connection to the same port.
+            try (SocketTurnClient client = SocketTurnClient.tcp(LOOPBACK, new InetSocketAddress(LOOPBACK, listenPort),
+                    (String) iceServer.get("username"), (String) iceServer.get("credential"))) {
+                List<InetSocketAddress> relayed = client.allocate();
+                assertThat(relayed).hasSize(1);
+                assertThat(relayed.get(0).getPort()).isBetween(lowestPort, lowestPort + 99);
             }
             relay.process.destroy();
             assertThat(relay.awaitExit(Duration.ofSeconds(5))).isEqualTo(0);
@@ -88,33 +120,134 @@ class RelayCliIT {
         args.add("--user=alice:wonderland");
         try (LauncherProcess relay = LauncherProcess.start(args, Map.of())) {
             await().atMost(START_TIMEOUT).untilAsserted(() -> assertThat(relay.stderrLines())
-                    .anyMatch(l -> l.matches(".*listening on .*\\(transport netty on (io_uring|epoll|NIO), 1 worker\\(s\\)\\).*")));
+                    .anyMatch(l -> l.matches(".*listening on .*\\(transport netty on (io_uring|epoll|NIO), TLS by (the JDK|\\S+), 1 worker\\(s\\)\\).*")));
+            relay.process.destroy();
+            assertThat(relay.awaitExit(Duration.ofSeconds(5))).isEqualTo(0);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"nio", "netty"})
+    void startupLineListsEveryListener(String transport) throws Exception {
+        List<String> args = new ArrayList<>(networkOptions(transport));
+        args.add("--user=alice:wonderland");
+        try (LauncherProcess relay = LauncherProcess.start(args, Map.of())) {
+            await().atMost(START_TIMEOUT).untilAsserted(() -> assertThat(relay.stderrLines()).anyMatch(l -> l.contains(
+                    "listening on udp 0.0.0.0:" + listenPort + ", tcp 0.0.0.0:" + listenPort + " (transport " + transport)));
             relay.process.destroy();
             assertThat(relay.awaitExit(Duration.ofSeconds(5))).isEqualTo(0);
         }
     }
 
     @Test
-    void healthReadinessAndMetricsOverHttp() throws Exception {
+    void anOpenFileLimitBelowWhatTheCapsNeedIsWarnedAbout() throws Exception {
         List<String> args = new ArrayList<>(networkOptions());
         args.add("--user=alice:wonderland");
-        args.add("--public-ip4-addr=127.0.0.1");
-        try (LauncherProcess relay = LauncherProcess.start(args, Map.of())) {
-            String base = "http://127.0.0.1:" + healthPort;
-            awaitStatus(relay, base + "/readyz", 200);
-            assertThat(get(base + "/healthz").statusCode()).isEqualTo(200);
+        // 100,000 connections + 2 x 100 relay ports + 64 spare need 100,264 descriptors.
+        try (LauncherProcess relay = LauncherProcess.startWithOpenFileLimit(2048, args, Map.of())) {
+            await().atMost(START_TIMEOUT).untilAsserted(() -> assertThat(relay.stderrLines()).anyMatch(l -> l.contains("WARN")
+                    && l.contains("open-file limit is 2048, below the 100264") && l.contains("ulimit -n 100264")
+                    && l.contains("LimitNOFILE=100264")));
+            relay.process.destroy();
+            assertThat(relay.awaitExit(Duration.ofSeconds(5))).isEqualTo(0);
+        }
+        args.add("--max-connections=1000");
+        try (LauncherProcess relay = LauncherProcess.startWithOpenFileLimit(2048, args, Map.of())) {
+            await().atMost(START_TIMEOUT).untilAsserted(() -> assertThat(relay.stderrLines()).anyMatch(l -> l.contains("listening on")));
+            relay.process.destroy();
+            assertThat(relay.awaitExit(Duration.ofSeconds(5))).isEqualTo(0);
+            assertThat(relay.stderrLines()).as("1,264 needed, 2,048 allowed").noneMatch(l -> l.contains("open-file limit"));
+        }
+    }
 
-            try (UdpTurnClient client = new UdpTurnClient(LOOPBACK, new InetSocketAddress(LOOPBACK, listenPort), "alice", "wonderland")) {
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"nio", "netty"})
+    void withACertificateATlsClientAllocatesOnTheTlsPortAndSighupSwapsTheCertificateForNewConnections(String transport, @TempDir Path directory)
+            throws Exception {
+        TestCertificates ca = TestCertificates.newCa(directory.resolve("ca"));
+        TestCertificates.Leaf first = ca.issue(directory.resolve("first"));
+        TestCertificates.Leaf second = ca.issue(directory.resolve("second"));
+        Path chain = directory.resolve("chain.pem");
+        Path key = directory.resolve("key.pem");
+        install(first, chain, key);
+        int tlsPort = LauncherProcess.freeTcpPort();
+        List<String> args = new ArrayList<>(networkOptions(transport));
+        args.addAll(List.of("--tls-cert=" + chain, "--tls-key=" + key, "--tls-listen-port=" + tlsPort,
+                // Only SIGHUP reloads here, so the file check cannot see the files while they are being replaced.
+                "--tls-reload-interval=0", "--allow-loopback-peers"));
+        try (LauncherProcess relay = LauncherProcess.start(args, Map.of("PUBLIC_IP4_ADDR", "127.0.0.1"));
+                DatagramSocket peer = new DatagramSocket(new InetSocketAddress(LOOPBACK, 0))) {
+            String line = relay.nextStdoutLine(START_TIMEOUT);
+            assertThat(line).as("iceServers line; stderr: %s", relay.stderrLines()).isNotNull();
+            Map<String, Object> iceServer = JSON.std.mapFrom(line);
+            assertThat(iceServer.get("urls")).asInstanceOf(InstanceOfAssertFactories.LIST).containsExactly("turn:127.0.0.1:" + listenPort + "?transport=udp",
+                    "turn:127.0.0.1:" + listenPort + "?transport=tcp", "turns:127.0.0.1:" + tlsPort + "?transport=tcp");
+            String username = (String) iceServer.get("username");
+            String password = (String) iceServer.get("credential");
+            String metricsUrl = "http://127.0.0.1:" + healthPort + "/metrics";
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(relay.stderrLines()).anyMatch(l -> l.contains(
+                    "listening on udp 0.0.0.0:" + listenPort + ", tcp 0.0.0.0:" + listenPort + ", tls 0.0.0.0:" + tlsPort + " (transport ")
+                    && l.contains("TLS certificate 'CN=localhost' valid until " + first.certificate().getNotAfter().toInstant())));
+            assertThat(serverCertificate(ca, tlsPort)).isEqualTo(first.certificate());
+
+            InetSocketAddress tlsServer = new InetSocketAddress(LOOPBACK, tlsPort);
+            InetSocketAddress peerAddress = (InetSocketAddress) peer.getLocalSocketAddress();
+            try (SocketTurnClient client = SocketTurnClient.tls(LOOPBACK, tlsServer, username, password, ca.clientContextTrustingCa())) {
+                List<InetSocketAddress> relayed = client.allocate();
+                assertThat(relayed).hasSize(1);
+                SocketTurnClient.requireSuccess(client.createPermission(peerAddress));
+                assertRelaysBothWays(client, peer, relayed.get(0), "before the reload");
+                assertThat(get(metricsUrl).body())
+                        .contains("turnrelay_tls_certificate_not_after_seconds " + first.certificate().getNotAfter().toInstant().getEpochSecond() + "\n")
+                        .contains("turnrelay_allocations{transport=\"tls\"} 1\n")
+                        .contains("turnrelay_allocations{transport=\"udp\"} 0\n")
+                        .contains("turnrelay_relayed_packets_total{transport=\"tls\",direction=\"client_to_peer\"} 1\n")
+                        .contains("turnrelay_relayed_packets_total{transport=\"tls\",direction=\"peer_to_client\"} 1\n")
+                        .contains("turnrelay_tls_reloads_total{result=\"reloaded\"} 0\n");
+
+                install(second, chain, key);
+                relay.signal("HUP");
+                await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(relay.stderrLines()).anyMatch(l ->
+                        l.contains("INFO") && l.contains("Reloaded the TLS certificate (SIGHUP)")
+                                && l.contains(second.certificate().getNotAfter().toInstant().toString())));
+                assertThat(serverCertificate(ca, tlsPort)).as("a new handshake").isEqualTo(second.certificate());
+                assertThat(relay.process.isAlive()).as("SIGHUP does not stop the relay").isTrue();
+                assertThat(get(metricsUrl).body())
+                        .contains("turnrelay_tls_certificate_not_after_seconds " + second.certificate().getNotAfter().toInstant().getEpochSecond() + "\n")
+                        .contains("turnrelay_tls_reloads_total{result=\"reloaded\"} 1\n")
+                        .contains("turnrelay_tls_reloads_total{result=\"failed\"} 0\n");
+
+                // The connection made before the reload goes on relaying, and its allocation can be refreshed.
+                assertRelaysBothWays(client, peer, relayed.get(0), "after the reload");
+                SocketTurnClient.requireSuccess(client.refresh(600));
+            }
+            relay.process.destroy();
+            assertThat(relay.awaitExit(Duration.ofSeconds(5))).isEqualTo(0);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"nio", "netty"})
+    void aBadFileAtReloadKeepsTheCertificateAndSaysWhy(String transport, @TempDir Path directory) throws Exception {
+        TestCertificates ca = TestCertificates.newCa(directory.resolve("ca"));
+        TestCertificates.Leaf leaf = ca.issue(directory.resolve("leaf"));
+        Path chain = directory.resolve("chain.pem");
+        Path key = directory.resolve("key.pem");
+        install(leaf, chain, key);
+        int tlsPort = LauncherProcess.freeTcpPort();
+        List<String> args = new ArrayList<>(networkOptions(transport));
+        args.addAll(List.of("--user=alice:wonderland", "--tls-cert=" + chain, "--tls-key=" + key, "--tls-listen-port=" + tlsPort,
+                "--tls-reload-interval=1"));
+        try (LauncherProcess relay = LauncherProcess.start(args, Map.of("PUBLIC_IP4_ADDR", "127.0.0.1"))) {
+            awaitStatus(relay, "http://127.0.0.1:" + healthPort + "/readyz", 200);
+            Files.writeString(chain, "not a certificate any more\n");
+            // The once-a-second file check finds it without a signal.
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(relay.stderrLines()).anyMatch(l -> l.contains("WARN")
+                    && l.contains("Could not reload the TLS certificate (file check)") && l.contains(chain + ": no certificate in the file")));
+            assertThat(serverCertificate(ca, tlsPort)).isEqualTo(leaf.certificate());
+            try (SocketTurnClient client = SocketTurnClient.tls(LOOPBACK, new InetSocketAddress(LOOPBACK, tlsPort), "alice", "wonderland",
+                    ca.clientContextTrustingCa())) {
                 assertThat(client.allocate()).hasSize(1);
-                HttpResponse<String> metrics = get(base + "/metrics");
-                assertThat(metrics.statusCode()).isEqualTo(200);
-                assertThat(metrics.headers().firstValue("Content-Type").orElse("")).startsWith("text/plain; version=0.0.4");
-                assertThat(metrics.body())
-                        .contains("# TYPE turnrelay_allocations gauge\nturnrelay_allocations 1\n")
-                        .containsPattern("\nturnrelay_responses_total\\{method=\"allocate\",code=\"401\"\\} [1-9]\\d*\n")
-                        .contains("turnrelay_responses_total{method=\"allocate\",code=\"0\"} 1\n")
-                        .contains("turnrelay_relayed_packets_total{direction=\"client_to_peer\"} 0\n")
-                        .contains("turnrelay_portal_state{state=\"joined\"} 0\n");
             }
             relay.process.destroy();
             assertThat(relay.awaitExit(Duration.ofSeconds(5))).isEqualTo(0);
@@ -122,13 +255,127 @@ class RelayCliIT {
     }
 
     @Test
-    void sigtermExitsZeroWithinFiveSecondsAndFreesTheListenPort() throws Exception {
+    void anExpiredCertificateExitsTwoWithOneLineNamingTheFile(@TempDir Path directory) throws Exception {
+        TestCertificates.Leaf expired = TestCertificates.newCa(directory.resolve("ca")).issue(directory.resolve("expired"),
+                TestCertificates.KeyType.EC_P256, Instant.now().minus(Duration.ofDays(100)), 30);
         List<String> args = new ArrayList<>(networkOptions());
+        args.addAll(List.of("--tls-cert=" + expired.chainPem(), "--tls-key=" + expired.keyPem()));
+        try (LauncherProcess relay = LauncherProcess.start(args, Map.of())) {
+            assertThat(relay.awaitExit(START_TIMEOUT)).isEqualTo(2);
+            assertThat(relay.stderrLines()).as("stderr").hasSize(1);
+            assertThat(relay.stderrLines().get(0)).startsWith("relay-cli: --tls-cert: " + expired.chainPem() + ": the certificate expired on ")
+                    .doesNotContain("Exception");
+        }
+        try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(InetAddress.getByAddress(new byte[4]), listenPort))) {
+            assertThat(socket.getLocalPort()).as("nothing was bound").isEqualTo(listenPort);
+        }
+    }
+
+    @Test
+    void sighupWithoutACertificateLeavesTheRelayRunning() throws Exception {
+        List<String> args = new ArrayList<>(networkOptions());
+        args.add("--user=alice:wonderland");
+        try (LauncherProcess relay = LauncherProcess.start(args, Map.of("PUBLIC_IP4_ADDR", "127.0.0.1"))) {
+            awaitStatus(relay, "http://127.0.0.1:" + healthPort + "/readyz", 200);
+            relay.signal("HUP");
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(relay.stderrLines())
+                    .anyMatch(l -> l.contains("SIGHUP: no TLS certificate is configured")));
+            assertThat(relay.process.isAlive()).isTrue();
+            try (SocketTurnClient client = new SocketTurnClient(LOOPBACK, new InetSocketAddress(LOOPBACK, listenPort), "alice", "wonderland")) {
+                assertThat(client.allocate()).hasSize(1);
+            }
+            relay.process.destroy();
+            assertThat(relay.awaitExit(Duration.ofSeconds(5))).isEqualTo(0);
+        }
+    }
+
+    private static void install(TestCertificates.Leaf leaf, Path chain, Path key) throws IOException {
+        Files.copy(leaf.chainPem(), chain, StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(leaf.keyPem(), key, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** The leaf a new TLS handshake on {@code port} is given (a new context each time: no session is resumed). */
+    private static X509Certificate serverCertificate(TestCertificates ca, int port) throws IOException {
+        try (SSLSocket socket = (SSLSocket) ca.clientContextTrustingCa().getSocketFactory().createSocket(LOOPBACK, port)) {
+            socket.setSoTimeout(5_000);
+            socket.startHandshake();
+            return (X509Certificate) socket.getSession().getPeerCertificates()[0];
+        }
+    }
+
+    /** Client to peer with a Send indication, and peer to client as a Data indication, through {@code relayed}. */
+    private static void assertRelaysBothWays(SocketTurnClient client, DatagramSocket peer, InetSocketAddress relayed, String when)
+            throws IOException {
+        InetSocketAddress peerAddress = (InetSocketAddress) peer.getLocalSocketAddress();
+        byte[] toPeer = ("to the peer " + when).getBytes(StandardCharsets.UTF_8);
+        client.sendIndication(peerAddress, toPeer);
+        peer.setSoTimeout(5_000);
+        DatagramPacket received = new DatagramPacket(new byte[1500], 1500);
+        peer.receive(received);
+        assertThat(Arrays.copyOf(received.getData(), received.getLength())).as(when).isEqualTo(toPeer);
+        assertThat(received.getPort()).isEqualTo(relayed.getPort());
+
+        byte[] toClient = ("to the client " + when).getBytes(StandardCharsets.UTF_8);
+        peer.send(new DatagramPacket(toClient, toClient.length, received.getSocketAddress()));
+        SocketTurnClient.RelayedData data = client.receiveData(5_000);
+        assertThat(data).as("data back %s", when).isNotNull();
+        assertThat(data.payload()).isEqualTo(toClient);
+        assertThat(data.peer()).isEqualTo(peerAddress);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"nio", "netty"})
+    void healthReadinessAndMetricsOverHttp(String transport) throws Exception {
+        List<String> args = new ArrayList<>(networkOptions(transport));
+        args.add("--user=alice:wonderland");
+        args.add("--public-ip4-addr=127.0.0.1");
+        try (LauncherProcess relay = LauncherProcess.start(args, Map.of())) {
+            String base = "http://127.0.0.1:" + healthPort;
+            awaitStatus(relay, base + "/readyz", 200);
+            assertThat(get(base + "/healthz").statusCode()).isEqualTo(200);
+
+            InetSocketAddress server = new InetSocketAddress(LOOPBACK, listenPort);
+            try (SocketTurnClient udp = new SocketTurnClient(LOOPBACK, server, "alice", "wonderland");
+                    SocketTurnClient tcp = SocketTurnClient.tcp(LOOPBACK, server, "alice", "wonderland")) {
+                assertThat(udp.allocate()).hasSize(1);
+                assertThat(tcp.allocate()).hasSize(1);
+                HttpResponse<String> metrics = get(base + "/metrics");
+                assertThat(metrics.statusCode()).isEqualTo(200);
+                assertThat(metrics.headers().firstValue("Content-Type").orElse("")).startsWith("text/plain; version=0.0.4");
+                assertThat(metrics.body())
+                        .contains("# TYPE turnrelay_allocations gauge\n")
+                        .contains("turnrelay_allocations{transport=\"udp\"} 1\n")
+                        .contains("turnrelay_allocations{transport=\"tcp\"} 1\n")
+                        .contains("turnrelay_allocations{transport=\"tls\"} 0\n")
+                        .containsPattern("\nturnrelay_responses_total\\{transport=\"udp\",method=\"allocate\",code=\"401\"\\} [1-9]\\d*\n")
+                        .contains("turnrelay_responses_total{transport=\"udp\",method=\"allocate\",code=\"0\"} 1\n")
+                        .contains("turnrelay_responses_total{transport=\"tcp\",method=\"allocate\",code=\"0\"} 1\n")
+                        .contains("turnrelay_relayed_packets_total{transport=\"udp\",direction=\"client_to_peer\"} 0\n")
+                        .contains("turnrelay_connections{transport=\"tcp\"} 1\n")
+                        .contains("turnrelay_connections_accepted_total{transport=\"tcp\"} 1\n")
+                        .contains("turnrelay_connections_closed_total{transport=\"tcp\",reason=\"per_ip_limit\"} 0\n")
+                        .contains("turnrelay_portal_state{state=\"joined\"} 0\n")
+                        .doesNotContain("turnrelay_tls_certificate_not_after_seconds");
+            }
+            // The closed connection is counted; its allocation went with it.
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(get(base + "/metrics").body())
+                    .contains("turnrelay_connections{transport=\"tcp\"} 0\n")
+                    .contains("turnrelay_connections_closed_total{transport=\"tcp\",reason=\"client_closed\"} 1\n")
+                    .contains("turnrelay_allocations{transport=\"tcp\"} 0\n"));
+            relay.process.destroy();
+            assertThat(relay.awaitExit(Duration.ofSeconds(5))).isEqualTo(0);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"nio", "netty"})
+    void sigtermExitsZeroWithinFiveSecondsAndFreesTheListenPort(String transport) throws Exception {
+        List<String> args = new ArrayList<>(networkOptions(transport));
         args.add("--user=alice:wonderland");
         args.add("--log-format=json");
         try (LauncherProcess relay = LauncherProcess.start(args, Map.of("PUBLIC_IP4_ADDR", "127.0.0.1"))) {
             awaitStatus(relay, "http://127.0.0.1:" + healthPort + "/readyz", 200);
-            try (UdpTurnClient client = new UdpTurnClient(LOOPBACK, new InetSocketAddress(LOOPBACK, listenPort), "alice", "wonderland")) {
+            try (SocketTurnClient client = new SocketTurnClient(LOOPBACK, new InetSocketAddress(LOOPBACK, listenPort), "alice", "wonderland")) {
                 assertThat(client.allocate()).hasSize(1);
             }
             long start = System.nanoTime();

@@ -3,14 +3,18 @@ package io.turnrelay.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.turnrelay.api.Authenticator;
+import io.turnrelay.api.ClientListener;
+import io.turnrelay.api.ClientTransport;
 import io.turnrelay.api.LongTermCredential;
 import io.turnrelay.api.PasswordAlgorithm;
 import io.turnrelay.api.RelayConfig;
+import io.turnrelay.api.StreamSettings;
 import io.turnrelay.api.TurnRestAuthenticator;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -55,9 +59,47 @@ class RelayCliTest {
         assertThat(setup.warnings()).anyMatch(w -> w.contains("FIREZONE_TOKEN"));
         RelaySetup.GeneratedUser user = setup.generatedUser();
         assertThat(user).isNotNull();
-        assertThat(user.iceServerJson()).isEqualTo("{\"urls\":\"turn:203.0.113.7:3478?transport=udp\",\"username\":\""
-                + user.username() + "\",\"credential\":\"" + user.password() + "\"}");
+        assertThat(user.iceServerJson()).isEqualTo("{\"urls\":[\"turn:203.0.113.7:3478?transport=udp\",\"turn:203.0.113.7:3478?transport=tcp\"],"
+                + "\"username\":\"" + user.username() + "\",\"credential\":\"" + user.password() + "\"}");
         assertPassword(config.authenticator(), user.username(), "turnrelay", 0, user.password());
+        assertThat(config.listeners()).extracting(ClientListener::toString).containsExactly("udp 0.0.0.0:3478", "tcp 0.0.0.0:3478");
+        assertThat(config.tls()).isNull();
+        assertThat(config.streams()).isEqualTo(StreamSettings.defaults());
+        assertThat(setup.tlsReloadInterval()).isEqualTo(Duration.ofSeconds(60));
+    }
+
+    @Test
+    void noTcpLeavesTheUdpListenerAndUrlOnly() {
+        RelaySetup setup = setup("--no-tcp");
+        assertThat(setup.relayConfig().listeners()).extracting(ClientListener::toString).containsExactly("udp 0.0.0.0:3478");
+        assertThat(setup.generatedUser().iceServerJson()).startsWith("{\"urls\":[\"turn:203.0.113.7:3478?transport=udp\"],");
+        environment.put("TURNRELAY_NO_TCP", "true");
+        assertThat(setup().relayConfig().listeners()).extracting(ClientListener::transport).containsExactly(ClientTransport.UDP);
+        environment.put("TURNRELAY_NO_TCP", "false");
+        assertThat(setup().relayConfig().listeners()).extracting(ClientListener::transport)
+                .containsExactly(ClientTransport.UDP, ClientTransport.TCP);
+    }
+
+    @Test
+    void streamLimitsComeFromOptionsOrTheEnvironment() {
+        StreamSettings options = setup("--stream-send-queue=131104", "--max-connections-per-ip=8", "--max-connections=500",
+                "--tls-handshake-timeout=3", "--allocate-timeout=4", "--partial-frame-timeout=5", "--send-stall-timeout=6")
+                .relayConfig().streams();
+        assertThat(options).isEqualTo(new StreamSettings(131_104, Duration.ofSeconds(3), Duration.ofSeconds(4), Duration.ofSeconds(5),
+                Duration.ofSeconds(6), 8, 500));
+        environment.put("TURNRELAY_STREAM_SEND_QUEUE", "1048576");
+        environment.put("TURNRELAY_MAX_CONNECTIONS_PER_IP", "2");
+        environment.put("TURNRELAY_MAX_CONNECTIONS", "3");
+        environment.put("TURNRELAY_TLS_HANDSHAKE_TIMEOUT", "7");
+        environment.put("TURNRELAY_ALLOCATE_TIMEOUT", "8");
+        environment.put("TURNRELAY_PARTIAL_FRAME_TIMEOUT", "9");
+        environment.put("TURNRELAY_SEND_STALL_TIMEOUT", "11");
+        environment.put("TURNRELAY_TLS_RELOAD_INTERVAL", "0");
+        RelaySetup fromEnvironment = setup();
+        assertThat(fromEnvironment.relayConfig().streams()).isEqualTo(new StreamSettings(1_048_576, Duration.ofSeconds(7),
+                Duration.ofSeconds(8), Duration.ofSeconds(9), Duration.ofSeconds(11), 2, 3));
+        assertThat(fromEnvironment.tlsReloadInterval()).isZero();
+        assertThat(setup("--tls-reload-interval=300").tlsReloadInterval()).isEqualTo(Duration.ofMinutes(5));
     }
 
     @Test
@@ -111,10 +153,11 @@ class RelayCliTest {
     void generatedCredentialsAnnounceTheBindAddressWhenNoPublicAddressIsGiven() {
         RelaySetup.GeneratedUser onLoopback = setup("--bind-ip4-addr", "127.0.0.1", "--bind-ip6-addr", "::1").generatedUser();
         assertThat(onLoopback).isNotNull();
-        assertThat(onLoopback.iceServerJson()).startsWith("{\"urls\":\"turn:127.0.0.1:3478?transport=udp\"");
+        assertThat(onLoopback.iceServerJson()).startsWith("{\"urls\":[\"turn:127.0.0.1:3478?transport=udp\",\"turn:127.0.0.1:3478?transport=tcp\"]");
         RelaySetup.GeneratedUser onIpv6 = setup("--bind-ip6-addr", "::1").generatedUser();
         assertThat(onIpv6).isNotNull();
-        assertThat(onIpv6.iceServerJson()).startsWith("{\"urls\":\"turn:[0:0:0:0:0:0:0:1]:3478?transport=udp\"");
+        assertThat(onIpv6.iceServerJson()).startsWith(
+                "{\"urls\":[\"turn:[0:0:0:0:0:0:0:1]:3478?transport=udp\",\"turn:[0:0:0:0:0:0:0:1]:3478?transport=tcp\"]");
     }
 
     @Test
@@ -210,6 +253,23 @@ class RelayCliTest {
         "--health-check-addr=127.0.0.1:99999|--health-check-addr",
         "--log-format=xml|--log-format",
         "--no-such-option|--no-such-option",
+        "--stream-send-queue=131103|--stream-send-queue",
+        "--stream-send-queue=lots|--stream-send-queue",
+        "--max-connections-per-ip=0|--max-connections-per-ip",
+        "--max-connections=0|--max-connections",
+        "--tls-handshake-timeout=0|--tls-handshake-timeout",
+        "--allocate-timeout=0|--allocate-timeout",
+        "--partial-frame-timeout=-1|--partial-frame-timeout",
+        "--send-stall-timeout=0|--send-stall-timeout",
+        "--tls-reload-interval=-1|--tls-reload-interval",
+        "--tls-listen-port=443|--tls-listen-port",
+        "--tls-listen-port=https|--tls-listen-port",
+        "--detect-tls|--detect-tls",
+        "--tls-cert=/etc/turn/chain.pem|--tls-cert",
+        "--tls-key=/etc/turn/key.pem|--tls-key",
+        "--tls-cert=/etc/turn/chain.pem --tls-key=/etc/turn/key.pem --tls-pkcs12=/etc/turn/relay.p12|--tls-pkcs12",
+        "--tls-pkcs12=|--tls-pkcs12",
+        "--tls-pkcs12-password=hunter2|--tls-pkcs12-password",
     })
     void badConfigurationExitsTwoWithOneLineNamingTheOption(String args, String option) {
         Object result = check(args.split(" "));
@@ -224,6 +284,12 @@ class RelayCliTest {
         environment.put("HIGHEST_PORT", "lots");
         assertThat(check()).isEqualTo(RelayCli.EXIT_BAD_CONFIGURATION);
         assertThat(stderr()).contains("--highest-port");
+    }
+
+    @Test
+    void thePkcs12PasswordIsNotAnOptionAndIsNotEchoed() {
+        assertThat(check("--tls-pkcs12-password=hunter2")).isEqualTo(RelayCli.EXIT_BAD_CONFIGURATION);
+        assertThat(stderr()).doesNotContain("hunter2").contains("--tls-pkcs12-password: unknown option");
     }
 
     @Test
@@ -252,14 +318,28 @@ class RelayCliTest {
             }
         }
         assertThat(help).contains("FIREZONE_TOKEN").contains("default: 3478").contains("default: 0.0.0.0:8080");
+        assertThat(help).contains("TURNRELAY_TLS_PKCS12_PASSWORD").contains("SIGHUP")
+                .contains("Env: TURNRELAY_STREAM_SEND_QUEUE; default: 262144")
+                .contains("Env: TURNRELAY_MAX_CONNECTIONS_PER_IP; default: 64")
+                .contains("Env: TURNRELAY_MAX_CONNECTIONS; default: 100000")
+                .contains("Env: TURNRELAY_TLS_HANDSHAKE_TIMEOUT; default: 10")
+                .contains("Env: TURNRELAY_ALLOCATE_TIMEOUT; default: 30")
+                .contains("Env: TURNRELAY_PARTIAL_FRAME_TIMEOUT; default: 10")
+                .contains("Env: TURNRELAY_SEND_STALL_TIMEOUT; default: 10")
+                .contains("Env: TURNRELAY_TLS_RELOAD_INTERVAL; default: 60")
+                .contains("Env: TURNRELAY_NO_TCP").contains("Env: TURNRELAY_DETECT_TLS")
+                .contains("Env: TURNRELAY_TLS_CERT").contains("Env: TURNRELAY_TLS_KEY").contains("Env: TURNRELAY_TLS_PKCS12.")
+                .contains("Env: TURNRELAY_TLS_LISTEN_PORTS");
     }
 
     @Test
     void helpNeverShowsSecretsFromTheEnvironment() {
         environment.put("TURNRELAY_AUTH_SECRET", "very-secret-value");
         environment.put("FIREZONE_TOKEN", "token-value");
+        environment.put("TURNRELAY_TLS_PKCS12_PASSWORD", "pkcs12-password-value");
         check("--help");
-        assertThat(out.toString(StandardCharsets.UTF_8)).doesNotContain("very-secret-value").doesNotContain("token-value");
+        assertThat(out.toString(StandardCharsets.UTF_8)).doesNotContain("very-secret-value").doesNotContain("token-value")
+                .doesNotContain("pkcs12-password-value");
     }
 
     private static void assertPassword(Authenticator authenticator, String username, String realm, long now, String password) {

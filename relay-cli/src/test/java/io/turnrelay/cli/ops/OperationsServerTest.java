@@ -2,6 +2,8 @@ package io.turnrelay.cli.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.turnrelay.api.ClientTransport;
+import io.turnrelay.api.ClientTransportStats;
 import io.turnrelay.api.RelayStats;
 import io.turnrelay.cli.portal.PortalState;
 import java.net.InetAddress;
@@ -23,9 +25,11 @@ class OperationsServerTest {
     void endpointsFollowTheRelayAndPortalState() throws Exception {
         AtomicBoolean serving = new AtomicBoolean(true);
         AtomicReference<PortalState> portal = new AtomicReference<>(PortalState.CONNECTING);
-        RelayStats stats = new RelayStats(1, 0, 0, 0, 0, 0, 0, Map.of(), Map.of(), 0);
+        RelayStats stats = new RelayStats(1, 0, 0, 0, 0, 0, 0, Map.of(), Map.of(), 0, Map.of(ClientTransport.TCP,
+                new ClientTransportStats(1, 0, 0, 0, 0, 0, 0, Map.of(), Map.of(), 3, 1, Map.of("client_closed", 2L), 0)));
+        AtomicReference<TlsMetrics> tls = new AtomicReference<>();
         try (OperationsServer server = OperationsServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-                serving::get, portal::get, () -> stats)) {
+                serving::get, portal::get, () -> stats, tls::get)) {
             String base = "http://127.0.0.1:" + server.address().getPort();
             assertThat(get(base + "/healthz").statusCode()).isEqualTo(200);
             assertThat(get(base + "/readyz").statusCode()).isEqualTo(503);
@@ -38,7 +42,14 @@ class OperationsServerTest {
             HttpResponse<String> metrics = get(base + "/metrics");
             assertThat(metrics.statusCode()).isEqualTo(200);
             assertThat(metrics.headers().firstValue("Content-Type")).hasValue(PrometheusText.CONTENT_TYPE);
-            assertThat(metrics.body()).contains("turnrelay_allocations 1\n").contains("turnrelay_portal_state{state=\"joined\"} 1");
+            assertThat(metrics.body()).contains("turnrelay_allocations{transport=\"tcp\"} 1\n")
+                    .contains("turnrelay_connections{transport=\"tcp\"} 1\n")
+                    .contains("turnrelay_connections_closed_total{transport=\"tcp\",reason=\"client_closed\"} 2\n")
+                    .contains("turnrelay_portal_state{state=\"joined\"} 1")
+                    .doesNotContain("turnrelay_tls_");
+            tls.set(new TlsMetrics(1_790_000_000L, 1, 0, 0));
+            assertThat(get(base + "/metrics").body()).contains("turnrelay_tls_certificate_not_after_seconds 1790000000\n")
+                    .contains("turnrelay_tls_reloads_total{result=\"reloaded\"} 1\n");
 
             assertThat(get(base + "/nope").statusCode()).isEqualTo(404);
             assertThat(get(base + "/healthz/x").statusCode()).isEqualTo(404);
