@@ -146,7 +146,8 @@ wait_tcp_listening() {  # port: wait until a TCP socket listens (state 0A) on po
   local hexport i
   hexport=$(printf '%04X' "$1")
   for i in $(seq 100); do
-    grep -qE ":$hexport 00000000:0000 0A" /proc/net/tcp /proc/net/tcp6 2>/dev/null && return 0
+    # IPv4 sockets in tcp; Netty's (IPv4-mapped IPv6) in tcp6, whose remote address is 32 zeros.
+    grep -qE ":$hexport 0+:0000 0A" /proc/net/tcp /proc/net/tcp6 2>/dev/null && return 0
     sleep 0.1
   done
   echo "nothing listens on TCP $1" >&2
