@@ -196,6 +196,13 @@ start_server() {  # name low high -> sets SERVER_PID
 
 stop_server() {
   kill "$SERVER_PID" 2>/dev/null || true
+  # A JVM out of heap may never finish its shutdown hooks: 20 s, then SIGKILL.
+  local i
+  for i in $(seq 200); do
+    kill -0 "$SERVER_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -9 "$SERVER_PID" 2>/dev/null || true
   wait "$SERVER_PID" 2>/dev/null || true
   # The next server needs the listen port free.
   local hexport i
