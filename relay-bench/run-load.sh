@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Load benchmark: our relay (NIO, Netty) against coturn's turnserver, on loopback, one after another.
+# Load benchmark: our relay (NIO, Netty) against coturn's turnserver, on loopback, one after another,
+# with clients over UDP, TCP and TLS.
 #
 #   relay-bench/run-load.sh            # builds, then runs everything and prints one table
+#   MODES="tcp tls" FULL_RANGE=0 relay-bench/run-load.sh      # TCP and TLS clients only
 #
 # Environment (all optional):
 #   JAVA_HOME        JDK for the relays and the generator (default: JDK 17)
@@ -18,6 +20,16 @@
 #   OUT              directory for logs and raw results (/tmp/turnrelay-load)
 #   TURNLOAD_C       path of shared/tools/turnload.c; when gcc and OpenSSL's headers are there it is built
 #                    and each round adds two fixed-rate runs with it (../shared/tools/turnload.c)
+#   MODES            client transports to run, in order ("udp tcp tls"): udp = the runs above; tcp and tls =
+#                    TurnLoad over TCP / TLS at maximum rate and at STREAM_RATE in every round, one connection
+#                    per client, plus one hold run per transport and server after the rounds (below)
+#   STREAM_CLIENTS   connections of the TCP/TLS runs (CLIENTS)
+#   STREAM_RATE      frames/s of the TCP/TLS fixed-rate runs (RATE)
+#   TLS_PROTOCOL     TLS version for every server (TLSv1.2: what coturn 4.6.1 here negotiates at most)
+#   STREAM_HOLD      connections held per transport for heap and RSS per connection, each server started
+#                    afresh for it (2000; 0 skips)
+#   TLS_PORT         the servers' TLS port (3982); TCP shares LISTEN_PORT with UDP
+# TLS uses a throwaway self-signed EC P-256 certificate for 127.0.0.1, made with openssl under $OUT/tls.
 # Everything is bounded: each generator run by DURATION/packet caps and `timeout`.
 set -euo pipefail
 
@@ -37,6 +49,12 @@ OUT=${OUT:-/tmp/turnrelay-load}
 LISTEN_PORT=${LISTEN_PORT:-3978}
 PEER_PORT=${PEER_PORT:-3980}
 HEALTH_PORT=${HEALTH_PORT:-3981}
+TLS_PORT=${TLS_PORT:-3982}
+MODES=${MODES:-"udp tcp tls"}
+STREAM_CLIENTS=${STREAM_CLIENTS:-$CLIENTS}
+STREAM_RATE=${STREAM_RATE:-$RATE}
+TLS_PROTOCOL=${TLS_PROTOCOL:-TLSv1.2}
+STREAM_HOLD=${STREAM_HOLD:-2000}
 # The main runs use a range of 1,000 ports; the full-range run uses 16,000. Clients bind from 12000 up,
 # below Linux's ephemeral range, so they never take a relay port.
 LOW=41000 HIGH=41999
@@ -75,6 +93,24 @@ else
   echo "turnload.c not built (no $TURNLOAD_C, gcc or libssl-dev): skipping the C generator's runs" >&2
 fi
 
+has_mode() { case " $MODES " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
+STREAMS=0
+if has_mode tcp || has_mode tls; then STREAMS=1; fi
+
+# ---- TLS certificate (throwaway, self-signed, for 127.0.0.1) ------------------------------------
+TLS_DIR="$OUT/tls"
+if has_mode tls; then
+  mkdir -p "$TLS_DIR"
+  rm -f "$TLS_DIR/cert.pem" "$TLS_DIR/key.pem"
+  # PKCS#8 key (BEGIN PRIVATE KEY), as relay-cli, BenchRelayMain and coturn all read it.
+  if ! openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$TLS_DIR/key.pem" \
+      -out "$TLS_DIR/cert.pem" -subj /CN=localhost -addext subjectAltName=IP:127.0.0.1,DNS:localhost -days 2 \
+      > "$TLS_DIR/openssl.log" 2>&1; then
+    echo "no test certificate (openssl failed, see $TLS_DIR/openssl.log): skipping the TLS runs" >&2
+    MODES=$(echo " $MODES " | sed 's/ tls / /')
+  fi
+fi
+
 # ---- limits ------------------------------------------------------------------------------------
 hard=$(ulimit -Hn)
 if [ "$hard" = unlimited ] || [ "$hard" -ge 40000 ]; then ulimit -n 40000; else ulimit -n "$hard"; fi
@@ -106,13 +142,32 @@ wait_listening() {  # port: wait until a UDP socket listens on 127.0.0.1:port
   return 1
 }
 
+wait_tcp_listening() {  # port: wait until a TCP socket listens (state 0A) on port
+  local hexport i
+  hexport=$(printf '%04X' "$1")
+  for i in $(seq 100); do
+    # IPv4 sockets in tcp; Netty's (IPv4-mapped IPv6) in tcp6, whose remote address is 32 zeros.
+    grep -qE ":$hexport 0+:0000 0A" /proc/net/tcp /proc/net/tcp6 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "nothing listens on TCP $1" >&2
+  return 1
+}
+
 start_server() {  # name low high -> sets SERVER_PID
   local name=$1 low=$2 high=$3
+  # TCP on the listen port and TLS on TLS_PORT when a TCP or TLS mode runs; the same certificate for every server.
+  local coturn_streams=(--no-tcp --no-tls) our_streams=(--no-tcp)
+  if [ "$STREAMS" = 1 ]; then coturn_streams=(--no-tls); our_streams=(); fi
+  if has_mode tls; then
+    coturn_streams=(--tls-listening-port "$TLS_PORT" --cert "$TLS_DIR/cert.pem" --pkey "$TLS_DIR/key.pem")
+    our_streams=(--tls-listen-port "$TLS_PORT" --tls-cert "$TLS_DIR/cert.pem" --tls-key "$TLS_DIR/key.pem")
+  fi
   case $name in
     coturn)
       turnserver -n -L 127.0.0.1 -E 127.0.0.1 -p "$LISTEN_PORT" --min-port "$low" --max-port "$high" \
         -a -f -r "$REALM" -u "$USER_NAME:$PASSWORD" --allow-loopback-peers --relay-threads="$WORKERS" \
-        --no-tls --no-dtls --no-cli --pidfile "$OUT/coturn.pid" \
+        "${coturn_streams[@]}" --no-dtls --no-cli --pidfile "$OUT/coturn.pid" \
         --log-file stdout --simple-log > "$OUT/server-$name.log" 2>&1 &
       ;;
     nio|netty)
@@ -120,23 +175,34 @@ start_server() {  # name low high -> sets SERVER_PID
         JAVA_OPTS="$RELAY_JAVA_OPTS" "$CLI" --transport "$name" --listen-port "$LISTEN_PORT" \
           --lowest-port "$low" --highest-port "$high" --bind-ip4-addr 127.0.0.1 --public-ip4-addr 127.0.0.1 \
           --user "$USER_NAME:$PASSWORD" --realm "$REALM" --allow-loopback-peers --user-quota 100000 \
-          --allowed-peer-ip 127.0.0.1/32 --rfc5766-channel-numbers \
+          --allowed-peer-ip 127.0.0.1/32 --rfc5766-channel-numbers "${our_streams[@]}" \
           --health-check-addr "127.0.0.1:$HEALTH_PORT" --workers "$WORKERS" > "$OUT/server-$name.log" 2>&1 &
       else
         # shellcheck disable=SC2086
         "$JAVA" $RELAY_JAVA_OPTS -cp "$BENCH_JAR" io.turnrelay.bench.BenchRelayMain --transport "$name" \
           --listen-port "$LISTEN_PORT" --lowest-port "$low" --highest-port "$high" --bind-ip4-addr 127.0.0.1 \
-          --user "$USER_NAME:$PASSWORD" --realm "$REALM" --workers "$WORKERS" > "$OUT/server-$name.log" 2>&1 &
+          --user "$USER_NAME:$PASSWORD" --realm "$REALM" --workers "$WORKERS" --rfc5766-channel-numbers "${our_streams[@]}" \
+          > "$OUT/server-$name.log" 2>&1 &
       fi
       ;;
   esac
   SERVER_PID=$!
   PIDS+=("$SERVER_PID")
+  # Every listener a run uses answers before the run starts.
   wait_listening "$LISTEN_PORT"
+  if has_mode tcp; then wait_tcp_listening "$LISTEN_PORT"; fi
+  if has_mode tls; then wait_tcp_listening "$TLS_PORT"; fi
 }
 
 stop_server() {
   kill "$SERVER_PID" 2>/dev/null || true
+  # A JVM out of heap may never finish its shutdown hooks: 20 s, then SIGKILL.
+  local i
+  for i in $(seq 200); do
+    kill -0 "$SERVER_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -9 "$SERVER_PID" 2>/dev/null || true
   wait "$SERVER_PID" 2>/dev/null || true
   # The next server needs the listen port free.
   local hexport i
@@ -156,6 +222,13 @@ turnload() {  # tag server extra-args... : one Java generator run, result line a
     --payload 100 --warmup "$WARMUP" --duration "$DURATION" --max-packets "$MAX_PACKETS" "$@" \
     2>> "$OUT/generator.log" | tail -1) || true
   echo "$tag server=$server ${line#turnload-java: }" | tee -a "$RESULTS" >&2
+}
+
+stream_turnload() {  # tag server tcp|tls extra-args... : one TurnLoad run over TCP or TLS
+  local tag=$1 server=$2 transport=$3; shift 3
+  local port=$LISTEN_PORT tls=()
+  if [ "$transport" = tls ]; then port=$TLS_PORT tls=(--tls-ca "$TLS_DIR/cert.pem" --tls-protocol "$TLS_PROTOCOL"); fi
+  turnload "$tag" "$server" --client-transport "$transport" --port "$port" "${tls[@]}" "$@"
 }
 
 c_turnload() {  # tag server: one turnload.c run at RATE, 8 s after a 3 s warm-up, result line appended to RESULTS
@@ -191,18 +264,70 @@ for round in $(seq "$REPEATS"); do
   for server in $SERVERS; do
     echo "== round $round: $server" >&2
     start_server "$server" $LOW $HIGH
-    # First seconds of a fresh process (a JVM relay is still compiling), then the same after ~30 s of traffic.
-    c_turnload cold "$server"
-    turnload max "$server" --clients "$CLIENTS" --rate 0 --client-base-port $((12000 + round * 200))
-    turnload rate "$server" --clients "$CLIENTS" --rate "$RATE" --client-base-port $((12000 + round * 200 + 100))
-    c_turnload warm "$server"
-    uclient "$server"
+    if has_mode udp; then
+      # First seconds of a fresh process (a JVM relay is still compiling), then the same after ~30 s of traffic.
+      c_turnload cold "$server"
+      turnload max "$server" --clients "$CLIENTS" --rate 0 --client-base-port $((12000 + round * 200))
+      turnload rate "$server" --clients "$CLIENTS" --rate "$RATE" --client-base-port $((12000 + round * 200 + 100))
+      c_turnload warm "$server"
+      uclient "$server"
+    fi
+    for transport in tcp tls; do
+      has_mode "$transport" || continue
+      stream_turnload "$transport-max" "$server" "$transport" --clients "$STREAM_CLIENTS" --rate 0
+      stream_turnload "$transport-rate" "$server" "$transport" --clients "$STREAM_CLIENTS" --rate "$STREAM_RATE"
+    done
     stop_server
   done
 done
 
+per_conn() {  # KiB before, KiB after: bytes per held connection, or NA
+  awk -v a="$1" -v b="$2" -v n="$STREAM_HOLD" 'BEGIN { if (a == "NA" || b == "NA" || a == "" || b == "") print "NA"; else printf "%.0f", (b - a) * 1024 / n }'
+}
+
+# ---- TCP/TLS hold: STREAM_HOLD idle-ish connections per transport, heap and RSS per connection -------
+if [ "$STREAMS" = 1 ] && [ "$STREAM_HOLD" -gt 0 ]; then
+  for transport in tcp tls; do
+    has_mode "$transport" || continue
+    for server in $SERVERS; do
+      echo "== hold $STREAM_HOLD $transport connections: $server" >&2
+      start_server "$server" $FULL_LOW $FULL_HIGH
+      port=$LISTEN_PORT tls=()
+      if [ "$transport" = tls ]; then port=$TLS_PORT tls=(--tls-ca "$TLS_DIR/cert.pem" --tls-protocol "$TLS_PROTOCOL"); fi
+      # Two clients first, so the baseline already holds what the first connection loads (TLS tables, classes).
+      timeout 60 "$JAVA" -cp "$BENCH_JAR" io.turnrelay.bench.load.TurnLoad --port "$port" --client-transport "$transport" \
+        "${tls[@]}" --user "$USER_NAME" --password "$PASSWORD" --peer "127.0.0.1:$PEER_PORT" --clients 2 --rate 100 \
+        --warmup 0.2 --duration 0.5 > /dev/null 2>> "$OUT/generator.log" || true
+      heap0=NA
+      if [ "$server" != coturn ]; then heap0=$(heap_used_kib "$SERVER_PID"); fi
+      rss0=$(awk '/^VmRSS:/ { print $2 }' "/proc/$SERVER_PID/status")
+      : > "$OUT/hold-$transport-$server.err"
+      timeout 400 "$JAVA" -cp "$BENCH_JAR" io.turnrelay.bench.load.TurnLoad --port "$port" --client-transport "$transport" \
+        "${tls[@]}" --user "$USER_NAME" --password "$PASSWORD" --peer "127.0.0.1:$PEER_PORT" --relay-pid "$SERVER_PID" \
+        --clients "$STREAM_HOLD" --rate 1000 --warmup "$WARMUP" --duration 5 --setup-threads 4 \
+        > "$OUT/hold-$transport-$server.out" 2> "$OUT/hold-$transport-$server.err" &
+      GEN_PID=$!
+      # Heap and RSS are read once every connection holds its allocation (inside the warmup).
+      for i in $(seq 1600); do
+        grep -q '^setup:' "$OUT/hold-$transport-$server.err" && break
+        kill -0 "$GEN_PID" 2>/dev/null || break
+        sleep 0.25
+      done
+      heap1=NA
+      if [ "$server" != coturn ]; then heap1=$(heap_used_kib "$SERVER_PID"); fi
+      rss1=$(awk '/^VmRSS:/ { print $2 }' "/proc/$SERVER_PID/status")
+      wait "$GEN_PID" || true
+      line=$(tail -1 "$OUT/hold-$transport-$server.out")
+      echo "hold-$transport server=$server ${line#turnload-java: } heap_base_kib=$heap0 heap_held_kib=$heap1 rss_base_kib=$rss0 rss_held_kib=$rss1 heap_bytes_per_conn=$(per_conn "$heap0" "$heap1") rss_bytes_per_conn=$(per_conn "$rss0" "$rss1")" \
+        | tee -a "$RESULTS" >&2
+      grep -E 'setup|continuing' "$OUT/hold-$transport-$server.err" >&2 || true
+      stop_server
+    done
+  done
+fi
+
 # ---- full range: 16,000 concurrent allocations, low rate, relay heap ------------------------------
-if [ "$FULL_RANGE" = 1 ]; then
+if [ "$FULL_RANGE" = 1 ] && has_mode udp; then
   for server in $SERVERS; do
     echo "== full range: $server" >&2
     start_server "$server" $FULL_LOW $FULL_HIGH
@@ -284,11 +409,29 @@ cols = [
     ('full', 'relay_rss_kib', '16k allocs RSS MiB', 1),
     ('full', 'heap_used_kib', '16k allocs heap MiB', 1),
 ]
+for t in ('tcp', 'tls'):
+    T = t.upper()
+    cols += [
+        (f'{t}-max', 'relayed_pps', f'{T} max rate: relayed pkt/s', 0),
+        (f'{t}-max', 'loss_pct', f'{T} max rate: loss %', 3),
+        (f'{t}-max', 'cpu_s_per_mpkt', f'{T} max rate: CPU s/Mpkt', 2),
+        (f'{t}-max', 'gen_cpu_s', f'{T} max rate: generator CPU s', 2),
+        (f'{t}-rate', 'loss_pct', f'{T} fixed rate: loss %', 3),
+        (f'{t}-rate', 'p50_us', f'{T} fixed rate: p50 µs', 0),
+        (f'{t}-rate', 'p99_us', f'{T} fixed rate: p99 µs', 0),
+        (f'{t}-rate', 'p999_us', f'{T} fixed rate: p99.9 µs', 0),
+        (f'{t}-rate', 'cpu_s_per_mpkt', f'{T} fixed rate: CPU s/Mpkt', 2),
+        (f'{t}-rate', 'relay_rss_kib', f'{T} fixed rate: RSS MiB', 1),
+        (f'hold-{t}', 'heap_bytes_per_conn', f'{T} held: heap B/connection', 0),
+        (f'hold-{t}', 'rss_bytes_per_conn', f'{T} held: RSS B/connection', 0),
+    ]
 ref = 'coturn' if 'coturn' in servers else None
 print('| metric (median of rounds) | ' + ' | '.join(servers) + (' | ' + ' | '.join(f'{s}/coturn' for s in servers if s != 'coturn') if ref else '') + ' |')
 print('|---' * (1 + len(servers) + (len(servers) - 1 if ref else 0)) + '|')
 for tag, key, label, digits in cols:
     vals = {s: med(tag, s, key) for s in servers}
+    if all(v is None for v in vals.values()):
+        continue  # a mode that did not run
     if key.endswith('_kib'):
         vals = {s: (v / 1024 if v is not None else None) for s, v in vals.items()}
     cells = [fmt(vals[s], digits) for s in servers]

@@ -10,10 +10,18 @@ final class LoadOptions {
     static final String USAGE = """
             usage: TurnLoad [options]
               --server IP          TURN server (127.0.0.1)
-              --port N             TURN server UDP port (3478)
+              --port N             TURN server port: UDP, TCP or TLS as --client-transport says (3478)
+              --client-transport udp|tcp|tls
+                                   how clients reach the server (udp); tcp and tls: one connection per client,
+                                   ChannelData padded to 4, frames read by their own lengths
+              --tls-ca FILE        tls: trust the CA certificate(s) in this PEM file and check the server's IP in its SAN
+              --tls-insecure       tls: trust any certificate (benchmarks against a throwaway certificate only)
+              --tls-protocol P     tls: TLSv1.3 or TLSv1.2 only (default: both, the JDK's preference)
+              --clients-per-ip N   tcp/tls on loopback: connections per source address, spread over 127.1.0.1 and up,
+                                   so a relay's per-IP connection cap does not limit the run (32)
               --user NAME          long-term credential user (alice)
               --password PASS      its password (s3cret)
-              --clients N          allocations, one UDP socket and one channel each (100)
+              --clients N          allocations, one UDP socket (or connection) and one channel each (100)
               --payload BYTES      ChannelData payload, >= 16 (100)
               --rate PPS           total frames/s from the clients; 0 = closed loop at maximum rate (0)
               --duration SEC       measured window, at most 120 (10)
@@ -24,7 +32,7 @@ final class LoadOptions {
               --timeout-ms MS      a frame not echoed by then is lost (1000)
               --peer IP:PORT       an external echo peer (default: one inside this process)
               --relay-pid PID      report the relay's CPU (utime+stime) and VmRSS from /proc
-              --client-base-port N first local port to bind clients to, 0 = ephemeral (12000)
+              --client-base-port N udp: first local port to bind clients to, 0 = ephemeral (12000); tcp/tls use ephemeral ports
               --setup-threads N    threads doing Allocate/ChannelBind (8)
               --allowed-setup-failures N  go on without up to N clients whose Allocate/ChannelBind failed (0)
             """;
@@ -48,6 +56,11 @@ final class LoadOptions {
     int clientBasePort = 12000;
     int setupThreads = 8;
     int allowedSetupFailures;
+    String clientTransport = "udp";
+    @Nullable String tlsCa;
+    boolean tlsInsecure;
+    @Nullable String tlsProtocol;
+    int clientsPerIp = 32;
 
     static LoadOptions parse(String[] args) {
         LoadOptions o = new LoadOptions();
@@ -55,6 +68,10 @@ final class LoadOptions {
             String name = args[i];
             if (name.equals("--help") || name.equals("-h")) {
                 o.help = true;
+                continue;
+            }
+            if (name.equals("--tls-insecure")) {
+                o.tlsInsecure = true;
                 continue;
             }
             if (i + 1 >= args.length) {
@@ -80,6 +97,10 @@ final class LoadOptions {
                 case "--client-base-port" -> o.clientBasePort = Integer.parseInt(v);
                 case "--setup-threads" -> o.setupThreads = Integer.parseInt(v);
                 case "--allowed-setup-failures" -> o.allowedSetupFailures = Integer.parseInt(v);
+                case "--client-transport" -> o.clientTransport = v;
+                case "--tls-ca" -> o.tlsCa = v;
+                case "--tls-protocol" -> o.tlsProtocol = v;
+                case "--clients-per-ip" -> o.clientsPerIp = Integer.parseInt(v);
                 default -> throw new IllegalArgumentException("unknown option " + name);
             }
         }
@@ -87,7 +108,23 @@ final class LoadOptions {
                 || o.durationSeconds > 120 || o.setupThreads < 1) {
             throw new IllegalArgumentException("out of range: clients >= 1, 16 <= payload <= 1400, rate >= 0, 0 < duration <= 120");
         }
+        if (!o.clientTransport.equals("udp") && !o.clientTransport.equals("tcp") && !o.clientTransport.equals("tls")) {
+            throw new IllegalArgumentException("--client-transport: udp, tcp or tls, not " + o.clientTransport);
+        }
+        if (o.clientTransport.equals("tls") && (o.tlsCa == null) == !o.tlsInsecure) {
+            throw new IllegalArgumentException("--client-transport tls needs exactly one of --tls-ca FILE and --tls-insecure");
+        }
+        if (o.tlsProtocol != null && !o.tlsProtocol.equals("TLSv1.3") && !o.tlsProtocol.equals("TLSv1.2")) {
+            throw new IllegalArgumentException("--tls-protocol: TLSv1.3 or TLSv1.2, not " + o.tlsProtocol);
+        }
+        if (o.clientsPerIp < 1) {
+            throw new IllegalArgumentException("--clients-per-ip: at least 1");
+        }
         return o;
+    }
+
+    boolean isStream() {
+        return !clientTransport.equals("udp");
     }
 
     private static InetSocketAddress address(String value) {

@@ -21,13 +21,18 @@ import org.jspecify.annotations.Nullable;
  * The client side of one allocation: Allocate with long-term credentials, ChannelBind, and Refresh(0).
  *
  * <p>Uses the channel in blocking mode with a receive timeout; the data phase later switches it to
- * non-blocking. Requests are retransmitted after 200 ms, the wait doubling, for at most 6 sends.
+ * non-blocking. Over UDP requests are retransmitted after 200 ms, the wait doubling, for at most 6 sends;
+ * over TCP and TLS a request is sent once and its response awaited for 10 s.
  */
 final class TurnClient {
     private static final int UDP = 17;
     private static final int MAX_SENDS = 6;
 
-    private DatagramChannel channel;
+    /** Over streams a request is sent once (RFC 8489 §6.2.2) and its response awaited this long. */
+    private static final int STREAM_TIMEOUT_MS = 10_000;
+
+    private @Nullable DatagramChannel channel;
+    private @Nullable StreamConnection stream;
     private final String username;
     private final String password;
     private final ByteBuffer out = ByteBuffer.allocate(1500);
@@ -43,14 +48,54 @@ final class TurnClient {
         this.password = password;
     }
 
+    /** A client on a TCP or TLS connection (connected, handshake done). */
+    TurnClient(StreamConnection connection, String username, String password) {
+        this.stream = connection;
+        this.username = username;
+        this.password = password;
+    }
+
+    /** The UDP socket; only for a UDP client. */
     DatagramChannel channel() {
-        return channel;
+        DatagramChannel udp = channel;
+        if (udp == null) {
+            throw new IllegalStateException("not a UDP client");
+        }
+        return udp;
+    }
+
+    /** The TCP or TLS connection; only for a stream client. */
+    StreamConnection stream() {
+        StreamConnection connection = stream;
+        if (connection == null) {
+            throw new IllegalStateException("not a TCP or TLS client");
+        }
+        return connection;
+    }
+
+    boolean isStream() {
+        return stream != null;
     }
 
     /** Moves to another local port, for a retry after 437 (the relay still holds the old 5-tuple). */
     void replaceChannel(DatagramChannel connectedChannel) throws IOException {
-        channel.close();
+        channel().close();
         channel = connectedChannel;
+    }
+
+    /** Moves to a new connection, for a retry after 437. */
+    void replaceStream(StreamConnection connection) {
+        stream().close();
+        stream = connection;
+    }
+
+    /** Closes the socket or connection. */
+    void close() throws IOException {
+        if (stream != null) {
+            stream.close();
+        } else {
+            channel().close();
+        }
     }
 
     @Nullable InetSocketAddress relayedAddress() {
@@ -129,6 +174,11 @@ final class TurnClient {
             writer.finishWithFingerprint();
         }
         out.flip();
+        StreamConnection connection = stream;
+        if (connection != null) {
+            return transactOnStream(connection, method, transactionId);
+        }
+        DatagramChannel channel = channel();
         int timeoutMillis = 200;
         for (int send = 0; send < MAX_SENDS; send++, timeoutMillis *= 2) {
             channel.write(out.duplicate());
@@ -154,6 +204,23 @@ final class TurnClient {
             }
         }
         throw new IOException(StunMethod.name(method) + ": timeout");
+    }
+
+    private StunMessage transactOnStream(StreamConnection connection, int method, TransactionId transactionId) throws IOException {
+        connection.writeBlocking(out.duplicate());
+        long deadline = System.nanoTime() + STREAM_TIMEOUT_MS * 1_000_000L;
+        while (true) {
+            long left = (deadline - System.nanoTime()) / 1_000_000L;
+            byte[] frame = left > 0 ? connection.readFrameBlocking((int) left) : null;
+            if (frame == null) {
+                throw new IOException(StunMethod.name(method) + ": timeout");
+            }
+            StunMessage response = parseOrNull(ByteBuffer.wrap(frame));
+            if (response != null && response.transactionId().equals(transactionId) && response.method() == method
+                    && response.messageClass() != StunClass.REQUEST) {
+                return response;
+            }
+        }
     }
 
     private static @Nullable StunMessage parseOrNull(ByteBuffer datagram) {

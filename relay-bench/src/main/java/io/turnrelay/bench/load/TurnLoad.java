@@ -34,9 +34,9 @@ import org.jspecify.annotations.Nullable;
  * otherwise it paces frames to the target rate. The final line on stdout is machine-readable.
  */
 public final class TurnLoad {
-    private static final int CHANNEL = 0x4000;
-    private static final int STAMP_BYTES = 16;
-    private static final double MAX_DURATION_SECONDS = 120;
+    static final int CHANNEL = 0x4000;
+    static final int STAMP_BYTES = 16;
+    static final double MAX_DURATION_SECONDS = 120;
 
     private final LoadOptions options;
     private int nextClientPort;
@@ -75,13 +75,20 @@ public final class TurnLoad {
         List<TurnClient> clients = new ArrayList<>(options.clients);
         try {
             long setupStart = System.nanoTime();
-            openClients(server, clients);
-            if (!setUp(clients, server, peer)) {
-                return 3;
+            if (options.isStream()) {
+                if (!StreamClients.setUp(options, server, peer, clients)) {
+                    return 3;
+                }
+            } else {
+                openClients(server, clients);
+                if (!setUp(clients, server, peer)) {
+                    return 3;
+                }
             }
-            System.err.printf(Locale.ROOT, "setup: %d allocations with a channel to %s in %.1f s; client 0 relayed at %s%n",
-                    clients.size(), peer, (System.nanoTime() - setupStart) / 1e9, clients.get(0).relayedAddress());
-            Result result = drive(clients);
+            System.err.printf(Locale.ROOT, "setup: %d allocations with a channel to %s in %.1f s; client 0 relayed at %s%s%n",
+                    clients.size(), peer, (System.nanoTime() - setupStart) / 1e9, clients.get(0).relayedAddress(),
+                    options.isStream() ? " over " + clients.get(0).stream().describe() : "");
+            Result result = options.isStream() ? new StreamLoad(options).drive(clients) : drive(clients);
             out.println(result.line(options));
             return result.received > 0 ? 0 : 4;
         } finally {
@@ -172,6 +179,14 @@ public final class TurnLoad {
         for (TurnClient client : clients) {
             pool.submit(() -> {
                 try {
+                    if (client.isStream()) {
+                        if (!client.stream().ended()) {
+                            client.stream().channel().configureBlocking(true);
+                            client.release();
+                        }
+                        client.close();
+                        return;
+                    }
                     client.channel().configureBlocking(true);
                     client.release();
                     client.channel().close();
@@ -258,7 +273,7 @@ public final class TurnLoad {
                         long t = System.nanoTime();
                         if (send(channels[c], frame, c, seq[c]++, t)) {
                             allSent++;
-                            if (t >= windowStart) {
+                            if (t >= windowStart && t < windowEnd) {
                                 sentInWindow++;
                             }
                         } else {
@@ -275,7 +290,7 @@ public final class TurnLoad {
                                 break;
                             }
                             inflight[c]++;
-                            if (t >= windowStart) {
+                            if (t >= windowStart && t < windowEnd) {
                                 sentInWindow++;
                             }
                         }
@@ -337,7 +352,7 @@ public final class TurnLoad {
                                 break;
                             }
                             inflight[c]++;
-                            if (t >= windowStart) {
+                            if (t >= windowStart && t < windowEnd) {
                                 sentInWindow++;
                             }
                         }
@@ -380,7 +395,7 @@ public final class TurnLoad {
         }
     }
 
-    private static @Nullable ProcessSample sample(long pid) {
+    static @Nullable ProcessSample sample(long pid) {
         if (pid <= 0) {
             return null;
         }
@@ -396,10 +411,16 @@ public final class TurnLoad {
         static final int HEADER = 4;
     }
 
-    /** What one run measured. */
-    private record Result(int clients, double seconds, long sent, long received, long sendErrors, LatencyHistogram rtt,
+    /** What one run measured; {@code closedByServer} counts stream connections the server ended during it. */
+    record Result(int clients, double seconds, long sent, long received, long sendErrors, LatencyHistogram rtt,
                           @Nullable ProcessSample relayBefore, @Nullable ProcessSample relayAfter, @Nullable ProcessSample relayEnd,
-                          @Nullable ProcessSample selfBefore, @Nullable ProcessSample selfAfter) {
+                          @Nullable ProcessSample selfBefore, @Nullable ProcessSample selfAfter, long closedByServer) {
+        Result(int clients, double seconds, long sent, long received, long sendErrors, LatencyHistogram rtt,
+                @Nullable ProcessSample relayBefore, @Nullable ProcessSample relayAfter, @Nullable ProcessSample relayEnd,
+                @Nullable ProcessSample selfBefore, @Nullable ProcessSample selfAfter) {
+            this(clients, seconds, sent, received, sendErrors, rtt, relayBefore, relayAfter, relayEnd, selfBefore, selfAfter, 0);
+        }
+
         String line(LoadOptions options) {
             double echoRate = received / seconds;
             StringBuilder line = new StringBuilder(String.format(Locale.ROOT,
@@ -417,6 +438,11 @@ public final class TurnLoad {
             }
             if (selfBefore != null && selfAfter != null) {
                 line.append(String.format(Locale.ROOT, " gen_cpu_s=%.2f", selfAfter.cpuSecondsSince(selfBefore)));
+            }
+            if (options.isStream()) {
+                // Only on TCP/TLS lines, so a UDP line reads exactly as it always did.
+                line.append(" transport=").append(options.clientTransport).append(" send_errors=").append(sendErrors)
+                        .append(" closed_by_server=").append(closedByServer);
             }
             return line.toString();
         }
