@@ -67,4 +67,37 @@ class DeadlinesTest {
         assertThat(deadlines.pollDue(10)).isNull();
         assertThat(deadlines.next()).isEqualTo(Long.MAX_VALUE);
     }
+
+    @Test
+    void entriesOfRemovedItemsDoNotPileUpWhileNewOnesAreScheduled() {
+        Item keeper = new Item(1_000_000);
+        deadlines.schedule(keeper);
+        for (int i = 0; i < 100_000; i++) {
+            Item churned = new Item(500_000 + i);
+            deadlines.schedule(churned);
+            churned.removed = true; // e.g. a connection's allocation, deleted long before its expiry
+        }
+        assertThat(deadlines.size()).isLessThan(2 * 1024 + 1);
+        assertThat(deadlines.next()).isEqualTo(1_000_000);
+        assertThat(deadlines.pollDue(1_000_000)).isSameAs(keeper);
+    }
+
+    @Test
+    void sweepingKeepsEveryLiveEntryInOrder() {
+        java.util.List<Item> live = new java.util.ArrayList<>();
+        for (int i = 0; i < 5_000; i++) {
+            Item item = new Item(10_000 - i);
+            deadlines.schedule(item);
+            if (i % 3 == 0) {
+                live.add(item);
+            } else {
+                item.removed = true;
+            }
+        }
+        live.sort(java.util.Comparator.comparingLong(Item::deadline));
+        for (Item expected : live) {
+            assertThat(deadlines.pollDue(Long.MAX_VALUE)).isSameAs(expected);
+        }
+        assertThat(deadlines.pollDue(Long.MAX_VALUE)).isNull();
+    }
 }

@@ -671,6 +671,8 @@ final class NioStreams {
         stream.sendQueue = null;
         stream.pendingInput = null;
         stream.pendingRecord = null;
+        // The link may outlive the connection in the server's state for a moment; the engine's keys need not.
+        stream.engine = null;
         RelaySink target = sink;
         if (target != null) {
             target.onConnectionClosed(stream.link, stream.link != null ? stream.link.transport() : stream.acceptedAs, stream.remote, reason, now);
