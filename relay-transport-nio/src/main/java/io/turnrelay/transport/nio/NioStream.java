@@ -40,6 +40,12 @@ final class NioStream {
     long partialSince;
     /** Bytes waiting to be written (position to limit), or null when none are. */
     @Nullable ByteBuffer sendQueue;
+    /** Frames kept for the end of the selector pass (position = bytes), or null while the connection sends little. */
+    @Nullable ByteBuffer batch;
+    /** Whether the transport's list of connections to flush holds this one. */
+    boolean batched;
+    /** When a frame last went into the batch buffer, so an idle connection gives it back. */
+    long batchUsedAt;
     /** When the send queue last made progress; meaningful while it holds bytes. */
     long sendProgressAt;
     /** Where it sits in the transport's list of connections. */
@@ -55,6 +61,11 @@ final class NioStream {
         this.remote = remote;
         this.settings = settings;
         this.acceptedAt = acceptedAt;
+    }
+
+    int batchedBytes() {
+        ByteBuffer pending = batch;
+        return pending == null ? 0 : pending.position();
     }
 
     int queuedBytes() {

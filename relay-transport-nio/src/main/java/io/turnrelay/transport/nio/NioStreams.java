@@ -54,6 +54,8 @@ final class NioStreams {
     private static final int TLS_RECORD_PLAINTEXT = 16 * 1024;
     private static final String[] TLS_PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
     private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
+    /** Frames up to this size wait for the end of the selector pass in a per-connection buffer of this size. */
+    static final int BATCH_BYTES = 4096;
 
     /** A TCP listener socket and what it serves. */
     record Listener(ServerSocketChannel channel, ClientListener config, StreamSettings settings, @Nullable SSLContext tls) {}
@@ -63,6 +65,8 @@ final class NioStreams {
     /** Wildcard listeners by port that also serve IPv4 (dual-stack), so an IPv4 wildcard listener there shares them. */
     private final Map<Integer, Listener> dualStack = new HashMap<>();
     private final List<NioStream> streams = new ArrayList<>();
+    /** Connections with frames batched in this pass. */
+    private final List<NioStream> batched = new ArrayList<>();
     private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(READ_BUFFER_BYTES);
     private ByteBuffer recordBuffer = ByteBuffer.allocateDirect(READ_BUFFER_BYTES);
     private ByteBuffer wrapBuffer = ByteBuffer.allocateDirect(8 * (TLS_RECORD_PLAINTEXT + TLS_RECORD_OVERHEAD));
@@ -539,16 +543,70 @@ final class NioStreams {
             return false;
         }
         SSLEngine engine = stream.engine;
+        if (engine != null && !stream.handshakeDone) {
+            return false;
+        }
         int needed = engine == null ? length : length + (length / TLS_RECORD_PLAINTEXT + 1) * TLS_RECORD_OVERHEAD;
-        if (stream.queuedBytes() > 0 && stream.queuedBytes() + needed > stream.settings.sendQueueBytes()) {
+        int waiting = stream.queuedBytes() + stream.batchedBytes();
+        if (waiting > 0 && waiting + needed > stream.settings.sendQueueBytes()) {
             return refuse(stream, relayed, now);
         }
         buffer.limit(offset + length).position(offset);
+        if (length <= BATCH_BYTES) {
+            return batch(stream, buffer, engine, now);
+        }
+        return flushBatch(stream, now) && writeNow(stream, buffer, now);
+    }
+
+    /**
+     * Keeps a small frame for the end of this selector pass, when all of the connection's frames go out in one write
+     * (and over TLS in one record): one system call for many frames, as coturn's write batching does.
+     */
+    private boolean batch(NioStream stream, ByteBuffer data, @Nullable SSLEngine engine, long now) {
+        ByteBuffer batch = stream.batch;
+        if (batch == null) {
+            // Direct for the socket's write; heap for the JDK's SSLEngine, whose AES-GCM is faster on arrays.
+            batch = engine == null ? ByteBuffer.allocateDirect(BATCH_BYTES) : ByteBuffer.allocate(BATCH_BYTES);
+            stream.batch = batch;
+        } else if (batch.remaining() < data.remaining() && !flushBatch(stream, now)) {
+            return false;
+        }
+        batch.put(data);
+        stream.batchUsedAt = now;
+        if (!stream.batched) {
+            stream.batched = true;
+            batched.add(stream);
+        }
+        return true;
+    }
+
+    /** The end of a selector pass (or of tasks and timers): what every connection batched goes out now. */
+    void flushBatches(long now) {
+        for (int i = 0; i < batched.size(); i++) {
+            NioStream stream = batched.get(i);
+            stream.batched = false;
+            flushBatch(stream, now);
+        }
+        batched.clear();
+    }
+
+    /** Writes the connection's batched frames; false when that closed it. */
+    private boolean flushBatch(NioStream stream, long now) {
+        ByteBuffer batch = stream.batch;
+        if (batch == null || batch.position() == 0 || stream.closed) {
+            return !stream.closed;
+        }
+        batch.flip();
+        boolean written = writeNow(stream, batch, now);
+        batch.clear();
+        return written;
+    }
+
+    /** Writes (or queues what the socket does not take) plaintext now: as it is, or wrapped into TLS records. */
+    private boolean writeNow(NioStream stream, ByteBuffer buffer, long now) {
+        SSLEngine engine = stream.engine;
         if (engine == null) {
             return writeOrQueue(stream, buffer, now);
-        }
-        if (!stream.handshakeDone) {
-            return false;
         }
         try {
             while (buffer.hasRemaining() && !stream.closed) {
@@ -656,6 +714,12 @@ final class NioStreams {
         if (stream.closed) {
             return;
         }
+        if (reason != CloseReason.RESET && reason != CloseReason.CLIENT_CLOSED) {
+            flushBatch(stream, now); // may itself find the socket reset and close
+            if (stream.closed) {
+                return;
+            }
+        }
         stream.closed = true;
         SSLEngine engine = stream.engine;
         if (engine != null && stream.handshakeDone && reason != CloseReason.RESET) {
@@ -669,6 +733,7 @@ final class NioStreams {
         moved.index = stream.index;
         streams.remove(last);
         stream.sendQueue = null;
+        stream.batch = null;
         stream.pendingInput = null;
         stream.pendingRecord = null;
         // The link may outlive the connection in the server's state for a moment; the engine's keys need not.
@@ -724,6 +789,8 @@ final class NioStreams {
             CloseReason reason = overdue(stream, now);
             if (reason != null) {
                 close(stream, reason, now);
+            } else if (stream.batch != null && stream.batchedBytes() == 0 && now - stream.batchUsedAt >= SWEEP_INTERVAL_NANOS) {
+                stream.batch = null; // a connection that went quiet gives its batch buffer back
             }
         }
     }

@@ -369,8 +369,10 @@ public final class NioTransport implements Transport {
                 long deadline = Math.min(target.nextDeadlineNanos(), streams.nextDeadline());
                 if (deadline <= now) {
                     target.onTimeout(now);
+                    streams.flushBatches(now);
                     continue;
                 }
+                streams.flushBatches(now);
                 long waitMillis = deadline == Long.MAX_VALUE ? 0 : Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - now + 999_999));
                 selecting = true;
                 try {
@@ -378,6 +380,7 @@ public final class NioTransport implements Transport {
                 } finally {
                     selecting = false;
                 }
+                streams.flushBatches(System.nanoTime());
                 closePending();
             }
         } catch (IOException | ClosedSelectorException e) {
