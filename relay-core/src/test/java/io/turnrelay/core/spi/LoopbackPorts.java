@@ -56,20 +56,13 @@ public final class LoopbackPorts {
 
     /** Waits, within the test timeout, until a TCP listener can bind {@code address} again. */
     public static void assertTcpBindableWithinTimeout(InetSocketAddress address) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TIMEOUT_MS);
-        IOException last = null;
-        do {
+        awaitBindable("TCP", address, () -> {
             try (java.net.ServerSocket rebound = new java.net.ServerSocket()) {
                 rebound.setReuseAddress(true);
                 rebound.bind(address, 1);
-                assertThat(rebound.getLocalPort()).isEqualTo(address.getPort());
-                return;
-            } catch (IOException e) {
-                last = e;
-                Thread.sleep(10); // polling interval of a bounded wait, not synchronisation
+                return rebound.getLocalPort();
             }
-        } while (System.nanoTime() < deadline);
-        throw new AssertionError("TCP port " + address + " still bound after " + TIMEOUT_MS + " ms", last);
+        });
     }
 
     /**
@@ -77,18 +70,29 @@ public final class LoopbackPorts {
      * within the test timeout.
      */
     public static void assertBindableWithinTimeout(InetSocketAddress address) throws InterruptedException {
+        awaitBindable("UDP", address, () -> {
+            try (DatagramSocket rebound = new DatagramSocket(address)) {
+                return rebound.getLocalPort();
+            }
+        });
+    }
+
+    private interface Bind {
+        int boundPort() throws IOException;
+    }
+
+    private static void awaitBindable(String protocol, InetSocketAddress address, Bind bind) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TIMEOUT_MS);
         IOException last = null;
         do {
-            try (DatagramSocket rebound = new DatagramSocket(address)) {
-                assertThat(rebound.getLocalPort()).isEqualTo(address.getPort());
+            try {
+                assertThat(bind.boundPort()).isEqualTo(address.getPort());
                 return;
             } catch (IOException e) {
                 last = e;
                 Thread.sleep(10); // polling interval of a bounded wait, not synchronisation
             }
         } while (System.nanoTime() < deadline);
-        throw new AssertionError("port " + address + " still bound after " + TIMEOUT_MS + " ms", last);
+        throw new AssertionError(protocol + " port " + address + " still bound after " + TIMEOUT_MS + " ms", last);
     }
-
 }

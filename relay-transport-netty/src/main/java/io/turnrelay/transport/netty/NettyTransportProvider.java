@@ -4,12 +4,14 @@ import io.netty.channel.EventLoopGroup;
 import io.turnrelay.core.spi.Transport;
 import io.turnrelay.core.spi.TransportProvider;
 import java.util.Objects;
+import java.util.function.Function;
 
 /**
  * Registers {@link NettyTransport} with {@link java.util.ServiceLoader} as {@code "netty"}, on {@link NettyTransport.Io#best()}.
  * It ranks below the JDK NIO transport, so it is chosen by name, or when it is the only transport on the class path.
  */
 public final class NettyTransportProvider implements TransportProvider {
+    private static final int PRIORITY = -10;
 
     /**
      * A provider whose transports run on loops of the embedder's {@code group} (a Netty 4.2 {@code IoEventLoopGroup}
@@ -19,6 +21,11 @@ public final class NettyTransportProvider implements TransportProvider {
      */
     public static TransportProvider onEventLoopGroup(EventLoopGroup group) {
         Objects.requireNonNull(group, "group");
+        return creating(shardName -> new NettyTransport(shardName, group));
+    }
+
+    /** A provider named {@code "netty"}, at this provider's priority, whose transports {@code factory} makes. */
+    static TransportProvider creating(Function<String, Transport> factory) {
         return new TransportProvider() {
             @Override
             public String name() {
@@ -27,7 +34,7 @@ public final class NettyTransportProvider implements TransportProvider {
 
             @Override
             public int priority() {
-                return -10;
+                return PRIORITY;
             }
 
             @Override
@@ -37,7 +44,7 @@ public final class NettyTransportProvider implements TransportProvider {
 
             @Override
             public Transport create(String shardName) {
-                return new NettyTransport(shardName, group);
+                return factory.apply(shardName);
             }
         };
     }
@@ -49,7 +56,7 @@ public final class NettyTransportProvider implements TransportProvider {
 
     @Override
     public int priority() {
-        return -10;
+        return PRIORITY;
     }
 
     @Override

@@ -8,7 +8,6 @@ import io.turnrelay.core.relay.ShardedRelay;
 import io.turnrelay.core.spi.LoopbackPorts;
 import io.turnrelay.core.spi.LoopbackRelayConfig;
 import io.turnrelay.core.spi.SocketTurnClient;
-import io.turnrelay.core.spi.Transport;
 import io.turnrelay.core.spi.TransportProvider;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
@@ -78,26 +77,6 @@ class NettyAllocationFootprintTest {
     }
 
     private static TransportProvider provider(NettyTransport.Io io) {
-        return new TransportProvider() {
-            @Override
-            public String name() {
-                return "netty";
-            }
-
-            @Override
-            public int priority() {
-                return 0;
-            }
-
-            @Override
-            public boolean isAvailable() {
-                return true;
-            }
-
-            @Override
-            public Transport create(String shardName) {
-                return new NettyTransport(shardName, io);
-            }
-        };
+        return NettyTransportProvider.creating(shardName -> new NettyTransport(shardName, io));
     }
 }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.turnrelay.core.spi.RelayedPacketAllocation;
-import io.turnrelay.core.spi.Transport;
 import io.turnrelay.core.spi.TransportProvider;
 import java.lang.management.ManagementFactory;
 import java.util.Map;
@@ -48,26 +47,6 @@ class NettyRelayAllocationTest {
     }
 
     private static TransportProvider provider(NettyTransport.Io io) {
-        return new TransportProvider() {
-            @Override
-            public String name() {
-                return "netty";
-            }
-
-            @Override
-            public int priority() {
-                return 0;
-            }
-
-            @Override
-            public boolean isAvailable() {
-                return true;
-            }
-
-            @Override
-            public Transport create(String shardName) {
-                return new NettyTransport(shardName, io);
-            }
-        };
+        return NettyTransportProvider.creating(shardName -> new NettyTransport(shardName, io));
     }
 }
