@@ -40,12 +40,10 @@ final class NioStream {
     long partialSince;
     /** Bytes waiting to be written (position to limit), or null when none are. */
     @Nullable ByteBuffer sendQueue;
-    /** Frames kept for the end of the selector pass (position = bytes), or null while the connection sends little. */
+    /** Frames kept for the end of the selector pass (position = bytes), lent for that pass; null otherwise. */
     @Nullable ByteBuffer batch;
     /** Whether the transport's list of connections to flush holds this one. */
     boolean batched;
-    /** When a frame last went into the batch buffer, so an idle connection gives it back. */
-    long batchUsedAt;
     /** When the send queue last made progress; meaningful while it holds bytes. */
     long sendProgressAt;
     /** Where it sits in the transport's list of connections. */

@@ -18,6 +18,7 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -56,6 +57,8 @@ final class NioStreams {
     private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
     /** Frames up to this size wait for the end of the selector pass in a per-connection buffer of this size. */
     static final int BATCH_BYTES = 4096;
+    /** Free batch buffers kept per kind; more connections than this batching in one pass allocate the rest. */
+    private static final int SPARE_BATCHES = 256;
 
     /** A TCP listener socket and what it serves. */
     record Listener(ServerSocketChannel channel, ClientListener config, StreamSettings settings, @Nullable SSLContext tls) {}
@@ -67,6 +70,12 @@ final class NioStreams {
     private final List<NioStream> streams = new ArrayList<>();
     /** Connections with frames batched in this pass. */
     private final List<NioStream> batched = new ArrayList<>();
+    /**
+     * Batch buffers lent to a connection for one pass only, so they cost as many connections as send in one pass,
+     * not every connection that sent lately (4 KiB each: 2,000 TLS connections doubled their heap before).
+     */
+    private final ArrayDeque<ByteBuffer> spareDirectBatches = new ArrayDeque<>();
+    private final ArrayDeque<ByteBuffer> spareHeapBatches = new ArrayDeque<>();
     private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(READ_BUFFER_BYTES);
     private ByteBuffer recordBuffer = ByteBuffer.allocateDirect(READ_BUFFER_BYTES);
     private ByteBuffer wrapBuffer = ByteBuffer.allocateDirect(8 * (TLS_RECORD_PLAINTEXT + TLS_RECORD_OVERHEAD));
@@ -565,14 +574,12 @@ final class NioStreams {
     private boolean batch(NioStream stream, ByteBuffer data, @Nullable SSLEngine engine, long now) {
         ByteBuffer batch = stream.batch;
         if (batch == null) {
-            // Direct for the socket's write; heap for the JDK's SSLEngine, whose AES-GCM is faster on arrays.
-            batch = engine == null ? ByteBuffer.allocateDirect(BATCH_BYTES) : ByteBuffer.allocate(BATCH_BYTES);
+            batch = borrowBatch(engine != null);
             stream.batch = batch;
         } else if (batch.remaining() < data.remaining() && !flushBatch(stream, now)) {
             return false;
         }
         batch.put(data);
-        stream.batchUsedAt = now;
         if (!stream.batched) {
             stream.batched = true;
             batched.add(stream);
@@ -586,8 +593,32 @@ final class NioStreams {
             NioStream stream = batched.get(i);
             stream.batched = false;
             flushBatch(stream, now);
+            returnBatch(stream);
         }
         batched.clear();
+    }
+
+    private ByteBuffer borrowBatch(boolean tls) {
+        ByteBuffer spare = (tls ? spareHeapBatches : spareDirectBatches).poll();
+        if (spare != null) {
+            return spare;
+        }
+        // Direct for the socket's write; heap for the JDK's SSLEngine, whose AES-GCM is faster on arrays.
+        return tls ? ByteBuffer.allocate(BATCH_BYTES) : ByteBuffer.allocateDirect(BATCH_BYTES);
+    }
+
+    /** Takes back an emptied batch buffer (flushed, or dropped with its closed connection). */
+    private void returnBatch(NioStream stream) {
+        ByteBuffer batch = stream.batch;
+        if (batch == null) {
+            return;
+        }
+        stream.batch = null;
+        batch.clear();
+        ArrayDeque<ByteBuffer> spares = batch.isDirect() ? spareDirectBatches : spareHeapBatches;
+        if (spares.size() < SPARE_BATCHES) {
+            spares.push(batch);
+        }
     }
 
     /** Writes the connection's batched frames; false when that closed it. */
@@ -733,7 +764,7 @@ final class NioStreams {
         moved.index = stream.index;
         streams.remove(last);
         stream.sendQueue = null;
-        stream.batch = null;
+        returnBatch(stream);
         stream.pendingInput = null;
         stream.pendingRecord = null;
         // The link may outlive the connection in the server's state for a moment; the engine's keys need not.
@@ -789,8 +820,6 @@ final class NioStreams {
             CloseReason reason = overdue(stream, now);
             if (reason != null) {
                 close(stream, reason, now);
-            } else if (stream.batch != null && stream.batchedBytes() == 0 && now - stream.batchUsedAt >= SWEEP_INTERVAL_NANOS) {
-                stream.batch = null; // a connection that went quiet gives its batch buffer back
             }
         }
     }
