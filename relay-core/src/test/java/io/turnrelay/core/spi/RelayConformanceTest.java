@@ -423,6 +423,8 @@ public abstract class RelayConformanceTest {
         Map<Integer, CompletableFuture<String>> deletionByPort = new ConcurrentHashMap<>();
         listener = event -> {
             if (event instanceof TurnCommand.AllocationCreated created) {
+                // A port freed by an earlier replacement may be handed out again: only deletions since count.
+                deletionByPort.remove(created.port());
                 workerByPort.put(created.port(), Thread.currentThread().getName());
             } else if (event instanceof TurnCommand.AllocationDeleted deleted) {
                 deletionByPort.computeIfAbsent(deleted.port(), port -> new CompletableFuture<>()).complete(Thread.currentThread().getName());

@@ -84,7 +84,7 @@ public final class SocketTurnClient implements AutoCloseable {
         socket.bind(new InetSocketAddress(localAddress, 0));
         socket.connect(server, 5_000);
         socket.setTcpNoDelay(true);
-        return new SocketTurnClient(new StreamWire(socket), server, username, password);
+        return new SocketTurnClient(new StreamWire(socket, socket), server, username, password);
     }
 
     /** A client on a TLS connection (a finished handshake) with {@code tls}'s trust. */
@@ -98,7 +98,7 @@ public final class SocketTurnClient implements AutoCloseable {
         socket.setUseClientMode(true);
         socket.setSoTimeout(5_000);
         socket.startHandshake();
-        return new SocketTurnClient(new StreamWire(socket), server, username, password);
+        return new SocketTurnClient(new StreamWire(socket, plain), server, username, password);
     }
 
     /** A client of {@code transport} ({@code tls} is needed for TLS only). */
@@ -226,6 +226,19 @@ public final class SocketTurnClient implements AutoCloseable {
     }
 
     /** Sends raw bytes to the server: one datagram, or bytes on the stream as they are. */
+    /**
+     * Writes {@code bytes} onto the TCP connection as they are, beneath TLS on a TLS client: e.g. the start of a TLS
+     * record that never completes.
+     */
+    public void sendBeneathTls(byte[] bytes) throws IOException {
+        if (!(wire instanceof StreamWire stream)) {
+            throw new IllegalStateException("not a stream client");
+        }
+        OutputStream raw = stream.tcp.getOutputStream();
+        raw.write(bytes);
+        raw.flush();
+    }
+
     public void send(byte[] bytes, int length) throws IOException {
         wire.send(bytes, length);
     }
@@ -380,13 +393,16 @@ public final class SocketTurnClient implements AutoCloseable {
     /** A TCP or TLS connection, read frame by frame with {@link StreamFraming}. */
     private static final class StreamWire implements Wire {
         private final Socket socket;
+        /** The TCP connection itself: the same socket for plain TCP, the one beneath TLS for TLS. */
+        final Socket tcp;
         private final InputStream in;
         private final OutputStream out;
         private final ByteBuffer buffer = ByteBuffer.allocate(2 * StreamFraming.MAX_FRAME);
         volatile boolean ended;
 
-        StreamWire(Socket socket) throws IOException {
+        StreamWire(Socket socket, Socket tcp) throws IOException {
             this.socket = socket;
+            this.tcp = tcp;
             this.in = socket.getInputStream();
             this.out = socket.getOutputStream();
         }

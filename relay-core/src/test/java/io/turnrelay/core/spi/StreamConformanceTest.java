@@ -168,6 +168,23 @@ public abstract class StreamConformanceTest {
     }
 
     @Test
+    void aTlsConnectionHoldingPartOfARecordIsClosedAfterThePartialFrameTimeout() throws Exception {
+        startRelay(s -> s.withTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(1), Duration.ofSeconds(10)),
+                TestTls.credentials());
+        SocketTurnClient honest = tlsClient(TestTls.leaf());
+        honest.allocate();
+        SocketTurnClient slow = tlsClient(TestTls.leaf());
+        slow.allocate();
+        // The header of a 64-byte application-data record and three of its bytes: no frame can even start.
+        slow.sendBeneathTls(new byte[] {0x17, 0x03, 0x03, 0x00, 0x40, 1, 2, 3});
+
+        await().atMost(Duration.ofMillis(WAIT_MS)).until(() -> closes(ClientTransport.TLS, CloseReason.PARTIAL_FRAME_TIMEOUT) == 1);
+        await().atMost(Duration.ofMillis(WAIT_MS)).until(() -> stats(ClientTransport.TLS).allocations() == 1);
+        assertThat(stats(ClientTransport.TLS).connectionsOpen()).isEqualTo(1);
+        assertThat(honest.refresh(600).errorCode()).isNull();
+    }
+
+    @Test
     void bytesThatAreNotTurnCloseTheConnectionAndEndItsAllocation() throws Exception {
         startRelay(s -> s, null);
         SocketTurnClient client = tcpClient(LOOPBACK4);

@@ -46,7 +46,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The TCP and TLS side of the Netty transport: a server socket channel per listener, and for each connection the
- * pipeline {@code [SslHandler | TlsDetector] -> FrameDecoder -> StreamConnection}. It keeps each connection's send
+ * pipeline {@code [TlsRecordWatcher -> SslHandler | TlsDetector] -> FrameDecoder -> StreamConnection}. It keeps each connection's send
  * queue bounded, closes connections with the reason the sink is told, and sweeps their timeouts once a second.
  * Runs on the transport's loop only (except {@link #tlsFor}).
  */
@@ -233,7 +233,8 @@ final class NettyStreams {
             connection.detecting = true;
             pipeline.addLast(new TlsDetector(this, connection, framingProbe));
         } else if (config.transport() == ClientTransport.TLS) {
-            pipeline.addLast(newSslHandler(listener, child));
+            SslHandler tls = newSslHandler(listener, child);
+            pipeline.addLast(new TlsRecordWatcher(connection, tls), tls);
         }
         pipeline.addLast(new FrameDecoder(this, connection, framingProbe), connection);
         connection.index = connections.size();
@@ -253,11 +254,13 @@ final class NettyStreams {
             return;
         }
         // Removing the detector hands the bytes it holds to what follows: the SslHandler, or the frame decoder.
+        ChannelPipeline pipeline = connection.channel().pipeline();
         if (tls && listener != null && context != null) {
-            connection.channel().pipeline().replace(detector, "tls", newSslHandler(listener, connection.channel()));
-        } else {
-            connection.channel().pipeline().remove(detector);
+            SslHandler handler = newSslHandler(listener, connection.channel());
+            pipeline.addAfter(pipeline.context(detector).name(), "tls", handler);
+            pipeline.addBefore("tls", "tls-records", new TlsRecordWatcher(connection, handler));
         }
+        pipeline.remove(detector);
     }
 
     private @Nullable Listener listenerOf(StreamConnection connection) {
@@ -410,6 +413,9 @@ final class NettyStreams {
             return CloseReason.PARTIAL_FRAME_TIMEOUT;
         }
         if (connection.partialSince != 0 && now - connection.partialSince >= partialFrame) {
+            return CloseReason.PARTIAL_FRAME_TIMEOUT;
+        }
+        if (connection.partialRecordSince != 0 && now - connection.partialRecordSince >= partialFrame) {
             return CloseReason.PARTIAL_FRAME_TIMEOUT;
         }
         if (connection.queuedBytes() > 0 && now - connection.progressAt >= settings.sendStallTimeout().toNanos()) {

@@ -43,6 +43,8 @@ final class StreamConnection extends BatchFlushed {
     boolean detecting;
     /** Since when an incomplete frame has been waiting; 0 when none is. */
     long partialSince;
+    /** Since when an incomplete TLS record has been waiting after the handshake; 0 when none is. */
+    long partialRecordSince;
     /** When the send queue last made progress (or became non-empty); meaningful while it holds bytes. */
     long progressAt;
     /** Where it sits in the list of connections. */
