@@ -15,7 +15,8 @@ final class Sighup {
      * Runs {@code action} on the JVM's signal thread at every SIGHUP; keep it short.
      *
      * @throws IllegalStateException with the JVM's reason when SIGHUP cannot be taken over here (e.g. under
-     *     {@code -Xrs}, or on a JVM without {@code sun.misc.Signal})
+     *     {@code -Xrs}, when the process was started with SIGHUP ignored, as {@code nohup} does, or on a JVM without
+     *     {@code sun.misc.Signal})
      */
     static void handle(Runnable action) {
         try {
@@ -33,7 +34,11 @@ final class Sighup {
                         case "toString" -> "SIGHUP handler of relay-cli";
                         default -> throw new UnsupportedOperationException(method.getName());
                     });
-            signalClass.getMethod("handle", signalClass, handlerClass).invoke(null, signal, handler);
+            Object previous = signalClass.getMethod("handle", signalClass, handlerClass).invoke(null, signal, handler);
+            // The JVM leaves a signal the process was started ignoring (nohup) ignored, and says so only this way.
+            if (previous == handlerClass.getField("SIG_IGN").get(null)) {
+                throw new IllegalStateException("SIGHUP is ignored in this process (started under nohup?)");
+            }
         } catch (InvocationTargetException e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
             throw new IllegalStateException(String.valueOf(cause.getMessage()), cause);

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 class SighupTest {
@@ -12,7 +13,12 @@ class SighupTest {
     @Test
     void aSighupToThisProcessRunsTheActionInsteadOfStoppingIt() throws Exception {
         AtomicInteger hangups = new AtomicInteger();
-        Sighup.handle(hangups::incrementAndGet);
+        try {
+            Sighup.handle(hangups::incrementAndGet);
+        } catch (IllegalStateException e) {
+            // Under nohup the signal cannot be taken over at all, which handle() reports; nothing to send then.
+            Assumptions.abort(e.getMessage());
+        }
         for (int expected = 1; expected <= 2; expected++) {
             Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(ProcessHandle.current().pid())).inheritIO().start();
             assertThat(kill.waitFor()).isZero();
