@@ -40,4 +40,10 @@ public sealed interface TurnCommand {
 
     /** Informational: a channel stopped relaying (expired or its allocation was deleted). */
     record ChannelUnbound(ClientLink client, int channelNumber, InetSocketAddress peer, int port) implements TurnCommand {}
+
+    /**
+     * The server is draining and holds no allocation any more: the last one ended by itself, or the drain deadline
+     * deleted the rest. Emitted once per server, after {@link TurnServer#handleDrain}.
+     */
+    record Drained() implements TurnCommand {}
 }
