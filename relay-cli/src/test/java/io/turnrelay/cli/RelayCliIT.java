@@ -436,10 +436,10 @@ class RelayCliIT {
                         assertThat(get(base + "/metrics").body()).contains("turnrelay_drain_allocations_left 1\n"));
                 assertThat(relay.process.isAlive()).as("the TCP client's allocation is still there").isTrue();
                 SocketTurnClient.requireSuccess(tcp.refresh(600));
+                SocketTurnClient.requireSuccess(tcp.refresh(0));
+                Integer status = relay.awaitExit(Duration.ofSeconds(10));
+                assertThat(status).as("exit status once the last allocation is gone; stderr: %s", relay.stderrLines()).isEqualTo(0);
             }
-            // Closing the TCP connection deletes the last allocation.
-            Integer status = relay.awaitExit(Duration.ofSeconds(10));
-            assertThat(status).as("exit status; stderr: %s", relay.stderrLines()).isEqualTo(0);
             assertThat(relay.stderrLines()).anyMatch(l -> l.contains("Drained"));
         }
         try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(InetAddress.getByAddress(new byte[4]), listenPort))) {
