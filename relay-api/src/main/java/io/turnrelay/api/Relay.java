@@ -1,8 +1,10 @@
 package io.turnrelay.api;
 
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.List;
 import java.util.ServiceLoader;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * An embedded STUN/TURN relay. Create it with {@link #create(RelayConfig)}, {@link #start()} it, and
@@ -34,6 +36,27 @@ public interface Relay extends AutoCloseable {
      */
     @Override
     void close();
+
+    /**
+     * Starts draining, as before a rolling restart or a scale-in: from now on new Allocates are refused (300 Try
+     * Alternate with an {@link RelayConfig#alternateServers alternate server} when one is configured, else 508
+     * Insufficient Capacity), while every existing allocation keeps relaying, refreshing, binding channels and
+     * installing permissions until it ends by itself. The returned future completes once no allocation is left, or
+     * when {@code deadline} has passed: the remaining allocations are then deleted as {@link #close()} deletes them.
+     * The relay keeps its sockets until {@link #close()}.
+     *
+     * <p>Calling it again while draining can only bring the deadline forward; every call returns a future of the same
+     * drain. Actions chained onto the future without an executor may run on a relay worker thread: keep them short, or
+     * use the {@code *Async} variants. Completing or cancelling the returned future does not affect the drain.
+     *
+     * @param deadline how long existing allocations may go on at most; {@link Duration#ZERO} deletes them at once, and a
+     *     very long one (e.g. {@code ChronoUnit.FOREVER.getDuration()}) waits for the last allocation to end
+     * @throws IllegalStateException before {@link #start()}
+     */
+    CompletableFuture<Void> drain(Duration deadline);
+
+    /** Whether {@link #drain} was called: /readyz-style health checks should then report not ready. */
+    boolean draining();
 
     /** A snapshot of the counters; callable from any thread at any time. */
     RelayStats stats();

@@ -48,6 +48,8 @@ public final class RelayConfig {
     private final List<ClientListener> listeners;
     private final StreamSettings streams;
     private final @Nullable TlsCredentials tls;
+    private final List<AlternateServer> alternateServers;
+    private final List<AlternateServer> tlsAlternateServers;
 
     private RelayConfig(Builder b, Authenticator authenticator, @Nullable InetAddress publicIpv4, @Nullable InetAddress publicIpv6,
             List<ClientListener> listeners) {
@@ -76,6 +78,8 @@ public final class RelayConfig {
         this.listeners = List.copyOf(listeners);
         this.streams = b.streams;
         this.tls = b.tls;
+        this.alternateServers = b.alternateServers;
+        this.tlsAlternateServers = b.tlsAlternateServers;
     }
 
     public static Builder builder() {
@@ -152,6 +156,16 @@ public final class RelayConfig {
     /** Makes one random source per worker (relay ports, nonce secrets, reservation tokens). */
     public Supplier<RandomGenerator> randomSource() { return randomSource; }
 
+    /**
+     * Where UDP and TCP clients are sent (300 Try Alternate, round robin over those of the client's address family)
+     * when their authenticated Allocate finds the relay draining, its allocation quota used up or its relay ports all
+     * taken; empty (the default) answers 508 instead.
+     */
+    public List<AlternateServer> alternateServers() { return alternateServers; }
+
+    /** The same for TLS clients, with the domain their certificate check needs (ALTERNATE-DOMAIN). */
+    public List<AlternateServer> tlsAlternateServers() { return tlsAlternateServers; }
+
     /** Builder with the defaults of a production relay. */
     public static final class Builder {
         private int listenPort = 3478;
@@ -182,6 +196,8 @@ public final class RelayConfig {
         private @Nullable TlsCredentials tls;
         private List<Integer> tlsListenPorts = List.of(5349);
         private boolean detectTls;
+        private List<AlternateServer> alternateServers = List.of();
+        private List<AlternateServer> tlsAlternateServers = List.of();
 
         private Builder() {}
 
@@ -260,6 +276,12 @@ public final class RelayConfig {
         public Builder clock(Clock clock) { this.clock = Objects.requireNonNull(clock, "clock"); return this; }
 
         public Builder randomSource(Supplier<RandomGenerator> source) { this.randomSource = Objects.requireNonNull(source, "randomSource"); return this; }
+
+        /** Alternates for UDP and TCP clients, in round-robin order (coturn's {@code --alternate-server}); default none. */
+        public Builder alternateServers(List<AlternateServer> alternates) { this.alternateServers = List.copyOf(alternates); return this; }
+
+        /** Alternates for TLS clients (coturn's {@code --tls-alternate-server}); default none. */
+        public Builder tlsAlternateServers(List<AlternateServer> alternates) { this.tlsAlternateServers = List.copyOf(alternates); return this; }
 
         public RelayConfig build() {
             Authenticator auth = authenticator;

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -22,8 +23,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
  * Entry point of the standalone relay ({@code relay-cli}). Parses the command line and environment, starts the
- * relay, and runs until SIGTERM/SIGINT (exit 0) or until the portal client gives up (exit 1); SIGHUP reloads the
- * TLS certificate. A bad configuration exits 2 with one line on stderr that names the option.
+ * relay, and runs until SIGTERM/SIGINT (exit 0), until a drain started by SIGUSR1 has no allocation left (exit 0), or
+ * until the portal client gives up (exit 1); SIGHUP reloads the TLS certificate. A bad configuration exits 2 with one line on stderr that names the option.
  */
 public final class RelayCli {
     static final int EXIT_OK = 0;
@@ -74,8 +75,15 @@ public final class RelayCli {
             Runtime.getRuntime().halt(exitStatus);
         }, "relay-shutdown"));
         reloadOnSighup(running, setup.relayConfig().tls() != null);
+        drainOnSigusr1(running);
         announce(setup, running);
         running.startPortal();
+        CompletableFuture.anyOf(running.fatal(), running.drained()).join();
+        if (!running.fatal().isDone()) {
+            // The shutdown hook closes what is left; a drain the operator asked for is a success.
+            LoggerFactory.getLogger(RelayCli.class).info("Drained: no allocation left, stopping");
+            return EXIT_OK;
+        }
         String reason = running.fatal().join();
         exitStatus = EXIT_PORTAL_FAILED;
         LoggerFactory.getLogger(RelayCli.class).error("Stopping: the portal client gave up ({})", reason);
@@ -89,12 +97,24 @@ public final class RelayCli {
      */
     private static void reloadOnSighup(RunningRelay running, boolean tls) {
         try {
-            Sighup.handle(() -> running.reloadCertificate("SIGHUP"));
+            Signals.handle("HUP", () -> running.reloadCertificate("SIGHUP"));
         } catch (IllegalStateException e) {
             if (tls) {
                 LoggerFactory.getLogger(RelayCli.class).warn(
                         "SIGHUP cannot reload the certificate here ({}); the files are still checked every --tls-reload-interval", e.getMessage());
             }
+        }
+    }
+
+    /**
+     * SIGUSR1 drains the relay, as coturn's does: the way to take it out of a fleet without cutting calls. SIGTERM keeps
+     * meaning "stop now". Where the JVM will not give SIGUSR1 up, draining is not available and a warning says so.
+     */
+    private static void drainOnSigusr1(RunningRelay running) {
+        try {
+            Signals.handle("USR1", () -> running.drain("SIGUSR1"));
+        } catch (IllegalStateException e) {
+            LoggerFactory.getLogger(RelayCli.class).warn("SIGUSR1 cannot start a drain here ({}); SIGTERM still stops the relay", e.getMessage());
         }
     }
 

@@ -28,10 +28,12 @@ import picocli.CommandLine.Option;
             "                                  --api-url (realm defaults to 'firezone'). Never on the command line, never logged.",
             "  TURNRELAY_TLS_PKCS12_PASSWORD   Password of --tls-pkcs12 (may be empty). Never on the command line, never logged.",
             "",
-            "Signals: SIGTERM/SIGINT stop the relay; SIGHUP reloads the TLS certificate files (new connections get the new",
-            "certificate, established ones keep theirs; a bad file keeps the old certificate and logs why).",
+            "Signals: SIGTERM/SIGINT stop the relay now (every allocation is deleted); SIGUSR1 drains it: /readyz answers 503,",
+            "new allocations are refused (300 to an --alternate-server, else 508), existing ones go on until they end or",
+            "--drain-deadline passes, then the process exits; SIGHUP reloads the TLS certificate files (new connections get the",
+            "new certificate, established ones keep theirs; a bad file keeps the old certificate and logs why).",
             "",
-            "Exit status: 0 after SIGTERM/SIGINT, 1 when the portal gives up, 2 on a bad configuration."})
+            "Exit status: 0 after SIGTERM/SIGINT or a finished drain, 1 when the portal gives up, 2 on a bad configuration."})
 final class RelayOptions {
 
     @Env("PUBLIC_IP4_ADDR")
@@ -206,6 +208,22 @@ final class RelayOptions {
     @Env("TURNRELAY_RFC5766_CHANNEL_NUMBERS")
     @Option(names = "--rfc5766-channel-numbers", defaultValue = "false", description = "Also accept channel numbers 0x5000-0x7FFF (RFC 5766).")
     boolean rfc5766ChannelNumbers;
+
+    @Env("TURNRELAY_DRAIN_DEADLINE")
+    @Option(names = "--drain-deadline", paramLabel = "SECONDS",
+            description = "After SIGUSR1, allocations still there this long are deleted and the process exits (default: wait for the last one to end).")
+    @Nullable Integer drainDeadline;
+
+    @Env("TURNRELAY_ALTERNATE_SERVERS")
+    @Option(names = "--alternate-server", paramLabel = "IP:PORT", split = "[\\s,]+", splitSynopsisLabel = ",",
+            description = "Relay UDP and TCP clients are sent to (300 Try Alternate, round robin per address family) when this one drains,"
+                    + " or its --total-quota or relay ports are used up; repeatable, [IPv6]:PORT for IPv6.")
+    List<String> alternateServers = new ArrayList<>();
+
+    @Env("TURNRELAY_TLS_ALTERNATE_SERVERS")
+    @Option(names = "--tls-alternate-server", paramLabel = "[DOMAIN@]IP:PORT", split = "[\\s,]+", splitSynopsisLabel = ",",
+            description = "The same for TLS clients; DOMAIN, the name in that relay's certificate, goes into ALTERNATE-DOMAIN.")
+    List<String> tlsAlternateServers = new ArrayList<>();
 
     @Env("TURNRELAY_SOFTWARE")
     @Option(names = "--software", paramLabel = "TEXT", defaultValue = "turnrelay", description = "SOFTWARE attribute sent in responses.")

@@ -1,6 +1,7 @@
 package io.turnrelay.cli;
 
 import com.fasterxml.jackson.jr.ob.JSON;
+import io.turnrelay.api.AlternateServer;
 import io.turnrelay.api.Authenticator;
 import io.turnrelay.api.CidrRange;
 import io.turnrelay.api.FirezoneAuthenticator;
@@ -45,6 +46,7 @@ import org.jspecify.annotations.Nullable;
  * throws {@link ConfigurationException} naming the option at fault.
  *
  * @param tlsReloadInterval how often the certificate files are checked for changes; zero for SIGHUP only
+ * @param drainDeadline how long a drain (SIGUSR1) lets allocations go on at most; null to wait for the last one
  * @param warnings things the operator should hear about once logging runs (e.g. the 127.0.0.1 fallback)
  */
 record RelaySetup(
@@ -55,7 +57,8 @@ record RelaySetup(
         @Nullable PortalSettings portal,
         @Nullable GeneratedUser generatedUser,
         Duration tlsReloadInterval,
-        List<String> warnings) {
+        List<String> warnings,
+        @Nullable Duration drainDeadline) {
 
     static final String TOKEN_VARIABLE = "FIREZONE_TOKEN";
     static final String PKCS12_PASSWORD_VARIABLE = "TURNRELAY_TLS_PKCS12_PASSWORD";
@@ -129,6 +132,12 @@ record RelaySetup(
             throw new ConfigurationException("--detect-tls", "needs the TCP listener on the listen port, which --no-tcp switches off");
         }
         StreamSettings streams = streams(options);
+        List<AlternateServer> alternates = alternates("--alternate-server", options.alternateServers, false);
+        List<AlternateServer> tlsAlternates = alternates("--tls-alternate-server", options.tlsAlternateServers, true);
+        if (options.drainDeadline != null && options.drainDeadline < 0) {
+            throw new ConfigurationException("--drain-deadline", "must be a number of seconds (0 deletes the allocations at once), not "
+                    + options.drainDeadline);
+        }
         if (options.tlsReloadInterval < 0) {
             throw new ConfigurationException("--tls-reload-interval",
                     "must be a number of seconds, or 0 to reload on SIGHUP only, not " + options.tlsReloadInterval);
@@ -200,12 +209,15 @@ record RelaySetup(
                     .transport(transport.name())
                     .workers(options.workers)
                     .randomSource(random.perWorker())
+                    .alternateServers(alternates)
+                    .tlsAlternateServers(tlsAlternates)
                     .build();
         } catch (IllegalArgumentException e) {
             throw ConfigurationException.fromRelaySetting(String.valueOf(e.getMessage()), e);
         }
         return new RelaySetup(config, transport, healthCheckAddress(options.healthCheckAddr), options.logFormat, portal,
-                generated, Duration.ofSeconds(options.tlsReloadInterval), List.copyOf(warnings));
+                generated, Duration.ofSeconds(options.tlsReloadInterval), List.copyOf(warnings),
+                options.drainDeadline == null ? null : Duration.ofSeconds(options.drainDeadline));
     }
 
     /**
@@ -287,6 +299,28 @@ record RelaySetup(
                 seconds("--partial-frame-timeout", options.partialFrameTimeout),
                 seconds("--send-stall-timeout", options.sendStallTimeout),
                 options.maxConnectionsPerIp, options.maxConnections);
+    }
+
+    /** IP:PORT, [IPv6]:PORT, and for TLS alternates DOMAIN@IP:PORT; each alternate once. */
+    private static List<AlternateServer> alternates(String option, List<String> texts, boolean tls) throws ConfigurationException {
+        List<AlternateServer> alternates = new ArrayList<>();
+        for (String text : texts) {
+            AlternateServer alternate;
+            try {
+                alternate = AlternateServer.parse(text);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigurationException(option, String.valueOf(e.getMessage()), e);
+            }
+            if (!tls && alternate.domain() != null) {
+                throw new ConfigurationException(option, "'" + text + "': a domain (ALTERNATE-DOMAIN) is for TLS clients only;"
+                        + " give it on --tls-alternate-server");
+            }
+            if (alternates.contains(alternate)) {
+                throw new ConfigurationException(option, alternate + " is given twice");
+            }
+            alternates.add(alternate);
+        }
+        return List.copyOf(alternates);
     }
 
     private static Duration seconds(String option, int seconds) throws ConfigurationException {

@@ -3,12 +3,16 @@ package io.turnrelay.cli;
 import io.turnrelay.api.Relay;
 import io.turnrelay.api.RelayStartException;
 import io.turnrelay.api.tls.TlsCredentials;
+import io.turnrelay.cli.ops.DrainMetrics;
 import io.turnrelay.cli.ops.OperationsServer;
 import io.turnrelay.cli.ops.TlsMetrics;
 import io.turnrelay.cli.portal.PortalClient;
 import io.turnrelay.cli.portal.PortalListener;
 import io.turnrelay.core.relay.ShardedRelay;
 import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.concurrent.CompletableFuture;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -28,17 +32,21 @@ final class RunningRelay {
     private final StatsReporter reporter;
     private final @Nullable CertificateReloader reloader;
     private final CompletableFuture<String> fatal;
+    private final @Nullable Duration drainDeadline;
+    private final CompletableFuture<Void> drained = new CompletableFuture<>();
     private volatile boolean serving = true;
+    private volatile DrainMetrics drainMetrics = DrainMetrics.NOT_DRAINING;
     private boolean stopped;
 
     private RunningRelay(Relay relay, OperationsServer operations, @Nullable PortalClient portal, StatsReporter reporter,
-            @Nullable CertificateReloader reloader, CompletableFuture<String> fatal) {
+            @Nullable CertificateReloader reloader, CompletableFuture<String> fatal, @Nullable Duration drainDeadline) {
         this.relay = relay;
         this.operations = operations;
         this.portal = portal;
         this.reporter = reporter;
         this.reloader = reloader;
         this.fatal = fatal;
+        this.drainDeadline = drainDeadline;
     }
 
     /** Starts the relay and its endpoints (the portal follows in {@link #startPortal()}); on a bad setting undoes what it started and throws. */
@@ -75,7 +83,8 @@ final class RunningRelay {
         try {
             operations = OperationsServer.start(setup.healthCheckAddress(),
                     () -> self[0] != null && self[0].serving, () -> portal == null ? null : portal.state(), relay::stats,
-                    () -> reloader == null ? null : tlsMetrics(reloader));
+                    () -> reloader == null ? null : tlsMetrics(reloader),
+                    () -> self[0] == null ? DrainMetrics.NOT_DRAINING : self[0].drainMetrics);
         } catch (IOException e) {
             if (reloader != null) {
                 reloader.close();
@@ -84,7 +93,8 @@ final class RunningRelay {
             throw new ConfigurationException("--health-check-addr",
                     "cannot listen on " + setup.healthCheckAddress() + " (" + e.getMessage() + ")", e);
         }
-        self[0] = new RunningRelay(relay, operations, portal, new StatsReporter(relay, STATS_PERIOD_SECONDS), reloader, fatal);
+        self[0] = new RunningRelay(relay, operations, portal, new StatsReporter(relay, STATS_PERIOD_SECONDS), reloader, fatal,
+                setup.drainDeadline());
         return self[0];
     }
 
@@ -115,6 +125,33 @@ final class RunningRelay {
         } else {
             reloader.requestReload(trigger);
         }
+    }
+
+    /**
+     * Drains (SIGUSR1): not ready from now on, new allocations refused (redirected to an alternate where one is
+     * configured), existing ones go on until they end or the drain deadline passes; then {@link #drained()} completes.
+     * Unlike {@link #stop()} it leaves the portal connection alone: the relay still serves its allocations.
+     */
+    synchronized void drain(String trigger) {
+        if (stopped) {
+            return;
+        }
+        long left = relay.stats().allocations();
+        if (relay.draining()) {
+            LOG.info("{}: already draining, {} allocation(s) left", trigger, left);
+            return;
+        }
+        serving = false;
+        Instant deadlineAt = drainDeadline == null ? null : Instant.now().plus(drainDeadline);
+        drainMetrics = new DrainMetrics(true, deadlineAt == null ? 0 : deadlineAt.getEpochSecond());
+        LOG.info("{}: draining: /readyz says 503 and new allocations are refused; waiting for {} allocation(s) to end{}", trigger, left,
+                deadlineAt == null ? "" : ", until " + deadlineAt + " at most (--drain-deadline)");
+        relay.drain(drainDeadline == null ? ChronoUnit.FOREVER.getDuration() : drainDeadline).whenComplete((done, failure) -> drained.complete(null));
+    }
+
+    /** Completes once a drain has no allocation left (the last ended, or the deadline deleted the rest). */
+    CompletableFuture<Void> drained() {
+        return drained;
     }
 
     /** Completes with the reason when the portal client gives up. */

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.jr.ob.JSON;
 import io.turnrelay.api.tls.TestCertificates;
 import io.turnrelay.core.spi.LoopbackPorts;
 import io.turnrelay.core.spi.SocketTurnClient;
+import io.turnrelay.core.stun.StunMessage;
 import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -395,6 +396,89 @@ class RelayCliIT {
         try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(InetAddress.getByAddress(new byte[4]), lowestPort))) {
             assertThat(socket.getLocalPort()).isEqualTo(lowestPort);
         }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"nio", "netty"})
+    void sigusr1DrainsThenTheProcessExitsZeroOnceTheLastAllocationIsGone(String transport) throws Exception {
+        List<String> args = new ArrayList<>(networkOptions(transport));
+        args.addAll(List.of("--user=alice:wonderland", "--user=bob:builder", "--allow-loopback-peers", "--alternate-server=192.0.2.7:3478"));
+        try (LauncherProcess relay = LauncherProcess.start(args, Map.of("PUBLIC_IP4_ADDR", "127.0.0.1"));
+                DatagramSocket peer = new DatagramSocket(new InetSocketAddress(LOOPBACK, 0))) {
+            String base = "http://127.0.0.1:" + healthPort;
+            awaitStatus(relay, base + "/readyz", 200);
+            InetSocketAddress server = new InetSocketAddress(LOOPBACK, listenPort);
+            InetSocketAddress relayed;
+            try (SocketTurnClient udp = new SocketTurnClient(LOOPBACK, server, "alice", "wonderland");
+                    SocketTurnClient tcp = SocketTurnClient.tcp(LOOPBACK, server, "alice", "wonderland")) {
+                relayed = udp.allocate().get(0);
+                assertThat(tcp.allocate()).hasSize(1);
+                SocketTurnClient.requireSuccess(udp.createPermission((InetSocketAddress) peer.getLocalSocketAddress()));
+                assertThat(get(base + "/metrics").body()).contains("turnrelay_draining 0\n");
+
+                relay.signal("USR1");
+                awaitStatus(relay, base + "/readyz", 503);
+                assertThat(get(base + "/metrics").body()).contains("turnrelay_draining 1\n")
+                        .contains("turnrelay_drain_allocations_left 2\n")
+                        .contains("turnrelay_drain_deadline_seconds 0\n");
+                await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(relay.stderrLines())
+                        .anyMatch(l -> l.contains("SIGUSR1: draining") && l.contains("2 allocation(s)")));
+
+                assertRelaysBothWays(udp, peer, relayed, "while draining");
+                SocketTurnClient.requireSuccess(udp.refresh(600));
+                try (SocketTurnClient newcomer = new SocketTurnClient(LOOPBACK, server, "bob", "builder")) {
+                    StunMessage refused = newcomer.allocate(w -> {});
+                    assertThat(SocketTurnClient.errorCode(refused)).isEqualTo(300);
+                    assertThat(refused.alternateServer()).isEqualTo(new InetSocketAddress(InetAddress.getByName("192.0.2.7"), 3478));
+                }
+                SocketTurnClient.requireSuccess(udp.refresh(0));
+                await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                        assertThat(get(base + "/metrics").body()).contains("turnrelay_drain_allocations_left 1\n"));
+                assertThat(relay.process.isAlive()).as("the TCP client's allocation is still there").isTrue();
+                SocketTurnClient.requireSuccess(tcp.refresh(600));
+                SocketTurnClient.requireSuccess(tcp.refresh(0));
+                Integer status = relay.awaitExit(Duration.ofSeconds(10));
+                assertThat(status).as("exit status once the last allocation is gone; stderr: %s", relay.stderrLines()).isEqualTo(0);
+            }
+            assertThat(relay.stderrLines()).anyMatch(l -> l.contains("Drained"));
+        }
+        try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(InetAddress.getByAddress(new byte[4]), listenPort))) {
+            assertThat(socket.getLocalPort()).isEqualTo(listenPort);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"nio", "netty"})
+    void atTheDrainDeadlineTheAllocationsLeftAreDeletedAndTheProcessExitsZero(String transport) throws Exception {
+        List<String> args = new ArrayList<>(networkOptions(transport));
+        args.addAll(List.of("--user=alice:wonderland", "--drain-deadline=2"));
+        try (LauncherProcess relay = LauncherProcess.start(args, Map.of("PUBLIC_IP4_ADDR", "127.0.0.1"));
+                SocketTurnClient client = new SocketTurnClient(LOOPBACK, new InetSocketAddress(LOOPBACK, listenPort), "alice", "wonderland")) {
+            String base = "http://127.0.0.1:" + healthPort;
+            awaitStatus(relay, base + "/readyz", 200);
+            InetSocketAddress relayed = client.allocate().get(0);
+
+            long signalled = System.nanoTime();
+            relay.signal("USR1");
+            awaitStatus(relay, base + "/readyz", 503);
+            long deadline = Long.parseLong(metricLine(get(base + "/metrics").body(), "turnrelay_drain_deadline_seconds"));
+            assertThat(deadline).isBetween(Instant.now().getEpochSecond() - 1, Instant.now().getEpochSecond() + 3);
+            SocketTurnClient.requireSuccess(client.refresh(600));
+
+            Integer status = relay.awaitExit(Duration.ofSeconds(15));
+            assertThat(status).as("exit status; stderr: %s", relay.stderrLines()).isEqualTo(0);
+            assertThat(Duration.ofNanos(System.nanoTime() - signalled)).as("waited for the deadline").isGreaterThanOrEqualTo(Duration.ofSeconds(2));
+            LoopbackPorts.assertBindableWithinTimeout(relayed);
+        }
+    }
+
+    private static String metricLine(String metrics, String name) {
+        for (String line : metrics.split("\n")) {
+            if (line.startsWith(name + " ")) {
+                return line.substring(name.length() + 1).strip();
+            }
+        }
+        throw new AssertionError("no " + name + " in:\n" + metrics);
     }
 
     @Test

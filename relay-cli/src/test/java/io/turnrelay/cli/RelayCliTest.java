@@ -192,6 +192,31 @@ class RelayCliTest {
     }
 
     @Test
+    void alternateServersAndTheDrainDeadlineComeFromOptionsOrTheEnvironment() {
+        RelaySetup setup = setup("--alternate-server=192.0.2.7:3478", "--alternate-server=[2001:db8::7]:3478",
+                "--tls-alternate-server=turn2.example.com@192.0.2.7:5349", "--drain-deadline=900");
+        assertThat(setup.relayConfig().alternateServers()).extracting(Object::toString).containsExactly("192.0.2.7:3478", "[2001:db8::7]:3478");
+        assertThat(setup.relayConfig().tlsAlternateServers()).singleElement().satisfies(a -> {
+            assertThat(a.domain()).isEqualTo("turn2.example.com");
+            assertThat(a.address().getPort()).isEqualTo(5349);
+        });
+        assertThat(setup.drainDeadline()).isEqualTo(Duration.ofSeconds(900));
+
+        environment.put("TURNRELAY_ALTERNATE_SERVERS", "192.0.2.8:3478, 192.0.2.9:3478");
+        environment.put("TURNRELAY_DRAIN_DEADLINE", "0");
+        RelaySetup fromEnvironment = setup();
+        assertThat(fromEnvironment.relayConfig().alternateServers()).extracting(Object::toString).containsExactly("192.0.2.8:3478", "192.0.2.9:3478");
+        assertThat(fromEnvironment.relayConfig().tlsAlternateServers()).isEmpty();
+        assertThat(fromEnvironment.drainDeadline()).isEqualTo(Duration.ZERO);
+    }
+
+    @Test
+    void withoutADrainDeadlineADrainWaitsForTheLastAllocation() {
+        assertThat(setup().drainDeadline()).isNull();
+        assertThat(setup().relayConfig().alternateServers()).isEmpty();
+    }
+
+    @Test
     void authSecretEnablesTheTurnRestScheme() {
         RelaySetup setup = setup("--auth-secret", "s3cret");
         String username = (4_000_000_000L) + ":alice";
@@ -270,6 +295,14 @@ class RelayCliTest {
         "--tls-cert=/etc/turn/chain.pem --tls-key=/etc/turn/key.pem --tls-pkcs12=/etc/turn/relay.p12|--tls-pkcs12",
         "--tls-pkcs12=|--tls-pkcs12",
         "--tls-pkcs12-password=hunter2|--tls-pkcs12-password",
+        "--drain-deadline=-1|--drain-deadline",
+        "--drain-deadline=soon|--drain-deadline",
+        "--alternate-server=192.0.2.7|--alternate-server",
+        "--alternate-server=turn2.example.com:3478|--alternate-server",
+        "--alternate-server=2001:db8::7:3478|--alternate-server",
+        "--alternate-server=turn2.example.com@192.0.2.7:3478|--alternate-server",
+        "--alternate-server=192.0.2.7:3478 --alternate-server=192.0.2.7:3478|--alternate-server",
+        "--tls-alternate-server=192.0.2.7:99999|--tls-alternate-server",
     })
     void badConfigurationExitsTwoWithOneLineNamingTheOption(String args, String option) {
         Object result = check(args.split(" "));
@@ -329,7 +362,9 @@ class RelayCliTest {
                 .contains("Env: TURNRELAY_TLS_RELOAD_INTERVAL; default: 60")
                 .contains("Env: TURNRELAY_NO_TCP").contains("Env: TURNRELAY_DETECT_TLS")
                 .contains("Env: TURNRELAY_TLS_CERT").contains("Env: TURNRELAY_TLS_KEY").contains("Env: TURNRELAY_TLS_PKCS12.")
-                .contains("Env: TURNRELAY_TLS_LISTEN_PORTS");
+                .contains("Env: TURNRELAY_TLS_LISTEN_PORTS")
+                .contains("SIGUSR1").contains("Env: TURNRELAY_DRAIN_DEADLINE").contains("Env: TURNRELAY_ALTERNATE_SERVERS")
+                .contains("Env: TURNRELAY_TLS_ALTERNATE_SERVERS");
     }
 
     @Test

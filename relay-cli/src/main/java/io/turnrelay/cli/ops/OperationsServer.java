@@ -34,10 +34,12 @@ public final class OperationsServer implements AutoCloseable {
      * @param relayServing whether the relay takes requests (false once stopping)
      * @param portalState the portal's state, or a supplier of null in standalone mode
      * @param tls the certificate's expiry and reload counts, or a supplier of null without TLS
+     * @param drain whether the relay drains, and until when
      * @throws IOException when the address cannot be bound
      */
     public static OperationsServer start(InetSocketAddress address, BooleanSupplier relayServing,
-            Supplier<@Nullable PortalState> portalState, Supplier<RelayStats> stats, Supplier<@Nullable TlsMetrics> tls) throws IOException {
+            Supplier<@Nullable PortalState> portalState, Supplier<RelayStats> stats, Supplier<@Nullable TlsMetrics> tls,
+            Supplier<DrainMetrics> drain) throws IOException {
         HttpServer server = HttpServer.create(address, 16);
         server.createContext("/healthz", exchange -> respond(exchange, 200, "text/plain; charset=utf-8", "ok\n"));
         server.createContext("/readyz", exchange -> {
@@ -45,7 +47,7 @@ public final class OperationsServer implements AutoCloseable {
             respond(exchange, ready ? 200 : 503, "text/plain; charset=utf-8", ready ? "ready\n" : "not ready\n");
         });
         server.createContext("/metrics", exchange ->
-                respond(exchange, 200, PrometheusText.CONTENT_TYPE, PrometheusText.render(stats.get(), portalState.get(), tls.get())));
+                respond(exchange, 200, PrometheusText.CONTENT_TYPE, PrometheusText.render(stats.get(), portalState.get(), tls.get(), drain.get())));
         ExecutorService executor = Executors.newSingleThreadExecutor(task -> {
             Thread thread = new Thread(task, "relay-ops-http");
             thread.setDaemon(true);

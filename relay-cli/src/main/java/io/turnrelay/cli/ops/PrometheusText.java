@@ -34,8 +34,13 @@ public final class PrometheusText {
         return render(stats, portal, null);
     }
 
-    /** {@code portal} is null in standalone mode (its state gauges are then all 0), {@code tls} when no TLS is served. */
+    /** Not draining. */
     public static String render(RelayStats stats, @Nullable PortalState portal, @Nullable TlsMetrics tls) {
+        return render(stats, portal, tls, DrainMetrics.NOT_DRAINING);
+    }
+
+    /** {@code portal} is null in standalone mode (its state gauges are then all 0), {@code tls} when no TLS is served. */
+    public static String render(RelayStats stats, @Nullable PortalState portal, @Nullable TlsMetrics tls, DrainMetrics drain) {
         PrometheusText text = new PrometheusText();
         text.perTransport("turnrelay_allocations", "gauge", "Active allocations, by client transport.", stats, ClientTransportStats::allocations);
         text.perTransport("turnrelay_channels", "gauge", "Bound channels, by client transport.", stats, ClientTransportStats::channels);
@@ -117,6 +122,15 @@ public final class PrometheusText {
             text.sample("turnrelay_tls_reloads_total", tls.unchanged(), "result", "unchanged");
             text.sample("turnrelay_tls_reloads_total", tls.failed(), "result", "failed");
         }
+
+        text.header("turnrelay_draining", "gauge", "1 while the relay drains (SIGUSR1): /readyz is 503, new allocations are refused,"
+                + " and the process exits once the allocations left are gone or the drain deadline passes; else 0.");
+        text.sample("turnrelay_draining", drain.draining() ? 1 : 0);
+        text.header("turnrelay_drain_allocations_left", "gauge", "Allocations a drain still waits for (every allocation while draining); 0 when not draining.");
+        text.sample("turnrelay_drain_allocations_left", drain.draining() ? stats.allocations() : 0);
+        text.header("turnrelay_drain_deadline_seconds", "gauge",
+                "When the drain deletes the allocations left, in Unix seconds; 0 when not draining or without --drain-deadline.");
+        text.sample("turnrelay_drain_deadline_seconds", drain.deadlineEpochSeconds());
 
         text.header("turnrelay_portal_state", "gauge", "1 for the current portal connection state; all 0 in standalone mode.");
         for (PortalState state : PortalState.values()) {

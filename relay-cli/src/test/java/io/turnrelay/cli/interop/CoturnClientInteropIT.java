@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.turnrelay.api.ClientTransport;
 import io.turnrelay.cli.interop.TurnServerUnderTest.Setup;
 import io.turnrelay.core.spi.LoopbackPorts;
+import io.turnrelay.core.spi.SocketTurnClient;
 import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -168,6 +169,58 @@ class CoturnClientInteropIT {
             assertThat(result.output()).as("stunclient against %s:%n%s%nserver log tail:%n%s", server, result.output(), target.logTail())
                     .containsPattern(family + "\\. UDP reflexive addr: " + Pattern.quote(host) + ":[1-9][0-9]*\\b");
             assertThat(result.exitCode()).as("exit status of stunclient against %s", server).isZero();
+        }
+    }
+
+    static Stream<Arguments> redirectRuns() {
+        List<Arguments> runs = new ArrayList<>();
+        for (String server : TurnServerUnderTest.servers()) {
+            // Ours only: coturn's --alternate-server sends every Allocate away, not only those it cannot take.
+            if (!server.equals("coturn")) {
+                for (ClientTransport transport : List.of(ClientTransport.UDP, ClientTransport.TCP)) {
+                    runs.add(Arguments.of(server, transport));
+                }
+            }
+        }
+        return runs.stream();
+    }
+
+    /**
+     * uclient follows a 300 on its first (probe) Allocate (startuclient.c {@code clnet_allocate}, coturn 4.6): its
+     * sessions then allocate and relay on the alternate. Here the relay it asks has its one relay port taken.
+     */
+    @ParameterizedTest(name = "uclient over {1} follows 300 from {0} with no relay port left")
+    @MethodSource("redirectRuns")
+    void uclientFollowsATryAlternateToTheAlternateServer(String server, ClientTransport transport) throws Exception {
+        try (TurnServerUnderTest alternate = TurnServerUnderTest.start(server, Setup.OPEN);
+                TurnServerUnderTest full = TurnServerUnderTest.start(server, Setup.ONE_PORT, false,
+                        List.of("--alternate-server", "127.0.0.1:" + alternate.port));
+                SocketTurnClient holder = SocketTurnClient.udp(InetAddress.getByName("127.0.0.1"),
+                        new InetSocketAddress(InetAddress.getByName("127.0.0.1"), full.port), TurnServerUnderTest.USER, TurnServerUnderTest.PASSWORD)) {
+            assertThat(holder.allocate()).as("the one relay port").hasSize(1);
+            List<String> command = new ArrayList<>(List.of("turnutils_uclient", "-p", Integer.toString(full.port)));
+            if (transport.isStream()) {
+                command.add("-t");
+            }
+            command.addAll(List.of("-u", TurnServerUnderTest.USER, "-w", TurnServerUnderTest.PASSWORD, "-e", "127.0.0.1",
+                    "-r", Integer.toString(peerPort), "-n", "100", "-z", "5", "127.0.0.1"));
+            UclientOutcome outcome = UclientOutcome.of(ExternalProcess.run(command, 60));
+            String description = String.format("uclient over %s against %s: %s%nfull relay's log tail:%n%s%nalternate's log tail:%n%s",
+                    transport, server, outcome, full.logTail(), alternate.logTail());
+            assertThat(outcome.errorCode()).as("the redirect uclient was given; " + description).isEqualTo(300);
+            assertThat(outcome.exitCode()).as(description).isZero();
+            assertThat(outcome.noLoss()).as(description).isTrue();
+            assertThat(outcome.counts()).as(description).isEqualTo("200 sent, 200 received");
+
+            String label = transport.label();
+            assertThat(full.metric("turnrelay_responses_total{transport=\"" + label + "\",method=\"allocate\",code=\"300\"}"))
+                    .as(description).isPositive();
+            assertThat(full.metric("turnrelay_relayed_packets_total{transport=\"" + label + "\",direction=\"client_to_peer\"}"))
+                    .as(description).isZero();
+            assertThat(alternate.metric("turnrelay_responses_total{transport=\"" + label + "\",method=\"allocate\",code=\"0\"}"))
+                    .as("uclient's RTP and RTCP sessions; " + description).isGreaterThanOrEqualTo(2);
+            assertThat(alternate.metric("turnrelay_relayed_packets_total{transport=\"" + label + "\",direction=\"client_to_peer\"}"))
+                    .as(description).isEqualTo(200);
         }
     }
 

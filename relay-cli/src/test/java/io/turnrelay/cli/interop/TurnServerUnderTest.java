@@ -109,6 +109,14 @@ final class TurnServerUnderTest implements AutoCloseable {
      * start that fails because a port picked as free was taken in between is retried on other ports.
      */
     static TurnServerUnderTest start(String kind, Setup setup, boolean tls) throws Exception {
+        return start(kind, setup, tls, List.of());
+    }
+
+    /** As {@link #start(String, Setup, boolean)}, our relay with {@code extraOptions} after the usual ones. */
+    static TurnServerUnderTest start(String kind, Setup setup, boolean tls, List<String> extraOptions) throws Exception {
+        if (kind.equals("coturn") && !extraOptions.isEmpty()) {
+            throw new IllegalArgumentException("extra options are relay-cli's: " + extraOptions);
+        }
         for (int attempt = 1; ; attempt++) {
             int port = LoopbackPorts.freeUdpAndTcpPort();
             int tlsPort = tls ? LoopbackPorts.freeTcpPort() : 0;
@@ -118,6 +126,7 @@ final class TurnServerUnderTest implements AutoCloseable {
             List<String> command = kind.equals("coturn")
                     ? coturn(port, tlsPort, lowest, highest, setup)
                     : ours(kind, port, tlsPort, operationsPort, lowest, highest, setup);
+            command.addAll(extraOptions);
             ExternalProcess process = ExternalProcess.start(command);
             TurnServerUnderTest server = new TurnServerUnderTest(kind, port, tlsPort, operationsPort, process);
             try {

@@ -28,8 +28,9 @@ class OperationsServerTest {
         RelayStats stats = new RelayStats(1, 0, 0, 0, 0, 0, 0, Map.of(), Map.of(), 0, Map.of(ClientTransport.TCP,
                 new ClientTransportStats(1, 0, 0, 0, 0, 0, 0, Map.of(), Map.of(), 3, 1, Map.of("client_closed", 2L), 0)));
         AtomicReference<TlsMetrics> tls = new AtomicReference<>();
+        AtomicReference<DrainMetrics> drain = new AtomicReference<>(DrainMetrics.NOT_DRAINING);
         try (OperationsServer server = OperationsServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-                serving::get, portal::get, () -> stats, tls::get)) {
+                serving::get, portal::get, () -> stats, tls::get, drain::get)) {
             String base = "http://127.0.0.1:" + server.address().getPort();
             assertThat(get(base + "/healthz").statusCode()).isEqualTo(200);
             assertThat(get(base + "/readyz").statusCode()).isEqualTo(503);
@@ -50,6 +51,11 @@ class OperationsServerTest {
             tls.set(new TlsMetrics(1_790_000_000L, 1, 0, 0));
             assertThat(get(base + "/metrics").body()).contains("turnrelay_tls_certificate_not_after_seconds 1790000000\n")
                     .contains("turnrelay_tls_reloads_total{result=\"reloaded\"} 1\n");
+            assertThat(get(base + "/metrics").body()).contains("turnrelay_draining 0\n").contains("turnrelay_drain_allocations_left 0\n");
+            drain.set(new DrainMetrics(true, 1_790_000_600L));
+            assertThat(get(base + "/metrics").body()).contains("turnrelay_draining 1\n")
+                    .contains("turnrelay_drain_allocations_left 1\n")
+                    .contains("turnrelay_drain_deadline_seconds 1790000600\n");
 
             assertThat(get(base + "/nope").statusCode()).isEqualTo(404);
             assertThat(get(base + "/healthz/x").statusCode()).isEqualTo(404);

@@ -116,6 +116,16 @@ class PrometheusTextTest {
     }
 
     @Test
+    void drainingShowsWithTheAllocationsLeftAndTheDeadline() {
+        assertThat(lines(PrometheusText.render(STATS, null))).contains(
+                "# TYPE turnrelay_draining gauge", "turnrelay_draining 0", "turnrelay_drain_allocations_left 0", "turnrelay_drain_deadline_seconds 0");
+        assertThat(lines(PrometheusText.render(STATS, null, null, new DrainMetrics(true, 1_790_000_600L)))).contains(
+                "turnrelay_draining 1",
+                "turnrelay_drain_allocations_left " + STATS.allocations(),
+                "turnrelay_drain_deadline_seconds 1790000600");
+    }
+
+    @Test
     void everyLineIsACommentOrAWellFormedSampleAndEveryMetricHasHelpAndType() {
         String text = PrometheusText.render(STATS, PortalState.JOINED, TLS_METRICS);
         assertThat(text).endsWith("\n");

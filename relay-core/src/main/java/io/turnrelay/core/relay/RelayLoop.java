@@ -13,6 +13,7 @@ import io.turnrelay.core.turn.TurnServer;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
@@ -32,6 +33,8 @@ public final class RelayLoop implements RelaySink {
     /** Wakes another shard's server for its ledger work; runs on this thread and may only enqueue. */
     private final Consumer<TurnServer> wakeOther;
     private final ConnectionCounters connections = new ConnectionCounters();
+    /** Completed (on the loop thread) when the server reports {@link TurnCommand.Drained}. */
+    private final CompletableFuture<Void> drained = new CompletableFuture<>();
     /** The latest time a transport callback brought, for work that arrives without one (shutdown). */
     private long lastNowNanos;
 
@@ -141,6 +144,21 @@ public final class RelayLoop implements RelaySink {
         executeCommands(lastNowNanos);
     }
 
+    /**
+     * Starts draining (call on the loop thread, through {@link Transport#execute}): {@code nowNanos} and
+     * {@code deadlineNanos} are on the transport's clock ({@link System#nanoTime}). See {@link TurnServer#handleDrain}.
+     */
+    public void drain(long nowNanos, long deadlineNanos) {
+        lastNowNanos = Math.max(lastNowNanos, nowNanos);
+        server.handleDrain(lastNowNanos, deadlineNanos);
+        executeCommands(lastNowNanos);
+    }
+
+    /** Completes once the server, draining, holds no allocation any more. */
+    CompletableFuture<Void> drained() {
+        return drained;
+    }
+
     /** Graceful shutdown, step 1 (call on the loop thread, e.g. through {@link Transport#execute}). */
     public void stopAccepting() {
         server.stopAccepting();
@@ -169,6 +187,8 @@ public final class RelayLoop implements RelaySink {
                 transport.closeClient(close.client(), CloseReason.NO_ALLOCATION);
             } else if (command instanceof TurnCommand.WakeServer wake) {
                 wakeOther.accept(wake.server());
+            } else if (command instanceof TurnCommand.Drained) {
+                drained.complete(null);
             } else if (listener != null) {
                 listener.onEvent(command);
             }

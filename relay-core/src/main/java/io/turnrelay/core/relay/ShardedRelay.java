@@ -19,11 +19,13 @@ import io.turnrelay.core.turn.TurnServerConfig;
 import io.turnrelay.core.turn.TurnStats;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import org.jspecify.annotations.Nullable;
 
@@ -60,6 +62,9 @@ public final class ShardedRelay implements Relay {
     private final Map<TurnServer, RelayShard> shardByServer = new java.util.IdentityHashMap<>();
     private boolean started;
     private boolean closed;
+    /** Completes when every shard has drained, or on {@link #close()}; only once {@link #drain} was called. */
+    private final CompletableFuture<Void> drained = new CompletableFuture<>();
+    private volatile boolean draining;
 
     /**
      * A relay on an explicit transport provider (instead of the {@link java.util.ServiceLoader} choice),
@@ -161,6 +166,8 @@ public final class ShardedRelay implements Relay {
                 .oneAllocationPerUsername(config.oneAllocationPerUsername())
                 .rfc5766ChannelNumbers(config.rfc5766ChannelNumbers())
                 .streamAllocateTimeout(config.streams().allocateTimeout())
+                .alternateServers(config.alternateServers())
+                .tlsAlternateServers(config.tlsAlternateServers())
                 .build();
     }
 
@@ -171,6 +178,49 @@ public final class ShardedRelay implements Relay {
         }
         closed = true;
         closeShards();
+        // Closing deletes whatever a drain was waiting for.
+        drained.complete(null);
+    }
+
+    /**
+     * Every shard drains on its own thread; the relay has drained when all have. The deadline is on the transports'
+     * clock ({@link System#nanoTime}), the one their loops give the servers.
+     */
+    @Override
+    public synchronized CompletableFuture<Void> drain(Duration deadline) {
+        if (deadline.isNegative()) {
+            throw new IllegalArgumentException("deadline: must not be negative, not " + deadline);
+        }
+        if (!started) {
+            throw new IllegalStateException("relay not started");
+        }
+        if (!closed) {
+            long now = System.nanoTime();
+            long deadlineNanos = saturatedAdd(now, deadline);
+            if (!draining) {
+                draining = true;
+                CompletableFuture.allOf(shards.stream().map(shard -> shard.loop.drained()).toArray(CompletableFuture[]::new))
+                        .whenComplete((done, failure) -> drained.complete(null));
+            }
+            for (RelayShard shard : shards) {
+                shard.transport.execute(() -> shard.loop.drain(now, deadlineNanos));
+            }
+        }
+        return drained.copy();
+    }
+
+    /** {@code now} plus {@code duration} (not negative), or {@link Long#MAX_VALUE} ("never") where that overflows. */
+    private static long saturatedAdd(long now, Duration duration) {
+        if (duration.compareTo(Duration.ofNanos(Long.MAX_VALUE)) >= 0) {
+            return Long.MAX_VALUE;
+        }
+        long sum = now + duration.toNanos();
+        return sum < now ? Long.MAX_VALUE : sum;
+    }
+
+    @Override
+    public boolean draining() {
+        return draining;
     }
 
     private void closeShards() {

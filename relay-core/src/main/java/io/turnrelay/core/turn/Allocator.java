@@ -42,10 +42,15 @@ final class Allocator {
     private final Map<Integer, PendingAllocation> pendingByPort = new HashMap<>();
     /** Connected stream clients by link, each with its allocate-by deadline. */
     private final Map<ClientLink, StreamConnection> streams = new HashMap<>();
+    private final Redirector redirector;
     private boolean accepting = true;
+    /** Set by {@link #startDraining}: Allocates are refused, existing allocations go on until they end. */
+    private boolean draining;
+    private boolean drainedReported;
+    private @Nullable DrainDeadline drainDeadline;
 
     Allocator(TurnServerConfig config, RandomGenerator random, TurnStats stats, Queue<TurnCommand> commands,
-            Deadlines deadlines, ResponseBuilder responses, AllocationLedger ledger, TurnServer owner) {
+            Deadlines deadlines, ResponseBuilder responses, AllocationLedger ledger, TurnServer owner, Redirector redirector) {
         this.config = config;
         this.random = random;
         this.stats = stats;
@@ -54,6 +59,7 @@ final class Allocator {
         this.responses = responses;
         this.ledger = ledger;
         this.member = ledger.join(owner);
+        this.redirector = redirector;
         this.allocations = new AllocationTable(config.lowestPort(), config.highestPort());
     }
 
@@ -78,6 +84,68 @@ final class Allocator {
         accepting = false;
     }
 
+    /** When draining has to end: the allocations left then are deleted ({@link #deleteAtDrainDeadline}). */
+    static final class DrainDeadline extends Timed {
+        long at;
+
+        DrainDeadline(long at) {
+            this.at = at;
+        }
+
+        @Override
+        long deadline() {
+            return at;
+        }
+    }
+
+    boolean draining() {
+        return draining;
+    }
+
+    /**
+     * From now on Allocates are refused (redirected where an alternate fits the client); at {@code deadline} the
+     * allocations still here are deleted. A later drain can only bring the deadline forward.
+     */
+    void startDraining(long deadline) {
+        draining = true;
+        if (deadline != Long.MAX_VALUE && !drainedReported && (drainDeadline == null || deadline < drainDeadline.at)) {
+            if (drainDeadline == null) {
+                drainDeadline = new DrainDeadline(deadline);
+            }
+            drainDeadline.at = deadline;
+            deadlines.schedule(drainDeadline);
+        }
+        reportIfDrained();
+    }
+
+    /**
+     * The drain deadline came: every allocation still here is deleted and Allocates under way are abandoned. The one
+     * place where a drain deletes allocations (their deletion reason is "drained").
+     */
+    void deleteAtDrainDeadline(long now) {
+        for (Allocation allocation : allocations.all()) {
+            delete(allocation, now);
+        }
+        for (PendingAllocation pending : new ArrayList<>(pendingByClient.values())) {
+            pendingByClient.remove(pending.client);
+            pendingByPort.remove(pending.port, pending);
+            abandon(pending);
+            restartAllocateTimeout(pending.client, now);
+        }
+        reportIfDrained();
+    }
+
+    /** Once draining has left nothing here, says so once with {@link TurnCommand.Drained}. */
+    private void reportIfDrained() {
+        if (draining && !drainedReported && allocations.size() == 0 && pendingByClient.isEmpty()) {
+            drainedReported = true;
+            if (drainDeadline != null) {
+                drainDeadline.removed = true;
+            }
+            commands.add(new TurnCommand.Drained());
+        }
+    }
+
     /**
      * Starts an authenticated Allocate from {@code client} at {@code now}: 0 when the sockets are being bound
      * (the response follows their outcome), else the error code to answer with.
@@ -93,12 +161,18 @@ final class Allocator {
         if (terms.errorCode() != 0) {
             return terms.errorCode();
         }
+        if (draining) {
+            return redirector.refusal(client);
+        }
         String username = credentials.username();
         boolean replacing = config.oneAllocationPerUsername();
         int replacedHere = replacing ? allocations.countOf(username) : 0;
         // Allocations on other servers are replaced too (through the ledger), so they do not count either.
         int replaced = replacing ? ledger.establishedOf(username) : 0;
         int refused = ledger.admit(username, !replacing, replaced);
+        if (refused == ErrorCode.INSUFFICIENT_CAPACITY) {
+            return redirector.refusal(client); // the relay's allocation quota is used up
+        }
         if (refused != 0) {
             return refused;
         }
@@ -126,7 +200,7 @@ final class Allocator {
             }
             if (port == PortPool.NONE) {
                 ledger.leave(username);
-                return ErrorCode.INSUFFICIENT_CAPACITY;
+                return redirector.refusal(client);
             }
         }
         PendingAllocation created = new PendingAllocation(client, message.transactionId(), credentials, fingerprint, terms, port);
@@ -181,10 +255,17 @@ final class Allocator {
             pendingByClient.remove(pending.client);
             releaseFailedPorts(pending);
             ledger.leave(pending.username());
-            byte[] response = pendingResponse(pending, ErrorCode.INSUFFICIENT_CAPACITY, w -> {});
+            // No relay port could be bound: as with a full range, an alternate may take the client.
+            int code = redirector.refusal(pending.client);
+            byte[] response = pendingResponse(pending, code, w -> {
+                if (code == ErrorCode.TRY_ALTERNATE) {
+                    redirector.writeNext(w, pending.client);
+                }
+            });
             commands.add(new TurnCommand.SendToClient(pending.client, response));
-            stats.responded(pending.client.transport(), StunMethod.ALLOCATE, ErrorCode.INSUFFICIENT_CAPACITY);
+            stats.responded(pending.client.transport(), StunMethod.ALLOCATE, code);
             restartAllocateTimeout(pending.client, nowNanos);
+            reportIfDrained();
             return;
         }
         pending.port = next;
@@ -318,6 +399,7 @@ final class Allocator {
             stream.allocateBy = now + config.streamAllocateTimeout().toNanos();
             deadlines.schedule(stream);
         }
+        reportIfDrained();
     }
 
     /** A stream client connected at {@code now}: it must allocate within the allocate timeout. */
@@ -348,6 +430,7 @@ final class Allocator {
             abandon(pending);
             pendingByPort.remove(pending.port, pending);
         }
+        reportIfDrained();
     }
 
     /**

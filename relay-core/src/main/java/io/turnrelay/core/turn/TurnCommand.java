@@ -32,7 +32,7 @@ public sealed interface TurnCommand {
     /** Informational: an allocation exists now (its sockets are bound and the success response is queued). */
     record AllocationCreated(ClientLink client, String username, int port, long expiresAtNanos) implements TurnCommand {}
 
-    /** Informational: an allocation is gone (expired, refreshed to 0, replaced, its connection closed, or released). */
+    /** Informational: an allocation is gone (expired, refreshed to 0, replaced, its connection closed, drained, or released). */
     record AllocationDeleted(ClientLink client, int port) implements TurnCommand {}
 
     /** Informational: a channel is bound (or re-bound) and relays both ways. */
@@ -40,4 +40,10 @@ public sealed interface TurnCommand {
 
     /** Informational: a channel stopped relaying (expired or its allocation was deleted). */
     record ChannelUnbound(ClientLink client, int channelNumber, InetSocketAddress peer, int port) implements TurnCommand {}
+
+    /**
+     * The server is draining and holds no allocation any more: the last one ended by itself, or the drain deadline
+     * deleted the rest. Emitted once per server, after {@link TurnServer#handleDrain}.
+     */
+    record Drained() implements TurnCommand {}
 }

@@ -50,6 +50,7 @@ public final class TurnServer {
     private final RequestAuthenticator authenticator;
     private final NonceIssuer nonces;
     private final ResponseBuilder responses;
+    private final Redirector redirector;
     /** How often the last-resort guard caught a bug; tests assert it stays 0. */
     private long guardTrips;
 
@@ -76,7 +77,8 @@ public final class TurnServer {
         this.nonces = new NonceIssuer(random, config.nonceValidity().toNanos());
         this.authenticator = new RequestAuthenticator(config.authenticator(), config.realm(), config.unixClock(), nonces);
         this.responses = new ResponseBuilder(config.software());
-        this.allocator = new Allocator(config, random, stats, commands, deadlines, responses, ledger, this);
+        this.redirector = new Redirector(config);
+        this.allocator = new Allocator(config, random, stats, commands, deadlines, responses, ledger, this, redirector);
         this.allocations = allocator.allocations();
     }
 
@@ -310,7 +312,12 @@ public final class TurnServer {
         switch (method) {
             case StunMethod.ALLOCATE -> {
                 int refused = allocator.start(message, request.client(), credentials, request.fingerprint(), request.now());
-                if (refused != 0) {
+                if (refused == ErrorCode.TRY_ALTERNATE) {
+                    // Redirection comes only here, after authentication: a 300 to an unauthenticated request would tell
+                    // anyone who asks where the other relays are, and over UDP, with a spoofed source, it would make this
+                    // relay send unsolicited answers to a victim (reflection). Strangers get the 401 challenge above.
+                    reply(request, refused, credentials, w -> redirector.writeNext(w, request.client()));
+                } else if (refused != 0) {
                     reply(request, refused, credentials, w -> {});
                 }
             }
@@ -554,6 +561,8 @@ public final class TurnServer {
                 }
             } else if (due instanceof Reservation reservation) {
                 allocator.expire(reservation);
+            } else if (due instanceof Allocator.DrainDeadline) {
+                allocator.deleteAtDrainDeadline(nowNanos);
             } else if (due instanceof StreamConnection stream && allocator.streamIdleAtDeadline(stream, nowNanos)) {
                 commands.add(new TurnCommand.CloseClient(stream.link));
             }
@@ -634,6 +643,24 @@ public final class TurnServer {
         // CloseClient for a connection that is already closed would be a command for a client that is gone.
         allocator.streamClosed(client, nowNanos);
         handleTimeout(nowNanos);
+    }
+
+    /**
+     * Starts draining at {@code nowNanos} (a rolling restart, a scale-in): every Allocate from now on is refused, after
+     * authentication, with 300 Try Alternate naming the next configured alternate of the client's family and transport
+     * (round robin), or 508 without one. Existing allocations keep relaying, refreshing and binding channels and
+     * permissions until they end by themselves; at {@code deadlineNanos} ({@link Long#MAX_VALUE} for none) the
+     * remaining ones are deleted, with the usual commands. Once the server holds no allocation (at once when it holds
+     * none) it emits {@link TurnCommand.Drained}, once. Calling it again can only bring the deadline forward.
+     */
+    public void handleDrain(long nowNanos, long deadlineNanos) {
+        allocator.startDraining(deadlineNanos);
+        handleTimeout(nowNanos); // also a deadline already due: it deletes the allocations at once
+    }
+
+    /** Whether {@link #handleDrain} was called. */
+    public boolean draining() {
+        return allocator.draining();
     }
 
     /** Graceful shutdown, step 1: new Allocates are refused (508); existing allocations keep relaying. */

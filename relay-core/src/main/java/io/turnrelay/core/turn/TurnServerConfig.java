@@ -1,5 +1,6 @@
 package io.turnrelay.core.turn;
 
+import io.turnrelay.api.AlternateServer;
 import io.turnrelay.api.Authenticator;
 import io.turnrelay.api.PeerAddressPolicy;
 import java.net.Inet4Address;
@@ -39,6 +40,8 @@ public final class TurnServerConfig {
     private final int maxAllocations;
     private final boolean oneAllocationPerUsername;
     private final boolean rfc5766ChannelNumbers;
+    private final List<AlternateServer> alternateServers;
+    private final List<AlternateServer> tlsAlternateServers;
 
     private TurnServerConfig(Builder b, Authenticator authenticator, LongSupplier unixClock, PeerAddressPolicy policy) {
         this.realm = b.realm;
@@ -63,6 +66,8 @@ public final class TurnServerConfig {
         this.maxAllocations = b.maxAllocations > 0 ? b.maxAllocations : b.highestPort - b.lowestPort + 1;
         this.oneAllocationPerUsername = b.oneAllocationPerUsername;
         this.rfc5766ChannelNumbers = b.rfc5766ChannelNumbers;
+        this.alternateServers = b.alternateServers;
+        this.tlsAlternateServers = b.tlsAlternateServers;
     }
 
     public static Builder builder() { return new Builder(); }
@@ -120,6 +125,15 @@ public final class TurnServerConfig {
     /** Also accept channel numbers 0x5000-0x7FFF (RFC 5766), as older clients use. */
     public boolean rfc5766ChannelNumbers() { return rfc5766ChannelNumbers; }
 
+    /**
+     * Where an authenticated Allocate from a UDP or TCP client goes (300 Try Alternate) when the server is draining or
+     * out of allocations or relay ports: round robin over those of the client's address family; none answers 508.
+     */
+    public List<AlternateServer> alternateServers() { return alternateServers; }
+
+    /** The same for TLS clients; their domains go into ALTERNATE-DOMAIN. */
+    public List<AlternateServer> tlsAlternateServers() { return tlsAlternateServers; }
+
     /** Builder with the defaults of a production relay. */
     public static final class Builder {
         private String realm = "turnrelay";
@@ -144,6 +158,8 @@ public final class TurnServerConfig {
         private int maxAllocations;
         private boolean oneAllocationPerUsername;
         private boolean rfc5766ChannelNumbers;
+        private List<AlternateServer> alternateServers = List.of();
+        private List<AlternateServer> tlsAlternateServers = List.of();
 
         private Builder() {}
 
@@ -211,6 +227,12 @@ public final class TurnServerConfig {
 
         /** Default false. */
         public Builder rfc5766ChannelNumbers(boolean enabled) { this.rfc5766ChannelNumbers = enabled; return this; }
+
+        /** Default none. */
+        public Builder alternateServers(List<AlternateServer> alternates) { this.alternateServers = List.copyOf(alternates); return this; }
+
+        /** Default none. */
+        public Builder tlsAlternateServers(List<AlternateServer> alternates) { this.tlsAlternateServers = List.copyOf(alternates); return this; }
 
         public TurnServerConfig build() {
             require(!realm.isEmpty() && realm.length() < 128 && utf8Length(realm) <= 763,

@@ -18,9 +18,12 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
 /** The order in which a sharded relay brings its transports up and down, on transports that only record calls. */
@@ -68,6 +71,22 @@ class ShardedRelayStartTest {
                     ClientListener.of(ClientTransport.TCP, InetAddress.getLoopbackAddress(), 3478));
         }
         assertThat(calls).contains("close 0", "close 1", "close 2");
+    }
+
+    @Test
+    void aDrainNeedsAStartedRelayAndWithoutAllocationsEveryShardHasDrainedAtOnce() throws Exception {
+        try (ShardedRelay relay = relay(3)) {
+            assertThatThrownBy(() -> relay.drain(Duration.ofSeconds(1))).isInstanceOf(IllegalStateException.class);
+            assertThat(relay.draining()).isFalse();
+            relay.start();
+            assertThatThrownBy(() -> relay.drain(Duration.ofSeconds(-1))).isInstanceOf(IllegalArgumentException.class);
+            CompletableFuture<Void> drained = relay.drain(ChronoUnit.FOREVER.getDuration());
+            assertThat(relay.draining()).isTrue();
+            assertThat(drained).isDone();
+            assertThat(calls).contains("execute 0", "execute 1", "execute 2");
+            relay.close();
+            assertThat(relay.drain(Duration.ZERO)).isDone();
+        }
     }
 
     @Test

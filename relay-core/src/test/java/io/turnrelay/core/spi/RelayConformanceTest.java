@@ -3,6 +3,7 @@ package io.turnrelay.core.spi;
 import static io.turnrelay.core.spi.SocketTurnClient.errorCode;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.turnrelay.api.AlternateServer;
 import io.turnrelay.api.ClientTransport;
 import io.turnrelay.api.RelayConfig;
 import io.turnrelay.core.relay.RelayEventListener;
@@ -21,6 +22,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -464,6 +466,61 @@ public abstract class RelayConformanceTest {
 
         replacing.channelBind(0x4000, peerAddress);
         assertChannelRoundTrip(replacing, 0x4000, peer, relayed, 1);
+    }
+
+    @Test
+    void aDrainingRelayGoesOnRelayingForItsAllocationRedirectsNewcomersAndHasDrainedWhenTheAllocationEnds() throws Exception {
+        AlternateServer alternate = AlternateServer.parse("192.0.2.1:3478");
+        AlternateServer tlsAlternate = AlternateServer.parse("turn.example.net@192.0.2.2:5349");
+        ShardedRelay started = startRelay(10, b -> b.alternateServers(List.of(alternate)).tlsAlternateServers(List.of(tlsAlternate)));
+        SocketTurnClient client = client(LOOPBACK4);
+        InetSocketAddress relayed = client.allocate().get(0);
+        DatagramSocket peer = peer(LOOPBACK4);
+        InetSocketAddress peerAddress = (InetSocketAddress) peer.getLocalSocketAddress();
+        SocketTurnClient.requireSuccess(client.channelBind(0x4000, peerAddress));
+
+        CompletableFuture<Void> drained = started.drain(Duration.ofHours(1));
+        assertThat(started.draining()).isTrue();
+        // Every message relays both ways (none lost), and the allocation can be refreshed and bound further.
+        assertChannelRoundTrip(client, 0x4000, peer, relayed, 20);
+        SocketTurnClient.requireSuccess(client.refresh(600));
+        DatagramSocket otherPeer = peer(LOOPBACK4);
+        SocketTurnClient.requireSuccess(client.channelBind(0x4001, (InetSocketAddress) otherPeer.getLocalSocketAddress()));
+        assertChannelRoundTrip(client, 0x4001, otherPeer, relayed, 2);
+
+        StunMessage refused = client(LOOPBACK4, "bob", "builder").allocate(w -> {});
+        assertThat(errorCode(refused)).isEqualTo(ErrorCode.TRY_ALTERNATE);
+        boolean tls = clientTransport() == ClientTransport.TLS;
+        assertThat(refused.alternateServer()).isEqualTo((tls ? tlsAlternate : alternate).address());
+        assertThat(refused.alternateDomain()).isEqualTo(tls ? "turn.example.net" : null);
+        assertThat(relay.stats().allocations()).isOne();
+        assertThat(drained).isNotDone();
+
+        SocketTurnClient.requireSuccess(client.refresh(0));
+        drained.get(WAIT_MS, TimeUnit.MILLISECONDS);
+        LoopbackPorts.assertBindableWithinTimeout(relayed);
+        assertThat(started.drain(Duration.ZERO)).as("a later call answers for the same drain").isDone();
+    }
+
+    @Test
+    void atTheDrainDeadlineEveryWorkerDeletesTheAllocationsLeft() throws Exception {
+        ShardedRelay started = startRelay(40, b -> b.workers(2).maxAllocationsPerUser(100));
+        List<SocketTurnClient> clients = new ArrayList<>();
+        List<InetSocketAddress> relayed = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            SocketTurnClient client = client(LOOPBACK4);
+            relayed.add(client.allocate().get(0));
+            clients.add(client);
+        }
+        CompletableFuture<Void> drained = started.drain(Duration.ofMillis(200));
+        assertThat(errorCode(client(LOOPBACK4).allocate(w -> {}))).isEqualTo(ErrorCode.INSUFFICIENT_CAPACITY);
+
+        drained.get(WAIT_MS, TimeUnit.MILLISECONDS);
+        assertThat(started.stats().allocations()).isZero();
+        for (InetSocketAddress address : relayed) {
+            LoopbackPorts.assertBindableWithinTimeout(address);
+        }
+        assertThat(errorCode(clients.get(0).refresh(600))).isEqualTo(ErrorCode.ALLOCATION_MISMATCH);
     }
 
     private static void assertChannelRoundTrip(SocketTurnClient client, int channel, DatagramSocket peer, InetSocketAddress relayed, int count)
