@@ -200,6 +200,7 @@ record RelaySetup(
                     .transport(transport.name())
                     .workers(options.workers)
                     .randomSource(random.perWorker())
+                    .events(UsageLog.settings())
                     .build();
         } catch (IllegalArgumentException e) {
             throw ConfigurationException.fromRelaySetting(String.valueOf(e.getMessage()), e);
