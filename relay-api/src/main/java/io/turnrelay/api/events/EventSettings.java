@@ -46,6 +46,8 @@ public record EventSettings(List<RelayEventListener> listeners, int queueCapacit
     }
 
     private static Thread defaultThread(Runnable task) {
-        return new Thread(task, "turnrelay-events");
+        Thread thread = new Thread(task, "turnrelay-events");
+        thread.setDaemon(false); // whatever the starting thread is: close() ends it
+        return thread;
     }
 }
