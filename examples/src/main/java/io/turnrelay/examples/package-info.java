@@ -1,4 +1,4 @@
-/** Examples of embedding the relay (issue 4). */
+/** Examples of embedding the relay: users, authenticators, TLS, and usage per user from events. */
 @NullMarked
 package io.turnrelay.examples;
 

@@ -3,6 +3,7 @@ package io.turnrelay.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.turnrelay.api.ClientTransport;
+import io.turnrelay.api.PeerAddressPolicy;
 import io.turnrelay.api.Relay;
 import io.turnrelay.api.tls.TestCertificates;
 import io.turnrelay.api.tls.TlsCredentials;
@@ -11,6 +12,8 @@ import io.turnrelay.core.spi.SocketTurnClient;
 import io.turnrelay.core.stun.ErrorCode;
 import io.turnrelay.core.stun.StunClass;
 import io.turnrelay.core.stun.StunMessage;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -105,6 +108,38 @@ class ExamplesSmokeTest {
         assertThat(tls.allocate()).hasSize(1);
         assertThat(relay.stats().of(ClientTransport.TLS).allocations()).isEqualTo(1);
         assertThat(relay.stats().allocations()).isEqualTo(3);
+    }
+
+    @Test
+    void usagePerUserSumsWhatEachUsersAllocationsRelayed() throws Exception {
+        pickPorts();
+        UsagePerUserExample.UsageByUser usage = new UsagePerUserExample.UsageByUser();
+        Relay relay = track(UsagePerUserExample.start(usage, PeerAddressPolicy.builder().allowLoopback(true).build(), listenPort,
+                lowestPort, lowestPort + 9));
+        DatagramSocket peer = track(new DatagramSocket(new InetSocketAddress(LOOPBACK, 0)));
+        SocketTurnClient alice = client("alice", "wonderland");
+        alice.allocate();
+        SocketTurnClient.requireSuccess(alice.channelBind(0x4000, (InetSocketAddress) peer.getLocalSocketAddress()));
+        alice.sendChannelData(0x4000, new byte[100]);
+        alice.sendChannelData(0x4000, new byte[50]);
+        peer.setSoTimeout(5_000);
+        for (int i = 0; i < 2; i++) {
+            peer.receive(new DatagramPacket(new byte[200], 200));
+        }
+        SocketTurnClient.requireSuccess(alice.refresh(0));
+        client("alice", "wonderland").allocate();
+        client("bob", "builder").allocate();
+
+        relay.close(); // delivers the deletions of the two allocations still open
+
+        assertThat(usage.totals()).containsOnlyKeys("alice", "bob");
+        assertThat(usage.totals().get("alice")).satisfies(alices -> {
+            assertThat(alices.allocations()).isEqualTo(2);
+            assertThat(alices.bytesToPeers()).isEqualTo(150);
+            assertThat(alices.bytesToClients()).isZero();
+        });
+        assertThat(usage.totals().get("bob").allocations()).isEqualTo(1);
+        assertThat(usage.totals().get("bob").bytesToPeers()).isZero();
     }
 
     private static int errorCode(StunMessage response) {

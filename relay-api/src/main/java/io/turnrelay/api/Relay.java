@@ -32,7 +32,8 @@ public interface Relay extends AutoCloseable {
 
     /**
      * Graceful stop: refuses new allocations, deletes every allocation, closes every socket and stops the
-     * worker threads. Idempotent.
+     * worker threads, then the event thread once the listeners have the deletions (see
+     * {@link io.turnrelay.api.events.EventSettings}). Idempotent.
      */
     @Override
     void close();

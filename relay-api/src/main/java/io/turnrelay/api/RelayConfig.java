@@ -1,5 +1,6 @@
 package io.turnrelay.api;
 
+import io.turnrelay.api.events.EventSettings;
 import io.turnrelay.api.tls.TlsCredentials;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
@@ -50,6 +51,7 @@ public final class RelayConfig {
     private final @Nullable TlsCredentials tls;
     private final List<AlternateServer> alternateServers;
     private final List<AlternateServer> tlsAlternateServers;
+    private final EventSettings events;
 
     private RelayConfig(Builder b, Authenticator authenticator, @Nullable InetAddress publicIpv4, @Nullable InetAddress publicIpv6,
             List<ClientListener> listeners) {
@@ -80,6 +82,7 @@ public final class RelayConfig {
         this.tls = b.tls;
         this.alternateServers = b.alternateServers;
         this.tlsAlternateServers = b.tlsAlternateServers;
+        this.events = b.events;
     }
 
     public static Builder builder() {
@@ -100,6 +103,9 @@ public final class RelayConfig {
 
     /** The certificate TLS listeners present, or null when there are none. */
     public @Nullable TlsCredentials tls() { return tls; }
+
+    /** Who receives the relay's events (allocations, usage, failed authentications); none by default. */
+    public EventSettings events() { return events; }
 
     /** Local IPv4 address to listen and relay on (default the wildcard 0.0.0.0); null for no IPv4 sockets. */
     public @Nullable InetAddress bindIpv4() { return bindIpv4; }
@@ -198,8 +204,12 @@ public final class RelayConfig {
         private boolean detectTls;
         private List<AlternateServer> alternateServers = List.of();
         private List<AlternateServer> tlsAlternateServers = List.of();
+        private EventSettings events = EventSettings.none();
 
         private Builder() {}
+
+        /** Listeners for the relay's events, e.g. {@code EventSettings.to(usageLog)}; see {@link EventSettings}. */
+        public Builder events(EventSettings settings) { this.events = Objects.requireNonNull(settings, "events"); return this; }
 
         /**
          * The certificate for TURN over TLS ({@code turns:}); with one, TLS listeners open on {@link #tlsListenPorts}

@@ -10,6 +10,7 @@ import java.util.Map;
  * @param responses responses sent, keyed {@code "<method>/<code>"} with code 0 for success, e.g. {@code "allocate/401"}
  * @param sendDrops datagrams and stream frames the transport dropped because a socket or send queue was full
  * @param byClientTransport the same counters for the clients of each transport (every one present)
+ * @param eventsDropped events the listeners never got because the event queue was full
  */
 public record RelayStats(
         long allocations,
@@ -22,7 +23,8 @@ public record RelayStats(
         Map<String, Long> dropsByReason,
         Map<String, Long> responses,
         long sendDrops,
-        Map<ClientTransport, ClientTransportStats> byClientTransport) {
+        Map<ClientTransport, ClientTransportStats> byClientTransport,
+        long eventsDropped) {
 
     public RelayStats {
         dropsByReason = Map.copyOf(dropsByReason);
@@ -30,12 +32,20 @@ public record RelayStats(
         byClientTransport = Map.copyOf(byClientTransport);
     }
 
+    /** No events dropped. */
+    public RelayStats(long allocations, long permissions, long channels, long packetsClientToPeer, long bytesClientToPeer,
+            long packetsPeerToClient, long bytesPeerToClient, Map<String, Long> dropsByReason, Map<String, Long> responses,
+            long sendDrops, Map<ClientTransport, ClientTransportStats> byClientTransport) {
+        this(allocations, permissions, channels, packetsClientToPeer, bytesClientToPeer, packetsPeerToClient, bytesPeerToClient,
+                dropsByReason, responses, sendDrops, byClientTransport, 0);
+    }
+
     /** Totals only, every client transport's counters zero. */
     public RelayStats(long allocations, long permissions, long channels, long packetsClientToPeer, long bytesClientToPeer,
             long packetsPeerToClient, long bytesPeerToClient, Map<String, Long> dropsByReason, Map<String, Long> responses,
             long sendDrops) {
         this(allocations, permissions, channels, packetsClientToPeer, bytesClientToPeer, packetsPeerToClient, bytesPeerToClient,
-                dropsByReason, responses, sendDrops, zeroPerTransport());
+                dropsByReason, responses, sendDrops, zeroPerTransport(), 0);
     }
 
     /** The counters of {@code transport}'s clients (zeros when it has none). */

@@ -211,6 +211,7 @@ record RelaySetup(
                     .randomSource(random.perWorker())
                     .alternateServers(alternates)
                     .tlsAlternateServers(tlsAlternates)
+                    .events(UsageLog.settings())
                     .build();
         } catch (IllegalArgumentException e) {
             throw ConfigurationException.fromRelaySetting(String.valueOf(e.getMessage()), e);

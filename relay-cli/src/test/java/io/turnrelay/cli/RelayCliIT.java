@@ -109,6 +109,10 @@ class RelayCliIT {
                 assertThat(relayed).hasSize(1);
                 assertThat(relayed.get(0).getPort()).isBetween(lowestPort, lowestPort + 99);
             }
+            // Its connection closed: one usage line for billing and audit.
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(relay.stderrLines()).anySatisfy(l -> assertThat(l)
+                    .contains("usage: user=" + iceServer.get("username") + " ", " transport=tcp ", " reason=connection_closed ",
+                            " packets_to_peer=0 ")));
             relay.process.destroy();
             assertThat(relay.awaitExit(Duration.ofSeconds(5))).isEqualTo(0);
         }
@@ -378,7 +382,16 @@ class RelayCliIT {
             awaitStatus(relay, "http://127.0.0.1:" + healthPort + "/readyz", 200);
             try (SocketTurnClient client = new SocketTurnClient(LOOPBACK, new InetSocketAddress(LOOPBACK, listenPort), "alice", "wonderland")) {
                 assertThat(client.allocate()).hasSize(1);
+                SocketTurnClient.requireSuccess(client.refresh(0));
             }
+            // The deleted allocation has its usage line, its fields also as key-value pairs.
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(relay.stderrLines()).as("stderr").anySatisfy(line -> {
+                Map<String, Object> event = JSON.std.mapFrom(line);
+                assertThat(event).containsEntry("loggerName", "io.turnrelay.usage");
+                assertThat((String) event.get("formattedMessage")).startsWith("usage: user=alice ").contains(" transport=udp ",
+                        " reason=client_delete ");
+                assertThat(event.get("kvpList").toString()).contains("reason=client_delete", "user=alice");
+            }));
             long start = System.nanoTime();
             relay.process.destroy(); // SIGTERM
             Integer status = relay.awaitExit(Duration.ofSeconds(5));

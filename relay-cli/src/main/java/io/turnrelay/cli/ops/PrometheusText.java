@@ -92,6 +92,9 @@ public final class PrometheusText {
         text.header("turnrelay_send_drops_total", "counter", "Datagrams and frames the transport dropped because a socket or send queue was full.");
         text.sample("turnrelay_send_drops_total", stats.sendDrops());
 
+        text.header("turnrelay_events_dropped_total", "counter", "Relay events (allocation usage among them) lost because the event queue was full.");
+        text.sample("turnrelay_events_dropped_total", stats.eventsDropped());
+
         text.header("turnrelay_connections", "gauge", "Open TCP and TLS client connections, by transport.");
         for (ClientTransport transport : STREAMS) {
             text.sample("turnrelay_connections", stats.of(transport).connectionsOpen(), "transport", transport.label());

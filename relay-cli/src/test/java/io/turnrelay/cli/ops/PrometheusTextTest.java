@@ -59,6 +59,14 @@ class PrometheusTextTest {
     }
 
     @Test
+    void eventsLostAtAFullEventQueueAreACounter() {
+        RelayStats stats = new RelayStats(0, 0, 0, 0, 0, 0, 0, Map.of(), Map.of(), 0, Map.of(), 17);
+        assertThat(lines(PrometheusText.render(stats, null)))
+                .contains("# TYPE turnrelay_events_dropped_total counter", "turnrelay_events_dropped_total 17");
+        assertThat(lines(PrometheusText.render(STATS, null))).contains("turnrelay_events_dropped_total 0");
+    }
+
+    @Test
     void dropsOfPeerDatagramsWithoutAClientHaveTransportNone() {
         assertThat(lines(PrometheusText.render(STATS, null))).contains(
                 "turnrelay_dropped_packets_total{transport=\"none\",reason=\"no_permission\"} 2",

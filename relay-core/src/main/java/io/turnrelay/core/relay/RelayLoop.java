@@ -1,6 +1,7 @@
 package io.turnrelay.core.relay;
 
 import io.turnrelay.api.ClientTransport;
+import io.turnrelay.api.events.DeleteReason;
 import io.turnrelay.core.spi.ClientLink;
 import io.turnrelay.core.spi.CloseReason;
 import io.turnrelay.core.spi.RelaySink;
@@ -166,7 +167,12 @@ public final class RelayLoop implements RelaySink {
 
     /** Graceful shutdown, step 2: deletes every allocation and closes its sockets (on the loop thread). */
     public void releaseAll() {
-        server.releaseAll(lastNowNanos);
+        releaseAll(DeleteReason.SHUT_DOWN);
+    }
+
+    /** Deletes every allocation for {@code reason} (e.g. a drain's deadline) and closes its sockets (on the loop thread). */
+    public void releaseAll(DeleteReason reason) {
+        server.releaseAll(lastNowNanos, reason);
         executeCommands(lastNowNanos);
     }
 

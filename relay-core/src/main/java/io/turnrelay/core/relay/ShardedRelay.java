@@ -60,6 +60,8 @@ public final class ShardedRelay implements Relay {
     private final List<ClientListener> listeners = new ArrayList<>();
     /** Each shard by its server, for routing wake-ups between servers sharing the ledger; fixed once started. */
     private final Map<TurnServer, RelayShard> shardByServer = new java.util.IdentityHashMap<>();
+    /** Delivers the API's events when the configuration has listeners; null otherwise. */
+    private @Nullable EventDispatcher events;
     private boolean started;
     private boolean closed;
     /** Completes when every shard has drained, or on {@link #close()}; only once {@link #drain} was called. */
@@ -92,10 +94,11 @@ public final class ShardedRelay implements Relay {
         AllocationLedger ledger = new AllocationLedger(serverConfig);
         ConnectionLimiter limiter = new ConnectionLimiter(config.streams().maxConnectionsPerIp(), config.streams().maxConnections());
         try {
+            RelayEventListener shardListener = startEvents();
             for (int i = 0; i < workers; i++) {
                 TurnServer server = new TurnServer(serverConfig, config.randomSource().get(), ledger);
                 Transport transport = provider.create(Integer.toString(i));
-                RelayLoop loop = new RelayLoop(server, transport, config.bindIpv4(), config.bindIpv6(), listener, limiter, this::wake);
+                RelayLoop loop = new RelayLoop(server, transport, config.bindIpv4(), config.bindIpv6(), shardListener, limiter, this::wake);
                 RelayShard shard = new RelayShard(server, loop, transport);
                 shards.add(shard);
                 synchronized (shardByServer) {
@@ -117,6 +120,25 @@ public final class ShardedRelay implements Relay {
             closeShards();
             throw e;
         }
+    }
+
+    /** Starts the event thread when the configuration has listeners; the listener each shard's loop is to call, or null. */
+    private @Nullable RelayEventListener startEvents() {
+        if (config.events().listeners().isEmpty()) {
+            return listener;
+        }
+        EventDispatcher dispatcher = new EventDispatcher(config.events(), config.clock());
+        dispatcher.start();
+        events = dispatcher;
+        EventPublisher publisher = new EventPublisher(config.realm(), config.clock(), dispatcher);
+        RelayEventListener observer = listener;
+        if (observer == null) {
+            return publisher;
+        }
+        return command -> {
+            observer.onEvent(command);
+            publisher.onEvent(command);
+        };
     }
 
     private void listen(Transport transport, boolean first, ListenOptions options) throws RelayStartException {
@@ -228,13 +250,20 @@ public final class ShardedRelay implements Relay {
             shard.shutDown(SHUTDOWN_STEP_MILLIS);
         }
         shards.clear();
+        // After the shards: the listeners get the deletions of the allocations the shutdown released.
+        EventDispatcher dispatcher = events;
+        if (dispatcher != null) {
+            dispatcher.stop();
+        }
     }
 
     @Override
     public RelayStats stats() {
         List<RelayShard> current;
+        EventDispatcher dispatcher;
         synchronized (this) {
             current = List.copyOf(shards);
+            dispatcher = events;
         }
         long allocations = 0, permissions = 0, channels = 0, packetsOut = 0, bytesOut = 0, packetsIn = 0, bytesIn = 0, sendDrops = 0;
         Map<String, Long> drops = new TreeMap<>();
@@ -259,7 +288,7 @@ public final class ShardedRelay implements Relay {
             byTransport.put(transport, transportStats(current, transport));
         }
         return new RelayStats(allocations, permissions, channels, packetsOut, bytesOut, packetsIn, bytesIn, drops, responses, sendDrops,
-                byTransport);
+                byTransport, dispatcher == null ? 0 : dispatcher.dropped());
     }
 
     private static ClientTransportStats transportStats(List<RelayShard> shards, ClientTransport transport) {

@@ -1,11 +1,13 @@
 package io.turnrelay.core.turn;
 
+import io.turnrelay.api.events.AllocationUsage;
 import io.turnrelay.core.spi.ClientLink;
 import io.turnrelay.core.stun.AddressFamily;
 import io.turnrelay.core.stun.TransactionId;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
@@ -31,6 +33,13 @@ final class Allocation extends Timed {
     long expiresAt;
     private long ipv4ExpiresAt;
     private long ipv6ExpiresAt;
+    /** When it was created, for its usage's duration. */
+    final long createdAt;
+    // Usage: plain fields, written only by the server's thread on the relay path (no allocation, no lock).
+    private long packetsToPeer;
+    private long bytesToPeer;
+    private long packetsToClient;
+    private long bytesToClient;
 
     final Map<InetAddress, Permission> permissions = new HashMap<>();
     final Map<InetSocketAddress, Channel> channelsByPeer = new HashMap<>();
@@ -39,7 +48,7 @@ final class Allocation extends Timed {
     int channelCount;
 
     Allocation(ClientLink client, String username, int port, boolean ipv4, boolean ipv6,
-            TransactionId allocateTransaction, byte[] allocateResponse, long expiresAt, long ledgerSequence) {
+            TransactionId allocateTransaction, byte[] allocateResponse, long createdAt, long expiresAt, long ledgerSequence) {
         this.client = client;
         this.username = username;
         this.port = port;
@@ -48,7 +57,23 @@ final class Allocation extends Timed {
         this.allocateTransaction = allocateTransaction;
         this.allocateResponse = allocateResponse;
         this.ledgerSequence = ledgerSequence;
+        this.createdAt = createdAt;
         refresh(expiresAt);
+    }
+
+    void relayedToPeer(int bytes) {
+        packetsToPeer++;
+        bytesToPeer += bytes;
+    }
+
+    void relayedToClient(int bytes) {
+        packetsToClient++;
+        bytesToClient += bytes;
+    }
+
+    /** What it relayed from its creation to {@code now}. */
+    AllocationUsage usage(long now) {
+        return new AllocationUsage(packetsToPeer, bytesToPeer, packetsToClient, bytesToClient, Duration.ofNanos(now - createdAt));
     }
 
     boolean hasFamily(AddressFamily family) {

@@ -1,6 +1,7 @@
 package io.turnrelay.core.turn;
 
 import io.turnrelay.api.ClientTransport;
+import io.turnrelay.api.events.DeleteReason;
 import io.turnrelay.core.spi.ClientLink;
 import io.turnrelay.core.stun.AddressFamily;
 import io.turnrelay.core.stun.ErrorCode;
@@ -124,7 +125,7 @@ final class Allocator {
      */
     void deleteAtDrainDeadline(long now) {
         for (Allocation allocation : allocations.all()) {
-            delete(allocation, now);
+            delete(allocation, now, DeleteReason.DRAINED);
         }
         for (PendingAllocation pending : new ArrayList<>(pendingByClient.values())) {
             pendingByClient.remove(pending.client);
@@ -292,7 +293,7 @@ final class Allocator {
 
     private void deleteAllocationsOf(String username, long now) {
         for (Allocation old : allocations.ownedBy(username)) {
-            delete(old, now);
+            delete(old, now, DeleteReason.REPLACED);
         }
     }
 
@@ -312,14 +313,10 @@ final class Allocator {
         }
         long reservationToken = token;
         int port = pending.port;
-        InetAddress publicIpv4 = config.publicIpv4();
-        InetAddress publicIpv6 = config.publicIpv6();
+        List<InetSocketAddress> relayed = relayedAddresses(pending.ipv4, pending.ipv6, port);
         byte[] response = pendingResponse(pending, 0, w -> {
-            if (pending.ipv4 && publicIpv4 != null) {
-                w.xorRelayedAddress(new InetSocketAddress(publicIpv4, port));
-            }
-            if (pending.ipv6 && publicIpv6 != null) {
-                w.xorRelayedAddress(new InetSocketAddress(publicIpv6, port));
+            for (InetSocketAddress address : relayed) {
+                w.xorRelayedAddress(address);
             }
             AddressFamily unserved = pending.unservedFamily;
             if (unserved != null) {
@@ -338,7 +335,7 @@ final class Allocator {
             commands.add(new TurnCommand.WakeServer(other.server));
         }
         Allocation allocation = new Allocation(pending.client, pending.username(), port, pending.ipv4, pending.ipv6,
-                pending.transactionId, response, expiresAt, sequence);
+                pending.transactionId, response, now, expiresAt, sequence);
         allocations.add(allocation);
         deadlines.schedule(allocation);
         stats.allocationsChanged(pending.client.transport(), 1);
@@ -346,9 +343,23 @@ final class Allocator {
         if (stream != null) {
             stream.allocateBy = Long.MAX_VALUE;
         }
-        commands.add(new TurnCommand.AllocationCreated(pending.client, pending.username(), port, expiresAt));
+        commands.add(new TurnCommand.AllocationCreated(pending.client, pending.username(), port, expiresAt, relayed, pending.lifetimeSeconds));
         commands.add(new TurnCommand.SendToClient(pending.client, response));
         stats.responded(pending.client.transport(), StunMethod.ALLOCATE, 0);
+    }
+
+    /** The relayed addresses of {@code port} for the families given, as XOR-RELAYED-ADDRESS announces them, IPv4 first. */
+    private List<InetSocketAddress> relayedAddresses(boolean ipv4, boolean ipv6, int port) {
+        InetAddress publicIpv4 = config.publicIpv4();
+        InetAddress publicIpv6 = config.publicIpv6();
+        List<InetSocketAddress> relayed = new ArrayList<>(2);
+        if (ipv4 && publicIpv4 != null) {
+            relayed.add(new InetSocketAddress(publicIpv4, port));
+        }
+        if (ipv6 && publicIpv6 != null) {
+            relayed.add(new InetSocketAddress(publicIpv6, port));
+        }
+        return List.copyOf(relayed);
     }
 
     private byte[] pendingResponse(PendingAllocation pending, int code, Consumer<StunMessageWriter> attributes) {
@@ -364,12 +375,13 @@ final class Allocator {
      * Deletes an allocation with its permissions and channels, closes its sockets and frees its port. A stream
      * connection left without an allocation at {@code now} must make another within the allocate timeout.
      */
-    void delete(Allocation allocation, long now) {
+    void delete(Allocation allocation, long now, DeleteReason reason) {
         allocation.removed = true;
         ClientTransport transport = allocation.client.transport();
         for (Permission permission : allocation.permissions.values()) {
             permission.removed = true;
             stats.permissionsChanged(transport, -1);
+            commands.add(new TurnCommand.PermissionDeleted(allocation.client, allocation.port, permission.peerIp));
         }
         allocation.permissions.clear();
         for (int i = 0; i < allocation.channelCount; i++) {
@@ -390,7 +402,9 @@ final class Allocator {
         if (allocation.ipv6) {
             commands.add(new TurnCommand.CloseRelaySocket(allocation.port, AddressFamily.IPV6));
         }
-        commands.add(new TurnCommand.AllocationDeleted(allocation.client, allocation.port));
+        commands.add(new TurnCommand.AllocationDeleted(allocation.client, allocation.port, allocation.username,
+                relayedAddresses(allocation.ipv4, allocation.ipv6, allocation.port),
+                reason, allocation.usage(now)));
         ledger.releasePort(allocation.port);
         ledger.leaveEstablished(member, allocation.username);
         stats.allocationsChanged(transport, -1);
@@ -423,7 +437,7 @@ final class Allocator {
         }
         Allocation allocation = allocations.byClient(link);
         if (allocation != null) {
-            delete(allocation, now);
+            delete(allocation, now, DeleteReason.CONNECTION_CLOSED);
         }
         PendingAllocation pending = pendingByClient.remove(link);
         if (pending != null) {
@@ -489,7 +503,7 @@ final class Allocator {
         for (Map.Entry<String, Long> eviction : ledger.takeEvictions(member).entrySet()) {
             for (Allocation old : allocations.ownedBy(eviction.getKey())) {
                 if (old.ledgerSequence < eviction.getValue()) {
-                    delete(old, now);
+                    delete(old, now, DeleteReason.REPLACED);
                 }
             }
         }
@@ -509,6 +523,7 @@ final class Allocator {
                 it.remove();
                 permission.removed = true;
                 stats.permissionsChanged(transport, -1);
+                commands.add(new TurnCommand.PermissionDeleted(allocation.client, allocation.port, permission.peerIp));
             }
         }
         for (int i = allocation.channelCount - 1; i >= 0; i--) {
@@ -532,14 +547,14 @@ final class Allocator {
         ledger.expire(reservation);
     }
 
-    /** Deletes every allocation, abandons pending ones and drops the reservations made here. */
-    void releaseAll(long now) {
+    /** Deletes every allocation for {@code reason}, abandons pending ones and drops the reservations made here. */
+    void releaseAll(long now, DeleteReason reason) {
         for (StreamConnection stream : streams.values()) {
             stream.removed = true;
         }
         streams.clear();
         for (Allocation allocation : allocations.all()) {
-            delete(allocation, now);
+            delete(allocation, now, reason);
         }
         for (PendingAllocation pending : new ArrayList<>(pendingByClient.values())) {
             abandon(pending);

@@ -3,6 +3,7 @@ package io.turnrelay.core.turn;
 import io.turnrelay.api.Authenticator;
 import io.turnrelay.api.LongTermCredential;
 import io.turnrelay.api.PasswordAlgorithm;
+import io.turnrelay.api.events.AuthenticationFailure;
 import io.turnrelay.core.stun.ErrorCode;
 import io.turnrelay.core.stun.PasswordAlgorithmEntry;
 import io.turnrelay.core.stun.StunMessage;
@@ -23,10 +24,17 @@ final class RequestAuthenticator {
             new PasswordAlgorithmEntry(PasswordAlgorithmEntry.MD5, new byte[0]),
             new PasswordAlgorithmEntry(PasswordAlgorithmEntry.SHA256, new byte[0]));
 
-    /** Either the credentials, or the error code to answer with. */
-    record Outcome(Credentials credentials, int errorCode) {
+    /**
+     * Either the credentials, or the error code to answer with; a refusal of credentials that were presented says
+     * why ({@code failure}) and for which user, as far as it is known.
+     */
+    record Outcome(Credentials credentials, int errorCode, @Nullable AuthenticationFailure failure, @Nullable String username) {
         static Outcome reject(int code) {
-            return new Outcome(new Credentials("", new byte[0], false), code);
+            return new Outcome(new Credentials("", new byte[0], false), code, null, null);
+        }
+
+        static Outcome fail(AuthenticationFailure failure, @Nullable String username) {
+            return new Outcome(new Credentials("", new byte[0], false), ErrorCode.UNAUTHENTICATED, failure, username);
         }
 
         boolean accepted() {
@@ -59,17 +67,17 @@ final class RequestAuthenticator {
             return Outcome.reject(ErrorCode.BAD_REQUEST);
         }
         if (!realm.equals(presentedRealm)) {
-            return Outcome.reject(ErrorCode.UNAUTHENTICATED);
+            return Outcome.fail(AuthenticationFailure.WRONG_REALM, username);
         }
         if (username == null) {
             username = authenticator.usernameForUserhash(userhash, realm);
             if (username == null) {
-                return Outcome.reject(ErrorCode.UNAUTHENTICATED);
+                return Outcome.fail(AuthenticationFailure.NO_CREDENTIAL, null);
             }
         }
         LongTermCredential credential = authenticator.credential(username, realm, unixClock.getAsLong());
         if (credential == null) {
-            return Outcome.reject(ErrorCode.UNAUTHENTICATED);
+            return Outcome.fail(AuthenticationFailure.NO_CREDENTIAL, username);
         }
         PasswordAlgorithm algorithm = PasswordAlgorithm.MD5;
         if (NonceIssuer.advertisesPasswordAlgorithms(nonce)) {
@@ -100,12 +108,12 @@ final class RequestAuthenticator {
             key = verifiedKey(request, credential, PasswordAlgorithm.SHA256, username, true);
         }
         if (key == null) {
-            return Outcome.reject(ErrorCode.UNAUTHENTICATED);
+            return Outcome.fail(AuthenticationFailure.WRONG_PASSWORD, username);
         }
         if (nonces.check(nonce, client, now) != NonceIssuer.Verdict.VALID) {
             return Outcome.reject(ErrorCode.STALE_NONCE);
         }
-        return new Outcome(new Credentials(username, key, sha256), 0);
+        return new Outcome(new Credentials(username, key, sha256), 0, null, null);
     }
 
     /** The key of {@code algorithm} if the request's integrity verifies under it, else null. */

@@ -1,8 +1,14 @@
 package io.turnrelay.core.turn;
 
+import io.turnrelay.api.events.AllocationUsage;
+import io.turnrelay.api.events.AuthenticationFailure;
+import io.turnrelay.api.events.DeleteReason;
 import io.turnrelay.core.spi.ClientLink;
 import io.turnrelay.core.stun.AddressFamily;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /** The control-plane outputs of a {@link TurnServer}, drained with {@link TurnServer#pollCommand()} in order. */
 public sealed interface TurnCommand {
@@ -29,13 +35,36 @@ public sealed interface TurnCommand {
     /** Close the relay socket on {@code port} for {@code family}. */
     record CloseRelaySocket(int port, AddressFamily family) implements TurnCommand {}
 
-    /** Informational: an allocation exists now (its sockets are bound and the success response is queued). */
-    record AllocationCreated(ClientLink client, String username, int port, long expiresAtNanos) implements TurnCommand {}
+    /**
+     * Informational: an allocation exists now (its sockets are bound and the success response is queued), with its
+     * relayed addresses as XOR-RELAYED-ADDRESS announces them.
+     */
+    record AllocationCreated(ClientLink client, String username, int port, long expiresAtNanos, List<InetSocketAddress> relayedAddresses,
+            long lifetimeSeconds) implements TurnCommand {}
 
-    /** Informational: an allocation is gone (expired, refreshed to 0, replaced, its connection closed, drained, or released). */
-    record AllocationDeleted(ClientLink client, int port) implements TurnCommand {}
+    /** Informational: a Refresh (LIFETIME above 0) extended an allocation by {@code lifetimeSeconds} from now. */
+    record AllocationRefreshed(ClientLink client, String username, int port, long lifetimeSeconds) implements TurnCommand {}
 
-    /** Informational: a channel is bound (or re-bound) and relays both ways. */
+    /**
+     * Informational: an allocation is gone, after its permissions and channels, with why and what it relayed; its
+     * relayed addresses are those it still had.
+     */
+    record AllocationDeleted(ClientLink client, int port, String username, List<InetSocketAddress> relayedAddresses, DeleteReason reason,
+            AllocationUsage usage) implements TurnCommand {}
+
+    /** Informational: a permission for {@code peer} is installed (not sent when one is refreshed). */
+    record PermissionCreated(ClientLink client, int port, InetAddress peer) implements TurnCommand {}
+
+    /** Informational: a permission is gone (expired, or with its allocation or its family's relayed address). */
+    record PermissionDeleted(ClientLink client, int port, InetAddress peer) implements TurnCommand {}
+
+    /**
+     * Informational: a request with credentials was refused as {@code reason} says; {@code username} as presented,
+     * null for an unknown USERHASH.
+     */
+    record AuthenticationFailed(ClientLink client, @Nullable String username, AuthenticationFailure reason) implements TurnCommand {}
+
+    /** Informational: a channel starts relaying both ways (not sent when a bound channel is refreshed). */
     record ChannelBound(ClientLink client, int channelNumber, InetSocketAddress peer, int port) implements TurnCommand {}
 
     /** Informational: a channel stopped relaying (expired or its allocation was deleted). */

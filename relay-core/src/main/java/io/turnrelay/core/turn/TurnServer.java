@@ -1,6 +1,8 @@
 package io.turnrelay.core.turn;
 
 import io.turnrelay.api.ClientTransport;
+import io.turnrelay.api.events.AuthenticationFailure;
+import io.turnrelay.api.events.DeleteReason;
 import io.turnrelay.core.spi.ClientLink;
 import io.turnrelay.core.stun.AddressFamily;
 import io.turnrelay.core.stun.AttributeType;
@@ -127,6 +129,7 @@ public final class TurnServer {
         }
         forwarding.toPeer(allocation.port, channel.peer, allocation.client, offset + ChannelData.HEADER_LENGTH, payloadLength);
         stats.relayedToPeer(client.transport(), payloadLength);
+        allocation.relayedToPeer(payloadLength);
         return RelayAction.FORWARD_TO_PEER;
     }
 
@@ -148,6 +151,7 @@ public final class TurnServer {
         if (channel != null && channel.relays(nowNanos) && length <= 0xFFFF) {
             forwarding.toClient(allocation.client, channel.number, allocation.port, channel.peer, offset, length);
             stats.relayedToClient(transport, length);
+            allocation.relayedToClient(length);
             return RelayAction.FORWARD_TO_CLIENT;
         }
         InetAddress peerIp = peer.getAddress();
@@ -163,6 +167,7 @@ public final class TurnServer {
             return drop(DropReason.NOT_TURN, transport);
         }
         stats.relayedToClient(transport, length);
+        allocation.relayedToClient(length);
         return RelayAction.HANDLED;
     }
 
@@ -262,6 +267,7 @@ public final class TurnServer {
         }
         forwarding.toPeer(allocation.port, peer, allocation.client, message.dataOffset(), message.dataLength());
         stats.relayedToPeer(transport, message.dataLength());
+        allocation.relayedToPeer(message.dataLength());
         return RelayAction.FORWARD_TO_PEER;
     }
 
@@ -293,6 +299,10 @@ public final class TurnServer {
         }
         RequestAuthenticator.Outcome outcome = authenticator.authenticate(message, request.client(), request.now());
         if (!outcome.accepted()) {
+            AuthenticationFailure failure = outcome.failure();
+            if (failure != null) {
+                commands.add(new TurnCommand.AuthenticationFailed(request.client(), outcome.username(), failure));
+            }
             rejectAuthentication(request, outcome.errorCode());
             return;
         }
@@ -306,6 +316,8 @@ public final class TurnServer {
         PendingAllocation pending = allocator.pending(request.client());
         String owner = allocation != null ? allocation.username : pending != null ? pending.username() : null;
         if (owner != null && !owner.equals(credentials.username())) {
+            commands.add(new TurnCommand.AuthenticationFailed(request.client(), credentials.username(),
+                    AuthenticationFailure.ALLOCATION_OF_ANOTHER_USER));
             reply(request, ErrorCode.WRONG_CREDENTIALS, credentials, w -> {});
             return;
         }
@@ -412,7 +424,7 @@ public final class TurnServer {
         if (seconds == 0 && family != null && allocation.isDual()) {
             allocator.deleteFamily(allocation, family);
         } else if (seconds == 0) {
-            allocator.delete(allocation, request.now());
+            allocator.delete(allocation, request.now(), DeleteReason.CLIENT_DELETE);
         } else {
             long until = request.now() + seconds * NANOS_PER_SECOND;
             if (family != null) {
@@ -421,6 +433,7 @@ public final class TurnServer {
                 allocation.refresh(until);
             }
             deadlines.schedule(allocation);
+            commands.add(new TurnCommand.AllocationRefreshed(allocation.client, allocation.username, allocation.port, seconds));
         }
         reply(request, 0, credentials, w -> w.lifetime(seconds));
     }
@@ -479,6 +492,7 @@ public final class TurnServer {
             permission = new Permission(allocation, ip, expiresAt);
             allocation.permissions.put(ip, permission);
             stats.permissionsChanged(allocation.client.transport(), 1);
+            commands.add(new TurnCommand.PermissionCreated(allocation.client, allocation.port, ip));
         } else {
             permission.expiresAt = expiresAt;
         }
@@ -520,6 +534,7 @@ public final class TurnServer {
         }
         long expiresAt = request.now() + config.channelLifetime().toNanos();
         Channel channel = byNumber;
+        boolean starts = channel == null || !channel.bound;
         if (channel == null) {
             channel = new Channel(allocation, channelNumber, peer, expiresAt, config.channelCooldown().toNanos());
             allocation.addChannel(channel);
@@ -533,7 +548,9 @@ public final class TurnServer {
         }
         deadlines.schedule(channel);
         installPermission(allocation, ip, request.now());
-        commands.add(new TurnCommand.ChannelBound(allocation.client, channelNumber, channel.peer, allocation.port));
+        if (starts) {
+            commands.add(new TurnCommand.ChannelBound(allocation.client, channelNumber, channel.peer, allocation.port));
+        }
         reply(request, 0, credentials, w -> {});
     }
 
@@ -572,7 +589,7 @@ public final class TurnServer {
     /** Deletes the relayed addresses of {@code allocation} that are due, and the allocation when none is left. */
     private void expire(Allocation allocation, long now) {
         if (allocation.expiresAt <= now) {
-            allocator.delete(allocation, now);
+            allocator.delete(allocation, now, DeleteReason.EXPIRED);
             return;
         }
         for (AddressFamily family : AddressFamily.values()) {
@@ -585,8 +602,10 @@ public final class TurnServer {
 
     private void removePermission(Permission permission) {
         permission.removed = true;
-        permission.allocation.permissions.remove(permission.peerIp, permission);
-        stats.permissionsChanged(permission.allocation.client.transport(), -1);
+        Allocation allocation = permission.allocation;
+        allocation.permissions.remove(permission.peerIp, permission);
+        stats.permissionsChanged(allocation.client.transport(), -1);
+        commands.add(new TurnCommand.PermissionDeleted(allocation.client, allocation.port, permission.peerIp));
     }
 
     private void unbind(Channel channel) {
@@ -670,7 +689,12 @@ public final class TurnServer {
 
     /** Graceful shutdown, step 2: deletes every allocation, emitting close/deleted commands for each. */
     public void releaseAll(long nowNanos) {
-        allocator.releaseAll(nowNanos);
+        releaseAll(nowNanos, DeleteReason.SHUT_DOWN);
+    }
+
+    /** Deletes every allocation as {@link #releaseAll(long)} does, giving {@code reason} (e.g. a drain's deadline). */
+    public void releaseAll(long nowNanos, DeleteReason reason) {
+        allocator.releaseAll(nowNanos, reason);
     }
 
     public TurnStats stats() {

@@ -1,12 +1,28 @@
 package io.turnrelay.core.spi;
 
+import static org.assertj.core.api.Assertions.tuple;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import io.turnrelay.api.events.AllocationUsage;
+import io.turnrelay.api.events.AuthenticationFailure;
+import io.turnrelay.api.events.DeleteReason;
+import io.turnrelay.api.events.EventSettings;
+import io.turnrelay.api.events.FiveTuple;
+import io.turnrelay.api.events.RelayEvent;
+import io.turnrelay.api.events.RelayEventListener;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import static io.turnrelay.core.spi.SocketTurnClient.errorCode;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.turnrelay.api.AlternateServer;
 import io.turnrelay.api.ClientTransport;
 import io.turnrelay.api.RelayConfig;
-import io.turnrelay.core.relay.RelayEventListener;
 import io.turnrelay.core.relay.ShardedRelay;
 import io.turnrelay.core.spi.SocketTurnClient.RelayedData;
 import io.turnrelay.core.stun.AddressFamily;
@@ -55,7 +71,7 @@ public abstract class RelayConformanceTest {
     private int lowestPort;
     private int highestPort;
     /** Set before {@link #startRelay} to watch the shards' events. */
-    private @Nullable RelayEventListener listener;
+    private io.turnrelay.core.relay.@Nullable RelayEventListener listener;
 
     /** The transport under test. */
     protected abstract TransportProvider provider();
@@ -521,6 +537,175 @@ public abstract class RelayConformanceTest {
             LoopbackPorts.assertBindableWithinTimeout(address);
         }
         assertThat(errorCode(clients.get(0).refresh(600))).isEqualTo(ErrorCode.ALLOCATION_MISMATCH);
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Events for the embedding application
+
+    /** Records events and the threads they came on. */
+    private static final class Recorder implements RelayEventListener {
+        final List<RelayEvent> events = new CopyOnWriteArrayList<>();
+        final Set<String> threads = ConcurrentHashMap.newKeySet();
+
+        @Override
+        public void onEvent(RelayEvent event) {
+            threads.add(Thread.currentThread().getName());
+            events.add(event);
+        }
+
+        <T extends RelayEvent> List<T> of(Class<T> type) {
+            return events.stream().filter(type::isInstance).map(type::cast).toList();
+        }
+
+        RelayEvent.AllocationDeleted awaitDeletion() {
+            await().atMost(Duration.ofMillis(WAIT_MS)).until(() -> !of(RelayEvent.AllocationDeleted.class).isEmpty());
+            return of(RelayEvent.AllocationDeleted.class).get(0);
+        }
+    }
+
+    @Test
+    void eventsTellAnAllocationsLifeInOrderOffTheWorkersWithItsExactUsage() throws Exception {
+        Recorder recorder = new Recorder();
+        Instant now = Instant.parse("2026-01-02T03:04:05Z");
+        startRelay(10, b -> b.events(EventSettings.to(recorder)).clock(Clock.fixed(now, ZoneOffset.UTC)));
+        SocketTurnClient client = client(LOOPBACK4);
+        InetSocketAddress relayed = client.allocate().get(0);
+        DatagramSocket peer = peer(LOOPBACK4);
+        InetSocketAddress peerAddress = (InetSocketAddress) peer.getLocalSocketAddress();
+        SocketTurnClient.requireSuccess(client.channelBind(0x4000, peerAddress));
+        assertChannelRoundTrip(client, 0x4000, peer, relayed, 3); // "out 0".."out 2" (5 bytes each), "in 0".."in 2" (4 bytes)
+        SocketTurnClient.requireSuccess(client.refresh(300));
+        SocketTurnClient.requireSuccess(client.refresh(0));
+
+        RelayEvent.AllocationDeleted deleted = recorder.awaitDeletion();
+        FiveTuple tuple = new FiveTuple(clientTransport(), client.localAddress(), new InetSocketAddress(LOOPBACK4, clientPort));
+        assertThat(recorder.events).containsExactly(
+                new RelayEvent.AllocationCreated(now, tuple, USER, "turnrelay", List.of(relayed), Duration.ofMinutes(10)),
+                new RelayEvent.PermissionCreated(now, tuple, LOOPBACK4),
+                new RelayEvent.ChannelCreated(now, tuple, 0x4000, peerAddress),
+                new RelayEvent.AllocationRefreshed(now, tuple, USER, Duration.ofSeconds(300)),
+                new RelayEvent.PermissionDeleted(now, tuple, LOOPBACK4),
+                new RelayEvent.ChannelDeleted(now, tuple, 0x4000, peerAddress),
+                new RelayEvent.AllocationDeleted(now, tuple, USER, "turnrelay", List.of(relayed), DeleteReason.CLIENT_DELETE,
+                        new AllocationUsage(3, 15, 3, 12, deleted.usage().duration())));
+        assertThat(deleted.usage().duration()).isPositive().isLessThan(Duration.ofMillis(WAIT_MS * 4L));
+        assertThat(recorder.threads).containsExactly("turnrelay-events");
+    }
+
+    @Test
+    void closingTheRelayDeliversTheDeletionOfEveryAllocationAsShutDown() throws Exception {
+        Recorder recorder = new Recorder();
+        ShardedRelay started = startRelay(10, b -> b.events(EventSettings.to(recorder)).workers(2));
+        List<InetSocketAddress> relayed = List.of(client(LOOPBACK4).allocate().get(0), client(LOOPBACK4, "bob", "builder").allocate().get(0));
+
+        started.close();
+
+        assertThat(recorder.of(RelayEvent.AllocationDeleted.class))
+                .extracting(RelayEvent.AllocationDeleted::reason, d -> d.relayedAddresses().get(0))
+                .containsExactlyInAnyOrder(tuple(DeleteReason.SHUT_DOWN, relayed.get(0)), tuple(DeleteReason.SHUT_DOWN, relayed.get(1)));
+        assertThat(recorder.of(RelayEvent.AllocationDeleted.class)).extracting(RelayEvent.AllocationDeleted::username)
+                .containsExactlyInAnyOrder(USER, "bob");
+    }
+
+    @Test
+    void aStreamClientsConnectionClosingDeletesItsAllocationAsConnectionClosed() throws Exception {
+        assumeTrue(clientTransport().isStream(), "TCP and TLS clients only");
+        Recorder recorder = new Recorder();
+        startRelay(10, b -> b.events(EventSettings.to(recorder)));
+        SocketTurnClient client = client(LOOPBACK4);
+        InetSocketAddress relayed = client.allocate().get(0);
+        InetSocketAddress local = client.localAddress();
+
+        client.close();
+
+        RelayEvent.AllocationDeleted deleted = recorder.awaitDeletion();
+        assertThat(deleted.reason()).isEqualTo(DeleteReason.CONNECTION_CLOSED);
+        assertThat(deleted.client()).isEqualTo(new FiveTuple(clientTransport(), local, new InetSocketAddress(LOOPBACK4, clientPort)));
+        assertThat(deleted.relayedAddresses()).containsExactly(relayed);
+    }
+
+    @Test
+    void aSlowListenerLosesEventsCountedAndAnnouncedWhileRelayingGoesOn() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        Recorder recorder = new Recorder();
+        RelayEventListener slow = event -> {
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            recorder.onEvent(event);
+        };
+        ShardedRelay started = startRelay(10, b -> b.events(EventSettings.to(slow).withQueueCapacity(3)));
+        SocketTurnClient client = client(LOOPBACK4);
+        InetSocketAddress relayed = client.allocate().get(0); // the event thread takes this one and waits
+        DatagramSocket peer = peer(LOOPBACK4);
+        SocketTurnClient.requireSuccess(client.channelBind(0x4000, (InetSocketAddress) peer.getLocalSocketAddress()));
+        for (int i = 0; i < 4; i++) {
+            SocketTurnClient.requireSuccess(client.refresh(600));
+        }
+        // Six events after the first, three places: at least three were dropped.
+        assertThat(started.stats().eventsDropped()).isGreaterThanOrEqualTo(3);
+
+        long before = started.stats().eventsDropped();
+        for (int i = 0; i < 3; i++) {
+            SocketTurnClient.requireSuccess(client.refresh(600));
+        }
+        assertChannelRoundTrip(client, 0x4000, peer, relayed, 5);
+        assertThat(started.stats().eventsDropped()).isEqualTo(before + 3);
+        assertThat(started.stats().packetsClientToPeer()).isEqualTo(5);
+
+        release.countDown();
+        await().atMost(Duration.ofMillis(WAIT_MS)).until(() -> !recorder.of(RelayEvent.EventsDropped.class).isEmpty());
+        assertThat(recorder.of(RelayEvent.EventsDropped.class)).singleElement()
+                .extracting(RelayEvent.EventsDropped::count).isEqualTo(before + 3);
+        assertThat(recorder.events.get(0)).isInstanceOf(RelayEvent.AllocationCreated.class);
+        assertThat(recorder.events.get(1)).isInstanceOf(RelayEvent.EventsDropped.class);
+    }
+
+    @Test
+    void aListenerThatThrowsIsReportedToTheEventThreadsHandlerAndKept() throws Exception {
+        List<Throwable> reported = new CopyOnWriteArrayList<>();
+        AtomicInteger calls = new AtomicInteger();
+        RelayEventListener throwing = event -> {
+            calls.incrementAndGet();
+            throw new IllegalStateException("listener bug on " + event.getClass().getSimpleName());
+        };
+        Recorder recorder = new Recorder();
+        ThreadFactory named = task -> {
+            Thread thread = new Thread(task, "embedder-events");
+            thread.setUncaughtExceptionHandler((t, e) -> reported.add(e));
+            return thread;
+        };
+        startRelay(10, b -> b.events(EventSettings.to(throwing, recorder).withThreadFactory(named)));
+        SocketTurnClient client = client(LOOPBACK4);
+        client.allocate();
+        SocketTurnClient.requireSuccess(client.refresh(0));
+
+        recorder.awaitDeletion();
+        assertThat(recorder.events).hasSize(2);
+        assertThat(calls).hasValue(2);
+        assertThat(reported).extracting(Throwable::getMessage)
+                .containsExactly("listener bug on AllocationCreated", "listener bug on AllocationDeleted");
+        assertThat(recorder.threads).containsExactly("embedder-events");
+    }
+
+    @Test
+    void aWrongPasswordIsAnAuthenticationFailureNamingTheUserAndNoPassword() throws Exception {
+        Recorder recorder = new Recorder();
+        startRelay(10, b -> b.events(EventSettings.to(recorder)));
+        SocketTurnClient client = client(LOOPBACK4, USER, "not-" + PASSWORD);
+
+        assertThat(errorCode(client.allocate(w -> {}))).isEqualTo(ErrorCode.UNAUTHENTICATED);
+
+        await().atMost(Duration.ofMillis(WAIT_MS)).until(() -> !recorder.events.isEmpty());
+        assertThat(recorder.events).singleElement().isInstanceOfSatisfying(RelayEvent.AuthenticationFailed.class, failed -> {
+            assertThat(failed.username()).isEqualTo(USER);
+            assertThat(failed.reason()).isEqualTo(AuthenticationFailure.WRONG_PASSWORD);
+            assertThat(failed.client().transport()).isEqualTo(clientTransport());
+            assertThat(failed.client().client()).isEqualTo(client.localAddress());
+            assertThat(failed.toString()).doesNotContain(PASSWORD);
+        });
     }
 
     private static void assertChannelRoundTrip(SocketTurnClient client, int channel, DatagramSocket peer, InetSocketAddress relayed, int count)

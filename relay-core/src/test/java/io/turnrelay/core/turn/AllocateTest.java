@@ -1,5 +1,6 @@
 package io.turnrelay.core.turn;
 
+import io.turnrelay.api.events.DeleteReason;
 import io.turnrelay.core.spi.TestLinks;
 import static io.turnrelay.core.turn.TestClient.code;
 import static io.turnrelay.core.turn.TurnHarness.SECOND;
@@ -319,7 +320,8 @@ class AllocateTest {
         fz.outbox.clear();
         TestClient after = client(fz, 2, "bob");
         assertThat(code(after.allocate())).isZero();
-        assertThat(fz.take(TurnCommand.AllocationDeleted.class)).containsExactly(new TurnCommand.AllocationDeleted(TestLinks.udp(before.address), oldPort));
+        assertThat(fz.take(TurnCommand.AllocationDeleted.class)).extracting(TurnHarness.Deletion::of)
+                .containsExactly(new TurnHarness.Deletion(TestLinks.udp(before.address), oldPort, DeleteReason.REPLACED));
         assertThat(fz.server.stats().allocations()).isEqualTo(1);
         assertThat(code(before.refresh(600))).isEqualTo(437);
     }

@@ -1,5 +1,6 @@
 package io.turnrelay.core.turn;
 
+import io.turnrelay.api.events.AuthenticationFailure;
 import static io.turnrelay.core.turn.TestClient.code;
 import static io.turnrelay.core.turn.TurnHarness.SECOND;
 import static io.turnrelay.core.turn.TurnHarness.address;
@@ -201,6 +202,9 @@ class AuthenticationTest {
         assertThat(h.server.scheduledDeadlines()).isZero();
         assertThat(h.server.pollTimeout()).isEqualTo(Long.MAX_VALUE);
         assertThat(h.bindRequests).isEmpty();
+        // Each signed one is a failed authentication to tell the application about, and nothing more.
+        assertThat(h.take(TurnCommand.AuthenticationFailed.class)).hasSize(1000)
+                .allSatisfy(failed -> assertThat(failed.reason()).isEqualTo(AuthenticationFailure.WRONG_PASSWORD));
         assertThat(h.outbox).isEmpty();
         assertThat(h.server.stats().responses(StunMethod.ALLOCATE, 401)).isEqualTo(2000);
     }

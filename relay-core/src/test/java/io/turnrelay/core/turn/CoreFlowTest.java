@@ -1,5 +1,7 @@
 package io.turnrelay.core.turn;
 
+import java.time.Duration;
+import io.turnrelay.api.events.DeleteReason;
 import io.turnrelay.core.spi.TestLinks;
 import static io.turnrelay.core.turn.TestClient.code;
 import static io.turnrelay.core.turn.TurnHarness.SECOND;
@@ -170,7 +172,8 @@ class CoreFlowTest {
         assertThat(h.outbox).containsSubsequence(
                 new TurnCommand.ChannelUnbound(TestLinks.udp(CLIENT), 0x4000, PEER, port),
                 new TurnCommand.CloseRelaySocket(port, io.turnrelay.core.stun.AddressFamily.IPV4),
-                new TurnCommand.AllocationDeleted(TestLinks.udp(CLIENT), port));
+                TurnHarness.deletedIdle(TestLinks.udp(CLIENT), port, "alice", DeleteReason.CLIENT_DELETE, Duration.ZERO,
+                        io.turnrelay.core.stun.AddressFamily.IPV4));
         TurnStats stats = h.server.stats();
         assertThat(stats.allocations()).isZero();
         assertThat(stats.permissions()).isZero();

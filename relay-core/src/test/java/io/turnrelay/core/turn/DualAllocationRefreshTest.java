@@ -1,5 +1,9 @@
 package io.turnrelay.core.turn;
 
+import java.util.List;
+import io.turnrelay.api.events.AllocationUsage;
+import java.time.Duration;
+import io.turnrelay.api.events.DeleteReason;
 import io.turnrelay.core.spi.TestLinks;
 import static io.turnrelay.core.turn.TestClient.code;
 import static io.turnrelay.core.turn.TurnHarness.SECOND;
@@ -66,6 +70,9 @@ class DualAllocationRefreshTest {
 
         assertThat(code(response)).isZero();
         assertThat(response.lifetime()).hasValue(0);
+        assertThat(h.take(TurnCommand.PermissionDeleted.class)).containsExactlyInAnyOrder(
+                new TurnCommand.PermissionDeleted(TestLinks.udp(CLIENT), port, PEER_V6.getAddress()),
+                new TurnCommand.PermissionDeleted(TestLinks.udp(CLIENT), port, address("2a00:1450:4001:81c::200e", 9).getAddress()));
         assertThat(h.outbox).containsExactly(
                 new TurnCommand.ChannelUnbound(TestLinks.udp(CLIENT), 0x4001, PEER_V6, port),
                 new TurnCommand.CloseRelaySocket(port, AddressFamily.IPV6));
@@ -100,7 +107,7 @@ class DualAllocationRefreshTest {
         assertThat(code(refresh(AddressFamily.IPV6, 0))).isZero();
         assertThat(h.outbox).containsExactly(
                 new TurnCommand.CloseRelaySocket(port, AddressFamily.IPV6),
-                new TurnCommand.AllocationDeleted(TestLinks.udp(CLIENT), port));
+                TurnHarness.deletedIdle(TestLinks.udp(CLIENT), port, "alice", DeleteReason.CLIENT_DELETE, Duration.ZERO, AddressFamily.IPV6));
         assertThat(h.server.stats().allocations()).isZero();
         assertThat(h.server.freePorts()).isEqualTo(20);
         assertThat(h.server.pollTimeout()).isEqualTo(Long.MAX_VALUE);
@@ -125,6 +132,7 @@ class DualAllocationRefreshTest {
         h.now = TurnHarness.START + 600 * SECOND;
         h.timeout();
         assertThat(h.outbox).containsExactly(
+                new TurnCommand.PermissionDeleted(TestLinks.udp(CLIENT), port, PEER_V6.getAddress()),
                 new TurnCommand.ChannelUnbound(TestLinks.udp(CLIENT), 0x4001, PEER_V6, port),
                 new TurnCommand.CloseRelaySocket(port, AddressFamily.IPV6));
         assertThat(peerSends(PEER_V6)).isEqualTo(RelayAction.DROP);
@@ -140,7 +148,9 @@ class DualAllocationRefreshTest {
         h.timeout();
         assertThat(h.outbox).containsExactly(
                 new TurnCommand.CloseRelaySocket(port, AddressFamily.IPV4),
-                new TurnCommand.AllocationDeleted(TestLinks.udp(CLIENT), port));
+                new TurnCommand.AllocationDeleted(TestLinks.udp(CLIENT), port, "alice",
+                        List.of(new InetSocketAddress(TurnHarness.PUBLIC_IPV4, port)), DeleteReason.EXPIRED,
+                        new AllocationUsage(1, 4, 1, 4, Duration.ofSeconds(1300)))); // one 4-byte packet each way above
         assertThat(h.server.stats().allocations()).isZero();
         assertThat(h.server.freePorts()).isEqualTo(20);
     }
@@ -160,7 +170,8 @@ class DualAllocationRefreshTest {
         assertThat(h.outbox).containsExactly(
                 new TurnCommand.CloseRelaySocket(port, AddressFamily.IPV4),
                 new TurnCommand.CloseRelaySocket(port, AddressFamily.IPV6),
-                new TurnCommand.AllocationDeleted(TestLinks.udp(CLIENT), port));
+                TurnHarness.deletedIdle(TestLinks.udp(CLIENT), port, "alice", DeleteReason.EXPIRED, Duration.ofSeconds(1000), AddressFamily.IPV4,
+                        AddressFamily.IPV6));
     }
 
     @Test
@@ -185,6 +196,6 @@ class DualAllocationRefreshTest {
         assertThat(code(bob.request(StunMethod.REFRESH, w -> w.requestedAddressFamily(AddressFamily.IPV4).lifetime(0)))).isZero();
         assertThat(h.outbox).containsExactly(
                 new TurnCommand.CloseRelaySocket(bobsPort, AddressFamily.IPV4),
-                new TurnCommand.AllocationDeleted(TestLinks.udp(bob.address), bobsPort));
+                TurnHarness.deletedIdle(TestLinks.udp(bob.address), bobsPort, "bob", DeleteReason.CLIENT_DELETE, Duration.ZERO, AddressFamily.IPV4));
     }
 }

@@ -1,5 +1,7 @@
 package io.turnrelay.core.turn;
 
+import java.time.Duration;
+import io.turnrelay.api.events.DeleteReason;
 import io.turnrelay.core.spi.TestLinks;
 import static io.turnrelay.core.turn.TestClient.code;
 import static io.turnrelay.core.turn.TurnHarness.SECOND;
@@ -41,7 +43,8 @@ class ExpiryCascadeTest {
                 new TurnCommand.ChannelUnbound(TestLinks.udp(CLIENT), 0x4002, PEER_B, 50000),
                 new TurnCommand.CloseRelaySocket(50000, AddressFamily.IPV4),
                 new TurnCommand.CloseRelaySocket(50000, AddressFamily.IPV6),
-                new TurnCommand.AllocationDeleted(TestLinks.udp(CLIENT), 50000));
+                TurnHarness.deletedIdle(TestLinks.udp(CLIENT), 50000, "alice", DeleteReason.EXPIRED, Duration.ofSeconds(900), AddressFamily.IPV4,
+                        AddressFamily.IPV6));
         TurnStats stats = h.server.stats();
         assertThat(stats.allocations()).isZero();
         assertThat(stats.permissions()).isZero();

@@ -1,5 +1,6 @@
 package io.turnrelay.core.turn;
 
+import io.turnrelay.api.events.DeleteReason;
 import io.turnrelay.core.spi.TestLinks;
 import static io.turnrelay.core.turn.TestClient.code;
 import static io.turnrelay.core.turn.TurnHarness.SECOND;
@@ -247,10 +248,13 @@ class SharedLedgerTest {
         assertThat(a.server.freePorts()).isEqualTo(16);
 
         a.ledgerWork();
+        assertThat(a.take(TurnCommand.PermissionDeleted.class))
+                .containsExactly(new TurnCommand.PermissionDeleted(TestLinks.udp(onA.address), portA, peer.getAddress()));
         assertThat(a.take(TurnCommand.ChannelUnbound.class))
                 .containsExactly(new TurnCommand.ChannelUnbound(TestLinks.udp(onA.address), 0x4000, peer, portA));
         assertThat(a.take(TurnCommand.CloseRelaySocket.class)).containsExactly(new TurnCommand.CloseRelaySocket(portA, AddressFamily.IPV4));
-        assertThat(a.take(TurnCommand.AllocationDeleted.class)).containsExactly(new TurnCommand.AllocationDeleted(TestLinks.udp(onA.address), portA));
+        assertThat(a.take(TurnCommand.AllocationDeleted.class)).extracting(TurnHarness.Deletion::of)
+                .containsExactly(new TurnHarness.Deletion(TestLinks.udp(onA.address), portA, DeleteReason.REPLACED));
         assertThat(a.outbox).isEmpty();
         assertThat(a.server.stats().allocations()).isEqualTo(1);
         assertThat(a.server.stats().channels()).isZero();
@@ -287,7 +291,8 @@ class SharedLedgerTest {
         assertThat(wakesOf(a)).isEqualTo(1);
 
         a.timeout();
-        assertThat(a.take(TurnCommand.AllocationDeleted.class)).containsExactly(new TurnCommand.AllocationDeleted(TestLinks.udp(onA.address), portA));
+        assertThat(a.take(TurnCommand.AllocationDeleted.class)).extracting(TurnHarness.Deletion::of)
+                .containsExactly(new TurnHarness.Deletion(TestLinks.udp(onA.address), portA, DeleteReason.EXPIRED));
         a.outbox.clear();
         a.ledgerWork();
         assertThat(a.outbox).isEmpty();
@@ -307,14 +312,16 @@ class SharedLedgerTest {
         a.outbox.clear();
         TestClient third = client(a, "bob");
         int thirdPort = third.allocatePort();
-        assertThat(a.take(TurnCommand.AllocationDeleted.class)).containsExactly(new TurnCommand.AllocationDeleted(TestLinks.udp(first.address), firstPort));
+        assertThat(a.take(TurnCommand.AllocationDeleted.class)).extracting(TurnHarness.Deletion::of)
+                .containsExactly(new TurnHarness.Deletion(TestLinks.udp(first.address), firstPort, DeleteReason.REPLACED));
 
         a.outbox.clear();
         a.ledgerWork();
         assertThat(a.outbox).isEmpty();
         b.outbox.clear();
         b.ledgerWork();
-        assertThat(b.take(TurnCommand.AllocationDeleted.class)).containsExactly(new TurnCommand.AllocationDeleted(TestLinks.udp(second.address), secondPort));
+        assertThat(b.take(TurnCommand.AllocationDeleted.class)).extracting(TurnHarness.Deletion::of)
+                .containsExactly(new TurnHarness.Deletion(TestLinks.udp(second.address), secondPort, DeleteReason.REPLACED));
         assertThat(b.take(TurnCommand.CloseRelaySocket.class)).containsExactly(new TurnCommand.CloseRelaySocket(secondPort, AddressFamily.IPV4));
 
         assertThat(code(third.refresh(600))).isZero();
@@ -355,7 +362,8 @@ class SharedLedgerTest {
         a.outbox.clear();
         TestClient again = client(a, "bob");
         assertThat(again.allocatePort()).isEqualTo(50000);
-        assertThat(a.take(TurnCommand.AllocationDeleted.class)).containsExactly(new TurnCommand.AllocationDeleted(TestLinks.udp(onA.address), 50000));
+        assertThat(a.take(TurnCommand.AllocationDeleted.class)).extracting(TurnHarness.Deletion::of)
+                .containsExactly(new TurnHarness.Deletion(TestLinks.udp(onA.address), 50000, DeleteReason.REPLACED));
         assertThat(a.server.ledgerAllocations()).isOne();
     }
 

@@ -1,5 +1,6 @@
 package io.turnrelay.core.turn;
 
+import io.turnrelay.api.events.DeleteReason;
 import static io.turnrelay.core.turn.TestClient.code;
 import static io.turnrelay.core.turn.TurnHarness.SECOND;
 import static io.turnrelay.core.turn.TurnHarness.address;
@@ -77,9 +78,10 @@ class StreamClientTest {
         h.closed(TCP);
 
         assertThat(h.outbox).containsExactly(
+                new TurnCommand.PermissionDeleted(TCP, port, PEER.getAddress()),
                 new TurnCommand.ChannelUnbound(TCP, 0x4000, PEER, port),
                 new TurnCommand.CloseRelaySocket(port, AddressFamily.IPV4),
-                new TurnCommand.AllocationDeleted(TCP, port));
+                TurnHarness.deletedIdle(TCP, port, "alice", DeleteReason.CONNECTION_CLOSED, Duration.ZERO, AddressFamily.IPV4));
         assertThat(h.server.stats().allocations()).isZero();
         assertThat(h.server.stats().channels(ClientTransport.TCP)).isZero();
         assertThat(h.server.stats().permissions(ClientTransport.TCP)).isZero();

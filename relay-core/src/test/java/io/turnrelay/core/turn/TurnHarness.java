@@ -1,5 +1,9 @@
 package io.turnrelay.core.turn;
 
+import java.time.Duration;
+import io.turnrelay.core.stun.AddressFamily;
+import io.turnrelay.api.events.DeleteReason;
+import io.turnrelay.api.events.AllocationUsage;
 import io.turnrelay.core.spi.ClientLink;
 import io.turnrelay.core.spi.TestLinks;
 import io.turnrelay.api.Authenticator;
@@ -203,6 +207,26 @@ final class TurnHarness {
             return false;
         });
         return messages;
+    }
+
+    /** An AllocationDeleted reduced to whose allocation it was and why, for tests where its usage does not matter. */
+    record Deletion(ClientLink client, int port, DeleteReason reason) {
+        static Deletion of(TurnCommand.AllocationDeleted deleted) {
+            return new Deletion(deleted.client(), deleted.port(), deleted.reason());
+        }
+    }
+
+    /**
+     * The AllocationDeleted of {@code username}'s allocation on {@code port} that relayed nothing in the {@code age}
+     * it lived, with the relayed addresses of {@code families} (at the harness's public addresses).
+     */
+    static TurnCommand.AllocationDeleted deletedIdle(ClientLink client, int port, String username, DeleteReason reason, Duration age,
+            AddressFamily... families) {
+        List<InetSocketAddress> relayed = new ArrayList<>();
+        for (AddressFamily family : families) {
+            relayed.add(new InetSocketAddress(family == AddressFamily.IPV4 ? PUBLIC_IPV4 : PUBLIC_IPV6, port));
+        }
+        return new TurnCommand.AllocationDeleted(client, port, username, relayed, reason, new AllocationUsage(0, 0, 0, 0, age));
     }
 
     static StunMessage decode(byte[] bytes) {

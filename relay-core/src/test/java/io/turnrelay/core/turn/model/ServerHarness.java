@@ -52,6 +52,8 @@ final class ServerHarness {
     private final Set<RelaySocket> openSockets = new HashSet<>();
     private final Map<InetSocketAddress, Integer> announcedAllocations = new HashMap<>();
     private final Map<ChannelKey, InetSocketAddress> announcedChannels = new HashMap<>();
+    /** Permissions as PermissionCreated/Deleted announce them: client and peer IP. */
+    private final java.util.Set<java.util.List<Object>> announcedPermissions = new java.util.HashSet<>();
     private final List<TurnCommand.SendToClient> sentSinceMark = new ArrayList<>();
     private int bindFailuresSinceMark;
     private final VirtualClock clock;
@@ -268,10 +270,25 @@ final class ServerHarness {
                     "AllocationDeleted " + deleted + " but the announced allocation was on port " + port);
             check(announcedChannels.keySet().stream().noneMatch(key -> key.client().equals(deleted.client().remote())),
                     "AllocationDeleted " + deleted + " while its channels were not unbound: " + announcedChannels);
+            check(announcedPermissions.stream().noneMatch(key -> key.get(0).equals(deleted.client().remote())),
+                    "AllocationDeleted " + deleted + " while its permissions were not deleted: " + announcedPermissions);
+            check(deleted.usage().duration().toNanos() >= 0, "AllocationDeleted " + deleted + " with a negative duration");
+        } else if (command instanceof TurnCommand.AllocationRefreshed refreshed) {
+            Integer port = announcedAllocations.get(refreshed.client().remote());
+            check(port != null && port == refreshed.port() && refreshed.lifetimeSeconds() > 0,
+                    "AllocationRefreshed " + refreshed + " but the announced allocation was on port " + port);
+        } else if (command instanceof TurnCommand.PermissionCreated created) {
+            check(announcedAllocations.containsKey(created.client().remote()), "PermissionCreated without an allocation: " + created);
+            check(announcedPermissions.add(List.of(created.client().remote(), created.peer())), "PermissionCreated twice: " + created);
+        } else if (command instanceof TurnCommand.PermissionDeleted deleted) {
+            check(announcedPermissions.remove(List.of(deleted.client().remote(), deleted.peer())),
+                    "PermissionDeleted for a permission not announced: " + deleted);
+        } else if (command instanceof TurnCommand.AuthenticationFailed failed) {
+            check(failed.reason() != null, "AuthenticationFailed without a reason: " + failed);
         } else if (command instanceof TurnCommand.ChannelBound bound) {
             check(announcedAllocations.containsKey(bound.client().remote()), "ChannelBound without an allocation: " + bound);
             InetSocketAddress previous = announcedChannels.put(new ChannelKey(bound.client().remote(), bound.channelNumber()), bound.peer());
-            check(previous == null || previous.equals(bound.peer()), "ChannelBound " + bound + " over a binding to " + previous);
+            check(previous == null, "ChannelBound " + bound + " for a channel that relays already (to " + previous + ")");
         } else if (command instanceof TurnCommand.ChannelUnbound unbound) {
             InetSocketAddress previous = announcedChannels.remove(new ChannelKey(unbound.client().remote(), unbound.channelNumber()));
             check(unbound.peer().equals(previous), "ChannelUnbound " + unbound + " but the announced peer was " + previous);

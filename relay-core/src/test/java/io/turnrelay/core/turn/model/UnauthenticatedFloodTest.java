@@ -101,6 +101,11 @@ class UnauthenticatedFloodTest {
         RelayAction action = server.handleClientMessage(TestLinks.udp(source), in, 0, length, clock.nanos());
         assertThat(action).isEqualTo(RelayAction.HANDLED);
         TurnCommand command = server.pollCommand();
+        if (realm != null) {
+            // Signed with a wrong key: a failed authentication for the application to hear of, which holds no state.
+            assertThat(command).isInstanceOf(TurnCommand.AuthenticationFailed.class);
+            command = server.pollCommand();
+        }
         assertThat(command).isInstanceOf(TurnCommand.SendToClient.class);
         assertThat(server.pollCommand()).as("nothing but the answer").isNull();
         TurnCommand.SendToClient answer = (TurnCommand.SendToClient) command;
