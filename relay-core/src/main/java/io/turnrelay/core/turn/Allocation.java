@@ -27,6 +27,8 @@ final class Allocation extends Timed {
     final byte[] allocateResponse;
     /** Its place in the ledger's order of establishment (one-per-username mode): replacements spare newer ones. */
     final long ledgerSequence;
+    /** When it was established (monotonic nanoseconds): its lifetime is observed when it ends. */
+    final long createdAt;
     /** The latest expiry of its families: until then the allocation exists (the data plane checks only this). */
     long expiresAt;
     private long ipv4ExpiresAt;
@@ -39,7 +41,7 @@ final class Allocation extends Timed {
     int channelCount;
 
     Allocation(ClientLink client, String username, int port, boolean ipv4, boolean ipv6,
-            TransactionId allocateTransaction, byte[] allocateResponse, long expiresAt, long ledgerSequence) {
+            TransactionId allocateTransaction, byte[] allocateResponse, long createdAt, long expiresAt, long ledgerSequence) {
         this.client = client;
         this.username = username;
         this.port = port;
@@ -48,6 +50,7 @@ final class Allocation extends Timed {
         this.allocateTransaction = allocateTransaction;
         this.allocateResponse = allocateResponse;
         this.ledgerSequence = ledgerSequence;
+        this.createdAt = createdAt;
         refresh(expiresAt);
     }
 

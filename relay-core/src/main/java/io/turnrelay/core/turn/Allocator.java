@@ -257,7 +257,7 @@ final class Allocator {
             commands.add(new TurnCommand.WakeServer(other.server));
         }
         Allocation allocation = new Allocation(pending.client, pending.username(), port, pending.ipv4, pending.ipv6,
-                pending.transactionId, response, expiresAt, sequence);
+                pending.transactionId, response, now, expiresAt, sequence);
         allocations.add(allocation);
         deadlines.schedule(allocation);
         stats.allocationsChanged(pending.client.transport(), 1);
@@ -313,6 +313,7 @@ final class Allocator {
         ledger.releasePort(allocation.port);
         ledger.leaveEstablished(member, allocation.username);
         stats.allocationsChanged(transport, -1);
+        stats.allocationEnded(transport, now - allocation.createdAt);
         StreamConnection stream = streams.get(allocation.client);
         if (stream != null && allocations.byClient(allocation.client) == null) {
             stream.allocateBy = now + config.streamAllocateTimeout().toNanos();
