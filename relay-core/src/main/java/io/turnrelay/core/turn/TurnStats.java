@@ -33,15 +33,26 @@ public final class TurnStats {
     private static final int RESPONSE_SLOTS = METHOD_SLOTS * CODE_SLOTS;
 
     /** Relayed payload sizes in bytes: control and audio, video up to WebRTC's usual 1200 and Ethernet's 1500, larger. */
-    private static final int[] SIZE_BOUNDS = {64, 128, 256, 512, 1024, 1200, 1500, 4096, 16384};
-    private static final int SIZE_BUCKETS = SIZE_BOUNDS.length + 1;
+    private static final double[] SIZE_UPPER_BOUNDS = {64, 128, 256, 512, 1024, 1200, 1500, 4096, 16384};
+    /** The same as ints, for the relay path's comparisons. */
+    private static final int[] SIZE_BOUNDS = new int[SIZE_UPPER_BOUNDS.length];
+    private static final int SIZE_BUCKETS = SIZE_UPPER_BOUNDS.length + 1;
     /** Allocation lifetimes in seconds: failed or short checks, calls of minutes, sessions of hours. */
-    private static final long[] DURATION_BOUNDS_SECONDS = {1, 5, 30, 60, 300, 900, 1800, 3600, 7200, 14400, 28800, 86400};
-    private static final int DURATION_BUCKETS = DURATION_BOUNDS_SECONDS.length + 1;
+    private static final double[] DURATION_UPPER_BOUNDS = {1, 5, 30, 60, 300, 900, 1800, 3600, 7200, 14400, 28800, 86400};
+    private static final long[] DURATION_BOUNDS_NANOS = new long[DURATION_UPPER_BOUNDS.length];
+    private static final int DURATION_BUCKETS = DURATION_UPPER_BOUNDS.length + 1;
     /** Per transport: the duration buckets, then the sum in milliseconds (nanoseconds would overflow within days). */
     private static final int DURATION_SLOTS = DURATION_BUCKETS + 1;
-    private static final long NANOS_PER_SECOND = 1_000_000_000L;
     private static final long NANOS_PER_MILLI = 1_000_000L;
+
+    static {
+        for (int i = 0; i < SIZE_BOUNDS.length; i++) {
+            SIZE_BOUNDS[i] = (int) SIZE_UPPER_BOUNDS[i];
+        }
+        for (int i = 0; i < DURATION_BOUNDS_NANOS.length; i++) {
+            DURATION_BOUNDS_NANOS[i] = (long) (DURATION_UPPER_BOUNDS[i] * 1e9);
+        }
+    }
 
     // Single writer: plain read + opaque write is enough, readers use opaque reads.
     private final AtomicLongArray values = new AtomicLongArray((TRANSPORTS.length + 1) * SLOTS);
@@ -108,39 +119,26 @@ public final class TurnStats {
 
     /** The payload sizes, in bytes, of what {@code transport}'s clients sent to peers. */
     public Histogram datagramSizesClientToPeer(ClientTransport transport) {
-        return sizes(transport, 0, bytesClientToPeer(transport));
+        return histogram(sizes, transport.ordinal() * 2 * SIZE_BUCKETS, SIZE_UPPER_BOUNDS, bytesClientToPeer(transport));
     }
 
     /** The sizes, in bytes, of the peer datagrams relayed to {@code transport}'s clients. */
     public Histogram datagramSizesPeerToClient(ClientTransport transport) {
-        return sizes(transport, 1, bytesPeerToClient(transport));
+        return histogram(sizes, (transport.ordinal() * 2 + 1) * SIZE_BUCKETS, SIZE_UPPER_BOUNDS, bytesPeerToClient(transport));
     }
 
     /** How long {@code transport}'s clients' allocations lived, in seconds, observed when each was deleted. */
     public Histogram allocationDurations(ClientTransport transport) {
         int base = transport.ordinal() * DURATION_SLOTS;
-        double[] bounds = new double[DURATION_BOUNDS_SECONDS.length];
-        for (int i = 0; i < bounds.length; i++) {
-            bounds[i] = DURATION_BOUNDS_SECONDS[i];
-        }
-        long[] counts = new long[DURATION_BUCKETS];
-        for (int i = 0; i < counts.length; i++) {
-            counts[i] = durations.getOpaque(base + i);
-        }
-        return new Histogram(bounds, counts, durations.getOpaque(base + DURATION_BUCKETS) / 1000.0);
+        return histogram(durations, base, DURATION_UPPER_BOUNDS, durations.getOpaque(base + DURATION_BUCKETS) / 1000.0);
     }
 
-    private Histogram sizes(ClientTransport transport, int direction, long sum) {
-        int base = (transport.ordinal() * 2 + direction) * SIZE_BUCKETS;
-        double[] bounds = new double[SIZE_BOUNDS.length];
-        for (int i = 0; i < bounds.length; i++) {
-            bounds[i] = SIZE_BOUNDS[i];
-        }
-        long[] counts = new long[SIZE_BUCKETS];
+    private static Histogram histogram(AtomicLongArray array, int base, double[] upperBounds, double sum) {
+        long[] counts = new long[upperBounds.length + 1];
         for (int i = 0; i < counts.length; i++) {
-            counts[i] = sizes.getOpaque(base + i);
+            counts[i] = array.getOpaque(base + i);
         }
-        return new Histogram(bounds, counts, sum);
+        return new Histogram(upperBounds, counts, sum);
     }
 
     /** Callback for {@link #forEachResponseCounter}. */
@@ -185,7 +183,7 @@ public final class TurnStats {
     void allocationEnded(ClientTransport transport, long lifetimeNanos) {
         int base = transport.ordinal() * DURATION_SLOTS;
         int bucket = 0;
-        while (bucket < DURATION_BOUNDS_SECONDS.length && lifetimeNanos > DURATION_BOUNDS_SECONDS[bucket] * NANOS_PER_SECOND) {
+        while (bucket < DURATION_BOUNDS_NANOS.length && lifetimeNanos > DURATION_BOUNDS_NANOS[bucket]) {
             bucket++;
         }
         add(durations, base + bucket, 1);

@@ -1,5 +1,7 @@
 package io.turnrelay.core.turn;
 
+import static io.turnrelay.core.turn.CoreFlowTest.CLIENT;
+import static io.turnrelay.core.turn.CoreFlowTest.PEER;
 import static io.turnrelay.core.turn.TestClient.code;
 import static io.turnrelay.core.turn.TurnHarness.SECOND;
 import static io.turnrelay.core.turn.TurnHarness.address;
@@ -9,15 +11,11 @@ import io.turnrelay.api.ClientTransport;
 import io.turnrelay.api.Histogram;
 import io.turnrelay.core.spi.ClientLink;
 import io.turnrelay.core.spi.TestLinks;
-import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import org.junit.jupiter.api.Test;
 
 /** The histograms of {@link TurnStats}: relayed datagram sizes per direction, allocation lifetimes observed at the end. */
 class StatsHistogramTest {
-    static final InetSocketAddress CLIENT = address("198.51.100.7", 40000);
-    static final InetSocketAddress PEER = address("93.184.216.34", 7000);
-
     final TurnHarness h = TurnHarness.withDefaults();
     final TestClient alice = new TestClient(h, CLIENT, "alice", "alice-pw");
 
