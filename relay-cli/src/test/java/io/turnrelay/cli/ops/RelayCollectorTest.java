@@ -37,8 +37,8 @@ class RelayCollectorTest {
             Map.of(ClientTransport.UDP, UDP, ClientTransport.TCP, TCP, ClientTransport.TLS, TLS));
     private static final TlsMetrics TLS_METRICS = new TlsMetrics(1_790_000_000L, 2, 30, 1);
 
-    /** A sample line: name, optional {labels}, a space and a number. */
-    private static final Pattern SAMPLE = Pattern.compile("[a-z_]+(\\{[a-z_]+=\"[^\"]*\"(,[a-z_]+=\"[^\"]*\")*\\})? -?(\\d+\\.\\d+(E\\d+)?|\\+Inf)");
+    /** A sample line: name, optional {labels}, a space and a number (bucket counts are integers, other values decimals). */
+    private static final Pattern SAMPLE = Pattern.compile("[a-z_]+(\\{[a-z_]+=\"[^\"]*\"(,[a-z_]+=\"[^\"]*\")*\\})? -?\\d+(\\.\\d+(E\\d+)?)?");
 
     @Test
     void rendersGaugesAndCountersPerClientTransport() {
