@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.jr.ob.JSON;
 import io.turnrelay.api.tls.TestCertificates;
+import io.turnrelay.cli.ops.Scrape;
 import io.turnrelay.core.spi.LoopbackPorts;
 import io.turnrelay.core.spi.SocketTurnClient;
 import io.turnrelay.core.stun.StunMessage;
@@ -202,13 +203,14 @@ class RelayCliIT {
                 assertThat(relayed).hasSize(1);
                 SocketTurnClient.requireSuccess(client.createPermission(peerAddress));
                 assertRelaysBothWays(client, peer, relayed.get(0), "before the reload");
-                assertThat(get(metricsUrl).body())
-                        .contains("turnrelay_tls_certificate_not_after_seconds " + first.certificate().getNotAfter().toInstant().getEpochSecond() + "\n")
-                        .contains("turnrelay_allocations{transport=\"tls\"} 1\n")
-                        .contains("turnrelay_allocations{transport=\"udp\"} 0\n")
-                        .contains("turnrelay_relayed_packets_total{transport=\"tls\",direction=\"client_to_peer\"} 1\n")
-                        .contains("turnrelay_relayed_packets_total{transport=\"tls\",direction=\"peer_to_client\"} 1\n")
-                        .contains("turnrelay_tls_reloads_total{result=\"reloaded\"} 0\n");
+                Scrape before = Scrape.parse(get(metricsUrl).body());
+                assertThat(before.value("turnrelay_tls_certificate_not_after_seconds"))
+                        .isEqualTo(first.certificate().getNotAfter().toInstant().getEpochSecond());
+                assertThat(before.value("turnrelay_allocations{transport=\"tls\"}")).isEqualTo(1);
+                assertThat(before.value("turnrelay_allocations{transport=\"udp\"}")).isEqualTo(0);
+                assertThat(before.value("turnrelay_relayed_packets_total{transport=\"tls\",direction=\"client_to_peer\"}")).isEqualTo(1);
+                assertThat(before.value("turnrelay_relayed_packets_total{transport=\"tls\",direction=\"peer_to_client\"}")).isEqualTo(1);
+                assertThat(before.value("turnrelay_tls_reloads_total{result=\"reloaded\"}")).isEqualTo(0);
 
                 install(second, chain, key);
                 relay.signal("HUP");
@@ -217,10 +219,11 @@ class RelayCliIT {
                                 && l.contains(second.certificate().getNotAfter().toInstant().toString())));
                 assertThat(serverCertificate(ca, tlsPort)).as("a new handshake").isEqualTo(second.certificate());
                 assertThat(relay.process.isAlive()).as("SIGHUP does not stop the relay").isTrue();
-                assertThat(get(metricsUrl).body())
-                        .contains("turnrelay_tls_certificate_not_after_seconds " + second.certificate().getNotAfter().toInstant().getEpochSecond() + "\n")
-                        .contains("turnrelay_tls_reloads_total{result=\"reloaded\"} 1\n")
-                        .contains("turnrelay_tls_reloads_total{result=\"failed\"} 0\n");
+                Scrape after = Scrape.parse(get(metricsUrl).body());
+                assertThat(after.value("turnrelay_tls_certificate_not_after_seconds"))
+                        .isEqualTo(second.certificate().getNotAfter().toInstant().getEpochSecond());
+                assertThat(after.value("turnrelay_tls_reloads_total{result=\"reloaded\"}")).isEqualTo(1);
+                assertThat(after.value("turnrelay_tls_reloads_total{result=\"failed\"}")).isEqualTo(0);
 
                 // The connection made before the reload goes on relaying, and its allocation can be refreshed.
                 assertRelaysBothWays(client, peer, relayed.get(0), "after the reload");
@@ -347,26 +350,31 @@ class RelayCliIT {
                 HttpResponse<String> metrics = get(base + "/metrics");
                 assertThat(metrics.statusCode()).isEqualTo(200);
                 assertThat(metrics.headers().firstValue("Content-Type").orElse("")).startsWith("text/plain; version=0.0.4");
-                assertThat(metrics.body())
-                        .contains("# TYPE turnrelay_allocations gauge\n")
-                        .contains("turnrelay_allocations{transport=\"udp\"} 1\n")
-                        .contains("turnrelay_allocations{transport=\"tcp\"} 1\n")
-                        .contains("turnrelay_allocations{transport=\"tls\"} 0\n")
-                        .containsPattern("\nturnrelay_responses_total\\{transport=\"udp\",method=\"allocate\",code=\"401\"\\} [1-9]\\d*\n")
-                        .contains("turnrelay_responses_total{transport=\"udp\",method=\"allocate\",code=\"0\"} 1\n")
-                        .contains("turnrelay_responses_total{transport=\"tcp\",method=\"allocate\",code=\"0\"} 1\n")
-                        .contains("turnrelay_relayed_packets_total{transport=\"udp\",direction=\"client_to_peer\"} 0\n")
-                        .contains("turnrelay_connections{transport=\"tcp\"} 1\n")
-                        .contains("turnrelay_connections_accepted_total{transport=\"tcp\"} 1\n")
-                        .contains("turnrelay_connections_closed_total{transport=\"tcp\",reason=\"per_ip_limit\"} 0\n")
-                        .contains("turnrelay_portal_state{state=\"joined\"} 0\n")
+                assertThat(metrics.body()).contains("# TYPE turnrelay_allocations gauge\n")
+                        .contains("# TYPE turnrelay_allocation_duration_seconds histogram\n")
                         .doesNotContain("turnrelay_tls_certificate_not_after_seconds");
+                Scrape scrape = Scrape.parse(metrics.body());
+                assertThat(scrape.value("turnrelay_allocations{transport=\"udp\"}")).isEqualTo(1);
+                assertThat(scrape.value("turnrelay_allocations{transport=\"tcp\"}")).isEqualTo(1);
+                assertThat(scrape.value("turnrelay_allocations{transport=\"tls\"}")).isEqualTo(0);
+                assertThat(scrape.value("turnrelay_responses_total{transport=\"udp\",method=\"allocate\",code=\"401\"}")).isGreaterThanOrEqualTo(1);
+                assertThat(scrape.value("turnrelay_responses_total{transport=\"udp\",method=\"allocate\",code=\"0\"}")).isEqualTo(1);
+                assertThat(scrape.value("turnrelay_responses_total{transport=\"tcp\",method=\"allocate\",code=\"0\"}")).isEqualTo(1);
+                assertThat(scrape.value("turnrelay_relayed_packets_total{transport=\"udp\",direction=\"client_to_peer\"}")).isEqualTo(0);
+                assertThat(scrape.value("turnrelay_connections{transport=\"tcp\"}")).isEqualTo(1);
+                assertThat(scrape.value("turnrelay_connections_accepted_total{transport=\"tcp\"}")).isEqualTo(1);
+                assertThat(scrape.value("turnrelay_connections_closed_total{transport=\"tcp\",reason=\"per_ip_limit\"}")).isEqualTo(0);
+                assertThat(scrape.value("turnrelay_portal_state{state=\"joined\"}")).isEqualTo(0);
+                assertThat(scrape.value("turnrelay_allocation_duration_seconds_count{transport=\"tcp\"}")).isEqualTo(0);
             }
             // The closed connection is counted; its allocation went with it.
-            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(get(base + "/metrics").body())
-                    .contains("turnrelay_connections{transport=\"tcp\"} 0\n")
-                    .contains("turnrelay_connections_closed_total{transport=\"tcp\",reason=\"client_closed\"} 1\n")
-                    .contains("turnrelay_allocations{transport=\"tcp\"} 0\n"));
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+                Scrape closed = Scrape.parse(get(base + "/metrics").body());
+                assertThat(closed.value("turnrelay_connections{transport=\"tcp\"}")).isEqualTo(0);
+                assertThat(closed.value("turnrelay_connections_closed_total{transport=\"tcp\",reason=\"client_closed\"}")).isEqualTo(1);
+                assertThat(closed.value("turnrelay_allocations{transport=\"tcp\"}")).isEqualTo(0);
+                assertThat(closed.value("turnrelay_allocation_duration_seconds_count{transport=\"tcp\"}")).isEqualTo(1);
+            });
             relay.process.destroy();
             assertThat(relay.awaitExit(Duration.ofSeconds(5))).isEqualTo(0);
         }
@@ -507,7 +515,7 @@ class RelayCliIT {
                 assertThat(portal.authorizations).contains("Bearer " + token);
                 assertThat(portal.joinPayloads).hasSize(1);
                 assertThat((String) portal.joinPayloads.get(0).get("stamp_secret")).matches("[0-9a-f]{64}");
-                assertThat(get(base + "/metrics").body()).contains("turnrelay_portal_state{state=\"joined\"} 1\n");
+                assertThat(Scrape.parse(get(base + "/metrics").body()).value("turnrelay_portal_state{state=\"joined\"}")).isEqualTo(1);
                 relay.process.destroy();
                 assertThat(relay.awaitExit(Duration.ofSeconds(5))).isEqualTo(0);
                 assertThat(relay.stderrLines()).isNotEmpty().noneMatch(line -> line.contains(token));

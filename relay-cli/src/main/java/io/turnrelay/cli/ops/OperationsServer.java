@@ -2,12 +2,18 @@ package io.turnrelay.cli.ops;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
+import io.prometheus.metrics.expositionformats.OpenMetricsTextFormatWriter;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.turnrelay.api.RelayStats;
 import io.turnrelay.cli.portal.PortalState;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.BooleanSupplier;
@@ -16,10 +22,15 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The operations HTTP endpoints on one daemon thread: {@code GET /healthz} (200 while the process runs),
- * {@code GET /readyz} (200 when {@link Readiness} says so, else 503) and {@code GET /metrics}
- * ({@link PrometheusText}).
+ * {@code GET /readyz} (200 when {@link Readiness} says so, else 503) and {@code GET /metrics}: the
+ * {@link RelayCollector}'s metrics, written by the Prometheus Java client in the OpenMetrics text format when the
+ * scraper's {@code Accept} header asks for {@code application/openmetrics-text}, else in the Prometheus text format
+ * 0.0.4. The metrics live in a registry of their own, not the Prometheus client's process-wide default one.
  */
 public final class OperationsServer implements AutoCloseable {
+    private static final ExpositionFormatWriter OPEN_METRICS = OpenMetricsTextFormatWriter.create();
+    private static final ExpositionFormatWriter PROMETHEUS_TEXT = PrometheusTextFormatWriter.create();
+
     private final HttpServer server;
     private final ExecutorService executor;
 
@@ -46,8 +57,14 @@ public final class OperationsServer implements AutoCloseable {
             boolean ready = Readiness.isReady(relayServing.getAsBoolean(), portalState.get());
             respond(exchange, ready ? 200 : 503, "text/plain; charset=utf-8", ready ? "ready\n" : "not ready\n");
         });
-        server.createContext("/metrics", exchange ->
-                respond(exchange, 200, PrometheusText.CONTENT_TYPE, PrometheusText.render(stats.get(), portalState.get(), tls.get(), drain.get())));
+        PrometheusRegistry registry = new PrometheusRegistry();
+        registry.register(new RelayCollector(stats, portalState, tls, drain));
+        server.createContext("/metrics", exchange -> {
+            ExpositionFormatWriter writer = writerFor(exchange.getRequestHeaders().getFirst("Accept"));
+            ByteArrayOutputStream body = new ByteArrayOutputStream(32_768);
+            writer.write(body, registry.scrape());
+            respond(exchange, 200, writer.getContentType(), body.toByteArray());
+        });
         ExecutorService executor = Executors.newSingleThreadExecutor(task -> {
             Thread thread = new Thread(task, "relay-ops-http");
             thread.setDaemon(true);
@@ -63,7 +80,43 @@ public final class OperationsServer implements AutoCloseable {
         return server.getAddress();
     }
 
+    /**
+     * OpenMetrics when {@code accept} lists {@code application/openmetrics-text} with a non-zero quality (Prometheus
+     * asks so by default), else the Prometheus text format. The protobuf format is not offered: classic histograms do
+     * not need it.
+     */
+    static ExpositionFormatWriter writerFor(@Nullable String accept) {
+        if (accept == null) {
+            return PROMETHEUS_TEXT;
+        }
+        for (String range : accept.split(",")) {
+            String[] parts = range.split(";");
+            if (!parts[0].trim().toLowerCase(Locale.ROOT).equals("application/openmetrics-text")) {
+                continue;
+            }
+            double quality = 1;
+            for (int i = 1; i < parts.length; i++) {
+                String parameter = parts[i].trim();
+                if (parameter.startsWith("q=")) {
+                    try {
+                        quality = Double.parseDouble(parameter.substring(2));
+                    } catch (NumberFormatException e) {
+                        quality = 0;
+                    }
+                }
+            }
+            if (quality > 0) {
+                return OPEN_METRICS;
+            }
+        }
+        return PROMETHEUS_TEXT;
+    }
+
     private static void respond(HttpExchange exchange, int status, String contentType, String body) throws IOException {
+        respond(exchange, status, contentType, body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void respond(HttpExchange exchange, int status, String contentType, byte[] body) throws IOException {
         try (exchange) {
             String method = exchange.getRequestMethod();
             if (!exchange.getRequestURI().getPath().equals(exchange.getHttpContext().getPath())) {
@@ -78,7 +131,10 @@ public final class OperationsServer implements AutoCloseable {
     }
 
     private static void sendBody(HttpExchange exchange, int status, String contentType, String body, boolean withBody) throws IOException {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        sendBody(exchange, status, contentType, body.getBytes(StandardCharsets.UTF_8), withBody);
+    }
+
+    private static void sendBody(HttpExchange exchange, int status, String contentType, byte[] bytes, boolean withBody) throws IOException {
         exchange.getResponseHeaders().set("Content-Type", contentType);
         exchange.sendResponseHeaders(status, withBody ? bytes.length : -1);
         if (withBody) {

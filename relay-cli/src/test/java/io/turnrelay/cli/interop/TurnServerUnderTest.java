@@ -3,6 +3,7 @@ package io.turnrelay.cli.interop;
 import io.turnrelay.api.ClientTransport;
 import io.turnrelay.api.tls.TestCertificates;
 import io.turnrelay.core.spi.LoopbackPorts;
+import io.turnrelay.cli.ops.Scrape;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -264,7 +265,7 @@ final class TurnServerUnderTest implements AutoCloseable {
 
     /**
      * One sample of our relay's /metrics, e.g. {@code turnrelay_relayed_packets_total{transport="tls",direction="peer_to_client"}}
-     * (labels as the relay writes them, in its order); fails when the relay does not export it.
+     * (labels in any order); fails when the relay does not export it.
      */
     long metric(String sample) throws IOException, InterruptedException {
         if (!isOurs()) {
@@ -273,12 +274,11 @@ final class TurnServerUnderTest implements AutoCloseable {
         HttpResponse<String> response = HttpClient.newHttpClient().send(
                 HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + operationsPort + "/metrics")).timeout(Duration.ofSeconds(10)).build(),
                 HttpResponse.BodyHandlers.ofString());
-        for (String line : response.body().split("\n")) {
-            if (line.startsWith(sample + " ")) {
-                return Long.parseLong(line.substring(sample.length() + 1).trim());
-            }
+        Scrape scrape = Scrape.parse(response.body());
+        if (!scrape.has(sample)) {
+            throw new AssertionError(kind + " exports no " + sample + " on /metrics:\n" + response.body());
         }
-        throw new AssertionError(kind + " exports no " + sample + " on /metrics:\n" + response.body());
+        return (long) scrape.value(sample);
     }
 
     String log() throws IOException {

@@ -42,20 +42,25 @@ class OperationsServerTest {
 
             HttpResponse<String> metrics = get(base + "/metrics");
             assertThat(metrics.statusCode()).isEqualTo(200);
-            assertThat(metrics.headers().firstValue("Content-Type")).hasValue(PrometheusText.CONTENT_TYPE);
-            assertThat(metrics.body()).contains("turnrelay_allocations{transport=\"tcp\"} 1\n")
-                    .contains("turnrelay_connections{transport=\"tcp\"} 1\n")
-                    .contains("turnrelay_connections_closed_total{transport=\"tcp\",reason=\"client_closed\"} 2\n")
-                    .contains("turnrelay_portal_state{state=\"joined\"} 1")
-                    .doesNotContain("turnrelay_tls_");
+            assertThat(metrics.headers().firstValue("Content-Type")).hasValue("text/plain; version=0.0.4; charset=utf-8");
+            Scrape scrape = Scrape.parse(metrics.body());
+            assertThat(scrape.value("turnrelay_allocations{transport=\"tcp\"}")).isEqualTo(1);
+            assertThat(scrape.value("turnrelay_connections{transport=\"tcp\"}")).isEqualTo(1);
+            assertThat(scrape.value("turnrelay_connections_closed_total{transport=\"tcp\",reason=\"client_closed\"}")).isEqualTo(2);
+            assertThat(scrape.value("turnrelay_portal_state{state=\"joined\"}")).isEqualTo(1);
+            assertThat(metrics.body()).doesNotContain("turnrelay_tls_");
             tls.set(new TlsMetrics(1_790_000_000L, 1, 0, 0));
-            assertThat(get(base + "/metrics").body()).contains("turnrelay_tls_certificate_not_after_seconds 1790000000\n")
-                    .contains("turnrelay_tls_reloads_total{result=\"reloaded\"} 1\n");
-            assertThat(get(base + "/metrics").body()).contains("turnrelay_draining 0\n").contains("turnrelay_drain_allocations_left 0\n");
+            Scrape withTls = Scrape.parse(get(base + "/metrics").body());
+            assertThat(withTls.value("turnrelay_tls_certificate_not_after_seconds")).isEqualTo(1_790_000_000L);
+            assertThat(withTls.value("turnrelay_tls_reloads_total{result=\"reloaded\"}")).isEqualTo(1);
+            Scrape notDraining = Scrape.parse(get(base + "/metrics").body());
+            assertThat(notDraining.value("turnrelay_draining")).isZero();
+            assertThat(notDraining.value("turnrelay_drain_allocations_left")).isZero();
             drain.set(new DrainMetrics(true, 1_790_000_600L));
-            assertThat(get(base + "/metrics").body()).contains("turnrelay_draining 1\n")
-                    .contains("turnrelay_drain_allocations_left 1\n")
-                    .contains("turnrelay_drain_deadline_seconds 1790000600\n");
+            Scrape draining = Scrape.parse(get(base + "/metrics").body());
+            assertThat(draining.value("turnrelay_draining")).isEqualTo(1);
+            assertThat(draining.value("turnrelay_drain_allocations_left")).isEqualTo(1);
+            assertThat(draining.value("turnrelay_drain_deadline_seconds")).isEqualTo(1_790_000_600L);
 
             assertThat(get(base + "/nope").statusCode()).isEqualTo(404);
             assertThat(get(base + "/healthz/x").statusCode()).isEqualTo(404);
@@ -65,7 +70,40 @@ class OperationsServerTest {
         }
     }
 
+    @Test
+    void metricsAreOpenMetricsWhenTheScraperAsksForItAndPrometheusTextOtherwise() throws Exception {
+        RelayStats stats = new RelayStats(2, 0, 0, 0, 0, 0, 0, Map.of(), Map.of(), 0, Map.of(ClientTransport.UDP,
+                new ClientTransportStats(2, 0, 0, 0, 0, 0, 0, Map.of(), Map.of(), 0, 0, Map.of(), 0)));
+        try (OperationsServer server = OperationsServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                () -> true, () -> null, () -> stats, () -> null, () -> DrainMetrics.NOT_DRAINING)) {
+            String metrics = "http://127.0.0.1:" + server.address().getPort() + "/metrics";
+            // What Prometheus sends by default.
+            HttpResponse<String> open = get(metrics, "application/openmetrics-text;version=1.0.0;q=0.5,"
+                    + "application/openmetrics-text;version=0.0.1;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2");
+            assertThat(open.headers().firstValue("Content-Type")).hasValue("application/openmetrics-text; version=1.0.0; charset=utf-8");
+            assertThat(open.body()).endsWith("# EOF\n").contains("# TYPE turnrelay_relayed_packets counter\n");
+            assertThat(Scrape.parse(open.body()).value("turnrelay_allocations{transport=\"udp\"}")).isEqualTo(2);
+
+            for (String accept : new String[] {"text/plain", "*/*", "application/openmetrics-text;q=0, text/plain", "application/json"}) {
+                HttpResponse<String> text = get(metrics, accept);
+                assertThat(text.headers().firstValue("Content-Type")).as(accept).hasValue("text/plain; version=0.0.4; charset=utf-8");
+                assertThat(text.body()).as(accept).doesNotContain("# EOF").contains("# TYPE turnrelay_relayed_packets_total counter\n");
+                assertThat(Scrape.parse(text.body()).value("turnrelay_allocations{transport=\"udp\"}")).isEqualTo(2);
+            }
+            HttpResponse<String> head = client.send(HttpRequest.newBuilder(URI.create(metrics)).method("HEAD", HttpRequest.BodyPublishers.noBody())
+                    .header("Accept", "application/openmetrics-text").timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(head.statusCode()).isEqualTo(200);
+            assertThat(head.headers().firstValue("Content-Type")).hasValue("application/openmetrics-text; version=1.0.0; charset=utf-8");
+            assertThat(head.body()).isEmpty();
+        }
+    }
+
     private HttpResponse<String> get(String url) throws Exception {
         return client.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> get(String url, String accept) throws Exception {
+        return client.send(HttpRequest.newBuilder(URI.create(url)).header("Accept", accept).timeout(Duration.ofSeconds(5)).build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 }

@@ -3,6 +3,7 @@ package io.turnrelay.core.relay;
 import io.turnrelay.api.ClientListener;
 import io.turnrelay.api.ClientTransport;
 import io.turnrelay.api.ClientTransportStats;
+import io.turnrelay.api.Histogram;
 import io.turnrelay.api.Relay;
 import io.turnrelay.api.RelayConfig;
 import io.turnrelay.api.RelayStartException;
@@ -297,6 +298,7 @@ public final class ShardedRelay implements Relay {
         Map<String, Long> drops = new TreeMap<>();
         Map<String, Long> responses = new TreeMap<>();
         Map<String, Long> closed = new TreeMap<>();
+        Histogram durations = null, sizesToPeer = null, sizesToClient = null;
         for (RelayShard shard : shards) {
             TurnStats stats = shard.server.stats();
             allocations += stats.allocations(transport);
@@ -306,11 +308,9 @@ public final class ShardedRelay implements Relay {
             bytesOut += stats.bytesClientToPeer(transport);
             packetsIn += stats.packetsPeerToClient(transport);
             bytesIn += stats.bytesPeerToClient(transport);
+            // Every reason, zeros too, so that exporters see every series from the start.
             for (DropReason reason : DropReason.values()) {
-                long count = stats.dropped(reason, transport);
-                if (count != 0) {
-                    drops.merge(reason.name(), count, Long::sum);
-                }
+                drops.merge(reason.name(), stats.dropped(reason, transport), Long::sum);
             }
             stats.forEachResponseCounter((kind, method, code, count) -> {
                 if (kind == transport) {
@@ -321,15 +321,23 @@ public final class ShardedRelay implements Relay {
             accepted += connections.acceptedCount(transport);
             open += connections.open(transport);
             for (CloseReason reason : CloseReason.values()) {
-                long count = connections.closed(transport, reason);
-                if (count != 0) {
-                    closed.merge(reason.label(), count, Long::sum);
-                }
+                closed.merge(reason.label(), connections.closed(transport, reason), Long::sum);
             }
             queueDrops += shard.transport.queueDrops(transport);
+            durations = plus(durations, stats.allocationDurations(transport));
+            sizesToPeer = plus(sizesToPeer, stats.datagramSizesClientToPeer(transport));
+            sizesToClient = plus(sizesToClient, stats.datagramSizesPeerToClient(transport));
         }
         return new ClientTransportStats(allocations, permissions, channels, packetsOut, bytesOut, packetsIn, bytesIn, drops, responses,
-                accepted, open, closed, queueDrops);
+                accepted, open, closed, queueDrops, orEmpty(durations), orEmpty(sizesToPeer), orEmpty(sizesToClient));
+    }
+
+    private static Histogram plus(@Nullable Histogram sum, Histogram shard) {
+        return sum == null ? shard : sum.plus(shard);
+    }
+
+    private static Histogram orEmpty(@Nullable Histogram histogram) {
+        return histogram != null ? histogram : Histogram.empty();
     }
 
     @Override

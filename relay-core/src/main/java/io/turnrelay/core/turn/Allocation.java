@@ -29,12 +29,12 @@ final class Allocation extends Timed {
     final byte[] allocateResponse;
     /** Its place in the ledger's order of establishment (one-per-username mode): replacements spare newer ones. */
     final long ledgerSequence;
+    /** When it was established (monotonic nanoseconds): its usage's duration, and its lifetime in the stats when it ends. */
+    final long createdAt;
     /** The latest expiry of its families: until then the allocation exists (the data plane checks only this). */
     long expiresAt;
     private long ipv4ExpiresAt;
     private long ipv6ExpiresAt;
-    /** When it was created, for its usage's duration. */
-    final long createdAt;
     // Usage: plain fields, written only by the server's thread on the relay path (no allocation, no lock).
     private long packetsToPeer;
     private long bytesToPeer;

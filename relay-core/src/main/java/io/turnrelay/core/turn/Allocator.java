@@ -408,6 +408,7 @@ final class Allocator {
         ledger.releasePort(allocation.port);
         ledger.leaveEstablished(member, allocation.username);
         stats.allocationsChanged(transport, -1);
+        stats.allocationEnded(transport, now - allocation.createdAt);
         StreamConnection stream = streams.get(allocation.client);
         if (stream != null && allocations.byClient(allocation.client) == null) {
             stream.allocateBy = now + config.streamAllocateTimeout().toNanos();

@@ -1,6 +1,7 @@
 package io.turnrelay.core.turn;
 
 import io.turnrelay.api.ClientTransport;
+import io.turnrelay.api.Histogram;
 import java.util.concurrent.atomic.AtomicLongArray;
 import org.jspecify.annotations.Nullable;
 
@@ -9,7 +10,8 @@ import org.jspecify.annotations.Nullable;
  * side can be labelled by it; peer datagrams dropped before any client is known count in a bucket of their own.
  * Written only by the server's thread; any thread may read them at any time without locking (each value is
  * individually current, the set is not a consistent snapshot). Methods above 0x00F (none of them exists) are
- * counted together under method 0.
+ * counted together under method 0. The histograms (relayed datagram sizes, allocation lifetimes) are fixed buckets
+ * counted the same way, so observing one costs a few comparisons and one write, nothing allocated.
  */
 public final class TurnStats {
     private static final int ALLOCATIONS = 0;
@@ -30,9 +32,34 @@ public final class TurnStats {
     private static final int CODE_SLOTS = 401; // success, then 300..699
     private static final int RESPONSE_SLOTS = METHOD_SLOTS * CODE_SLOTS;
 
+    /** Relayed payload sizes in bytes: control and audio, video up to WebRTC's usual 1200 and Ethernet's 1500, larger. */
+    private static final double[] SIZE_UPPER_BOUNDS = {64, 128, 256, 512, 1024, 1200, 1500, 4096, 16384};
+    /** The same as ints, for the relay path's comparisons. */
+    private static final int[] SIZE_BOUNDS = new int[SIZE_UPPER_BOUNDS.length];
+    private static final int SIZE_BUCKETS = SIZE_UPPER_BOUNDS.length + 1;
+    /** Allocation lifetimes in seconds: failed or short checks, calls of minutes, sessions of hours. */
+    private static final double[] DURATION_UPPER_BOUNDS = {1, 5, 30, 60, 300, 900, 1800, 3600, 7200, 14400, 28800, 86400};
+    private static final long[] DURATION_BOUNDS_NANOS = new long[DURATION_UPPER_BOUNDS.length];
+    private static final int DURATION_BUCKETS = DURATION_UPPER_BOUNDS.length + 1;
+    /** Per transport: the duration buckets, then the sum in milliseconds (nanoseconds would overflow within days). */
+    private static final int DURATION_SLOTS = DURATION_BUCKETS + 1;
+    private static final long NANOS_PER_MILLI = 1_000_000L;
+
+    static {
+        for (int i = 0; i < SIZE_BOUNDS.length; i++) {
+            SIZE_BOUNDS[i] = (int) SIZE_UPPER_BOUNDS[i];
+        }
+        for (int i = 0; i < DURATION_BOUNDS_NANOS.length; i++) {
+            DURATION_BOUNDS_NANOS[i] = (long) (DURATION_UPPER_BOUNDS[i] * 1e9);
+        }
+    }
+
     // Single writer: plain read + opaque write is enough, readers use opaque reads.
     private final AtomicLongArray values = new AtomicLongArray((TRANSPORTS.length + 1) * SLOTS);
     private final AtomicLongArray responses = new AtomicLongArray(TRANSPORTS.length * RESPONSE_SLOTS);
+    /** Per transport, direction (to peer, to client) and size bucket. */
+    private final AtomicLongArray sizes = new AtomicLongArray(TRANSPORTS.length * 2 * SIZE_BUCKETS);
+    private final AtomicLongArray durations = new AtomicLongArray(TRANSPORTS.length * DURATION_SLOTS);
 
     TurnStats() {}
 
@@ -90,6 +117,30 @@ public final class TurnStats {
         return sum;
     }
 
+    /** The payload sizes, in bytes, of what {@code transport}'s clients sent to peers. */
+    public Histogram datagramSizesClientToPeer(ClientTransport transport) {
+        return histogram(sizes, transport.ordinal() * 2 * SIZE_BUCKETS, SIZE_UPPER_BOUNDS, bytesClientToPeer(transport));
+    }
+
+    /** The sizes, in bytes, of the peer datagrams relayed to {@code transport}'s clients. */
+    public Histogram datagramSizesPeerToClient(ClientTransport transport) {
+        return histogram(sizes, (transport.ordinal() * 2 + 1) * SIZE_BUCKETS, SIZE_UPPER_BOUNDS, bytesPeerToClient(transport));
+    }
+
+    /** How long {@code transport}'s clients' allocations lived, in seconds, observed when each was deleted. */
+    public Histogram allocationDurations(ClientTransport transport) {
+        int base = transport.ordinal() * DURATION_SLOTS;
+        return histogram(durations, base, DURATION_UPPER_BOUNDS, durations.getOpaque(base + DURATION_BUCKETS) / 1000.0);
+    }
+
+    private static Histogram histogram(AtomicLongArray array, int base, double[] upperBounds, double sum) {
+        long[] counts = new long[upperBounds.length + 1];
+        for (int i = 0; i < counts.length; i++) {
+            counts[i] = array.getOpaque(base + i);
+        }
+        return new Histogram(upperBounds, counts, sum);
+    }
+
     /** Callback for {@link #forEachResponseCounter}. */
     @FunctionalInterface
     public interface ResponseCounterVisitor {
@@ -118,12 +169,33 @@ public final class TurnStats {
         int base = transport.ordinal() * SLOTS;
         add(values, base + PACKETS_TO_PEER, 1);
         add(values, base + BYTES_TO_PEER, bytes);
+        add(sizes, (transport.ordinal() * 2) * SIZE_BUCKETS + sizeBucket(bytes), 1);
     }
 
     void relayedToClient(ClientTransport transport, int bytes) {
         int base = transport.ordinal() * SLOTS;
         add(values, base + PACKETS_TO_CLIENT, 1);
         add(values, base + BYTES_TO_CLIENT, bytes);
+        add(sizes, (transport.ordinal() * 2 + 1) * SIZE_BUCKETS + sizeBucket(bytes), 1);
+    }
+
+    /** An allocation of a {@code transport} client ended after {@code lifetimeNanos}. */
+    void allocationEnded(ClientTransport transport, long lifetimeNanos) {
+        int base = transport.ordinal() * DURATION_SLOTS;
+        int bucket = 0;
+        while (bucket < DURATION_BOUNDS_NANOS.length && lifetimeNanos > DURATION_BOUNDS_NANOS[bucket]) {
+            bucket++;
+        }
+        add(durations, base + bucket, 1);
+        add(durations, base + DURATION_BUCKETS, Math.max(0, lifetimeNanos) / NANOS_PER_MILLI);
+    }
+
+    private static int sizeBucket(int bytes) {
+        int bucket = 0;
+        while (bucket < SIZE_BOUNDS.length && bytes > SIZE_BOUNDS[bucket]) {
+            bucket++;
+        }
+        return bucket;
     }
 
     void countDrop(DropReason reason, @Nullable ClientTransport transport) {
