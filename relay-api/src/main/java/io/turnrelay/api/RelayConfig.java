@@ -23,6 +23,9 @@ import org.jspecify.annotations.Nullable;
  * settings and throws {@link IllegalArgumentException} naming the bad one.
  */
 public final class RelayConfig {
+    /** The highest bandwidth limit in bytes per second: 2^33, about 68 Gbit/s. */
+    public static final long MAX_BPS = 1L << 33;
+
     private final int listenPort;
     private final @Nullable InetAddress bindIpv4;
     private final @Nullable InetAddress bindIpv6;
@@ -48,6 +51,8 @@ public final class RelayConfig {
     private final List<ClientListener> listeners;
     private final StreamSettings streams;
     private final @Nullable TlsCredentials tls;
+    private final long maxBps;
+    private final long bpsCapacity;
 
     private RelayConfig(Builder b, Authenticator authenticator, @Nullable InetAddress publicIpv4, @Nullable InetAddress publicIpv6,
             List<ClientListener> listeners) {
@@ -76,10 +81,19 @@ public final class RelayConfig {
         this.listeners = List.copyOf(listeners);
         this.streams = b.streams;
         this.tls = b.tls;
+        this.maxBps = b.maxBps;
+        this.bpsCapacity = b.bpsCapacity;
     }
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    /** A bandwidth limit is 0 (none) to {@link #MAX_BPS} bytes per second. */
+    static void requireBps(String setting, long bytesPerSecond) {
+        if (bytesPerSecond < 0 || bytesPerSecond > MAX_BPS) {
+            throw new IllegalArgumentException(setting + ": must be 0 (no limit) to " + MAX_BPS + " bytes per second, not " + bytesPerSecond);
+        }
     }
 
     /** Port clients send STUN/TURN to over UDP, and over TCP unless that is switched off (default 3478). */
@@ -152,6 +166,18 @@ public final class RelayConfig {
     /** Makes one random source per worker (relay ports, nonce secrets, reservation tokens). */
     public Supplier<RandomGenerator> randomSource() { return randomSource; }
 
+    /**
+     * Payload bytes per second one allocation may relay each way (coturn's max-bps), unless the user's credential
+     * sets its own ({@link LongTermCredential#withMaxBps}); 0 (the default) for no limit.
+     */
+    public long maxBps() { return maxBps; }
+
+    /**
+     * Payload bytes per second the whole relay relays each way, over all allocations (coturn's bps-capacity); 0 (the
+     * default) for no limit. Each of the {@link #workers()} gets an equal share.
+     */
+    public long bpsCapacity() { return bpsCapacity; }
+
     /** Builder with the defaults of a production relay. */
     public static final class Builder {
         private int listenPort = 3478;
@@ -182,8 +208,16 @@ public final class RelayConfig {
         private @Nullable TlsCredentials tls;
         private List<Integer> tlsListenPorts = List.of(5349);
         private boolean detectTls;
+        private long maxBps;
+        private long bpsCapacity;
 
         private Builder() {}
+
+        /** Bytes per second per allocation each way, 0 (default) for none; see {@link RelayConfig#maxBps()}. */
+        public Builder maxBps(long bytesPerSecond) { this.maxBps = bytesPerSecond; return this; }
+
+        /** Bytes per second for the whole relay each way, 0 (default) for none; see {@link RelayConfig#bpsCapacity()}. */
+        public Builder bpsCapacity(long bytesPerSecond) { this.bpsCapacity = bytesPerSecond; return this; }
 
         /**
          * The certificate for TURN over TLS ({@code turns:}); with one, TLS listeners open on {@link #tlsListenPorts}
@@ -311,6 +345,8 @@ public final class RelayConfig {
             if (realm.isEmpty()) {
                 throw new IllegalArgumentException("realm: must not be empty");
             }
+            requireBps("maxBps", maxBps);
+            requireBps("bpsCapacity", bpsCapacity);
             return new RelayConfig(this, auth, public4, public6, checkedListeners());
         }
 

@@ -105,7 +105,7 @@ final class RequestAuthenticator {
         if (nonces.check(nonce, client, now) != NonceIssuer.Verdict.VALID) {
             return Outcome.reject(ErrorCode.STALE_NONCE);
         }
-        return new Outcome(new Credentials(username, key, sha256), 0);
+        return new Outcome(new Credentials(username, key, sha256, credential.maxBps().orElse(-1)), 0);
     }
 
     /** The key of {@code algorithm} if the request's integrity verifies under it, else null. */

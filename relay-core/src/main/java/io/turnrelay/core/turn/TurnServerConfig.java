@@ -2,6 +2,7 @@ package io.turnrelay.core.turn;
 
 import io.turnrelay.api.Authenticator;
 import io.turnrelay.api.PeerAddressPolicy;
+import io.turnrelay.api.RelayConfig;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -39,6 +40,8 @@ public final class TurnServerConfig {
     private final int maxAllocations;
     private final boolean oneAllocationPerUsername;
     private final boolean rfc5766ChannelNumbers;
+    private final long maxBps;
+    private final long bpsCapacity;
 
     private TurnServerConfig(Builder b, Authenticator authenticator, LongSupplier unixClock, PeerAddressPolicy policy) {
         this.realm = b.realm;
@@ -63,6 +66,8 @@ public final class TurnServerConfig {
         this.maxAllocations = b.maxAllocations > 0 ? b.maxAllocations : b.highestPort - b.lowestPort + 1;
         this.oneAllocationPerUsername = b.oneAllocationPerUsername;
         this.rfc5766ChannelNumbers = b.rfc5766ChannelNumbers;
+        this.maxBps = b.maxBps;
+        this.bpsCapacity = b.bpsCapacity;
     }
 
     public static Builder builder() { return new Builder(); }
@@ -120,6 +125,19 @@ public final class TurnServerConfig {
     /** Also accept channel numbers 0x5000-0x7FFF (RFC 5766), as older clients use. */
     public boolean rfc5766ChannelNumbers() { return rfc5766ChannelNumbers; }
 
+    /**
+     * Payload bytes per second an allocation relays each way unless its user's credential sets its own limit;
+     * 0 for none. Datagrams over it are dropped ({@link DropReason#BANDWIDTH_LIMIT}).
+     */
+    public long maxBps() { return maxBps; }
+
+    /**
+     * Payload bytes per second this server relays each way over all its allocations, shared fairly among them
+     * ({@link SharedCapacity}); 0 for none. Datagrams over it are dropped ({@link DropReason#RELAY_CAPACITY}). The
+     * servers of one relay each get their share of the relay's capacity.
+     */
+    public long bpsCapacity() { return bpsCapacity; }
+
     /** Builder with the defaults of a production relay. */
     public static final class Builder {
         private String realm = "turnrelay";
@@ -144,6 +162,8 @@ public final class TurnServerConfig {
         private int maxAllocations;
         private boolean oneAllocationPerUsername;
         private boolean rfc5766ChannelNumbers;
+        private long maxBps;
+        private long bpsCapacity;
 
         private Builder() {}
 
@@ -212,6 +232,12 @@ public final class TurnServerConfig {
         /** Default false. */
         public Builder rfc5766ChannelNumbers(boolean enabled) { this.rfc5766ChannelNumbers = enabled; return this; }
 
+        /** Default 0: no limit per allocation. */
+        public Builder maxBps(long bytesPerSecond) { this.maxBps = bytesPerSecond; return this; }
+
+        /** Default 0: no limit for the server. */
+        public Builder bpsCapacity(long bytesPerSecond) { this.bpsCapacity = bytesPerSecond; return this; }
+
         public TurnServerConfig build() {
             require(!realm.isEmpty() && realm.length() < 128 && utf8Length(realm) <= 763,
                     "realm must have 1 to 127 characters and at most 763 UTF-8 bytes (RFC 8489 §14.9)");
@@ -236,6 +262,8 @@ public final class TurnServerConfig {
             require(maxAllocationsPerUser >= 1, "maxAllocationsPerUser must be at least 1");
             require(maxPermissionsPerAllocation >= 1, "maxPermissionsPerAllocation must be at least 1");
             require(maxAllocations >= 0, "maxAllocations must not be negative");
+            require(maxBps >= 0 && maxBps <= RelayConfig.MAX_BPS, "maxBps must be 0 (no limit) to " + RelayConfig.MAX_BPS);
+            require(bpsCapacity >= 0 && bpsCapacity <= RelayConfig.MAX_BPS, "bpsCapacity must be 0 (no limit) to " + RelayConfig.MAX_BPS);
             PeerAddressPolicy policy = peerPolicy != null ? peerPolicy : defaultPolicy(publicIpv4, publicIpv6);
             return new TurnServerConfig(this, authenticator, unixClock, policy);
         }
