@@ -179,6 +179,32 @@ class BandwidthLimitTest {
     }
 
     @Test
+    void shardsEachWithAnEqualShareOfTheCapacityShareItFairlyAmongTheirFlows() {
+        // A relay of 100,000 B/s on two shards, as ShardedRelay configures them; the kernel spread four clients evenly.
+        java.util.List<TurnHarness> shards = TurnHarness.sharing(2, b -> b.bpsCapacity(50_000));
+        InetSocketAddress[] peers = {PEER, OTHER_PEER, THIRD_PEER, address("9.9.9.9", 53)};
+        String[] users = {"alice", "bob", "carol", "alice"};
+        Flow[][] flowsOfShard = new Flow[2][2];
+        for (int i = 0; i < 4; i++) {
+            flowsOfShard[i % 2][i / 2] = new Flow(shards.get(i % 2), TestLinks.udp(address("198.51.100.7", 40000 + i)), users[i],
+                    users[i] + "-pw", peers[i], 1_000, 40_000 * (i + 1));
+        }
+        long total = 0;
+        for (int shard = 0; shard < 2; shard++) {
+            run(shards.get(shard), 5, flowsOfShard[shard]);
+            for (Flow flow : flowsOfShard[shard]) {
+                flow.resetCounts();
+            }
+            run(shards.get(shard), 60, flowsOfShard[shard]);
+            for (Flow flow : flowsOfShard[shard]) {
+                assertThat((double) flow.bytesToPeer / (60 * 25_000)).as("shard %d", shard).isCloseTo(1.0, within(0.05));
+                total += flow.bytesToPeer;
+            }
+        }
+        assertThat(total).isBetween(60 * 99_000L, 60 * 100_000L + 100_000);
+    }
+
+    @Test
     void aFlowAloneMayUseTheWholeCapacityAndNoMore() {
         TurnHarness h = TurnHarness.with(b -> b.bpsCapacity(100_000));
         Flow flow = new Flow(h, TestLinks.udp(address("198.51.100.7", 40000)), "alice", "alice-pw", PEER, 1_000, 200_000);
