@@ -67,6 +67,8 @@ class BandwidthLimitInteropIT {
             String description = String.format("%s over %s lost %.1f %%, coturn %.1f %%; %s%nserver log tail:%n%s", ours, transport,
                     100 * run.loss(), 100 * coturnLoss, run.outcome(), relay.logTail());
 
+            System.out.printf("max-bps %d: %s over %s lost %.1f %% in %.1f s, coturn %.1f %%%n", TurnServerUnderTest.MAX_BPS, ours,
+                    transport, 100 * run.loss(), run.seconds(), 100 * coturnLoss);
             assertThat(run.loss()).as(description).isBetween(LEAST_LOSS, MOST_LOSS);
             assertThat(coturnLoss).as("coturn: " + description).isBetween(LEAST_LOSS, MOST_LOSS);
             assertThat(Math.abs(run.loss() - coturnLoss)).as(description).isLessThanOrEqualTo(SIMILAR);

@@ -4,11 +4,13 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The bandwidth limits of one direction of one allocation's relaying: its own limit (the user's or the relay's
- * default max-bps) and its fair share of the server's {@link SharedCapacity}. Made only for allocations under some
- * limit, so an unlimited relay pays one null check per datagram.
+ * default max-bps), the bucket it is itself, so the relay path reaches it in one hop; and its fair share of the
+ * server's {@link SharedCapacity}. Made only for allocations under some limit, so an unlimited relay pays one null
+ * check per datagram.
  */
-final class FlowBudget {
-    private final @Nullable TokenBucket own;
+final class FlowBudget extends TokenBucket {
+    /** Whether it has a limit of its own; without one its own bucket is unused. */
+    private final boolean limited;
     private final @Nullable TokenBucket share;
     /** The last epoch it relayed in, for {@link SharedCapacity}'s count of active flows. */
     long activeEpoch = Long.MIN_VALUE;
@@ -19,7 +21,8 @@ final class FlowBudget {
      * time the capacity is contended, so from then on a flow gets its share and no more.
      */
     FlowBudget(long maxBps, boolean sharedCapacity) {
-        this.own = maxBps > 0 ? new TokenBucket(maxBps) : null;
+        super(Math.max(1, maxBps));
+        this.limited = maxBps > 0;
         this.share = sharedCapacity ? new TokenBucket(1) : null;
     }
 
@@ -28,18 +31,17 @@ final class FlowBudget {
      * own limit, or over the relay's capacity ({@code capacity} null when it has none).
      */
     @Nullable DropReason admit(@Nullable SharedCapacity capacity, int bytes, long now) {
-        TokenBucket own = this.own;
-        if (own != null) {
-            own.refill(now);
-            if (!own.hasTokens()) {
+        if (limited) {
+            refill(now);
+            if (!hasTokens()) {
                 return DropReason.BANDWIDTH_LIMIT;
             }
         }
         if (capacity != null && !capacity.admit(this, bytes, now)) {
             return DropReason.RELAY_CAPACITY;
         }
-        if (own != null) {
-            own.take(bytes);
+        if (limited) {
+            take(bytes);
         }
         return null;
     }

@@ -11,7 +11,7 @@ package io.turnrelay.core.turn;
  * {@code elapsed} nanoseconds is one multiplication: per datagram there is no division, no allocation and no clock
  * read. Rates go up to {@link io.turnrelay.api.RelayConfig#MAX_BPS}, where a full bucket still fits in a long.
  */
-final class TokenBucket {
+class TokenBucket {
     private static final long NANOS_PER_SECOND = 1_000_000_000L;
 
     private long rate;
