@@ -119,12 +119,7 @@ class BandwidthLimitTest {
         Flow alice = new Flow(h, TestLinks.udp(address("198.51.100.7", 40000)), "alice", "alice-pw", PEER, 500, 20_000);
         Flow bob = new Flow(h, TestLinks.tcp(address("198.51.100.8", 40000)), "bob", "bob-pw", OTHER_PEER, 1_000, 80_000);
         Flow carol = new Flow(h, TestLinks.udp(address("198.51.100.9", 40000)), "carol", "carol-pw", THIRD_PEER, 1_000, 100_000);
-        run(h, 2, alice, bob, carol); // the first bucketfuls
-
-        alice.resetCounts();
-        bob.resetCounts();
-        carol.resetCounts();
-        run(h, 50, alice, bob, carol);
+        warmUpThenRun(h, 2, 50, alice, bob, carol);
 
         assertThat((double) alice.bytesToPeer / (50 * 10_000)).isCloseTo(1.0, within(0.01));
         assertThat((double) alice.bytesToClient / (50 * 10_000)).isCloseTo(1.0, within(0.01));
@@ -146,11 +141,7 @@ class BandwidthLimitTest {
         // would get two thirds.
         Flow heavier = new Flow(h, TestLinks.udp(address("198.51.100.7", 40000)), "alice", "alice-pw", PEER, 1_000, 400_000);
         Flow heavy = new Flow(h, TestLinks.tls(address("198.51.100.8", 40000)), "bob", "bob-pw", OTHER_PEER, 1_000, 200_000);
-        run(h, 5, heavy, heavier);
-
-        heavy.resetCounts();
-        heavier.resetCounts();
-        run(h, 60, heavy, heavier);
+        warmUpThenRun(h, 5, 60, heavy, heavier);
 
         for (Flow flow : new Flow[] {heavy, heavier}) {
             assertThat((double) flow.bytesToPeer / (60 * 50_000)).isCloseTo(1.0, within(0.05));
@@ -165,11 +156,7 @@ class BandwidthLimitTest {
         TurnHarness h = TurnHarness.with(b -> b.bpsCapacity(100_000));
         Flow heavy = new Flow(h, TestLinks.udp(address("198.51.100.7", 40000)), "alice", "alice-pw", PEER, 1_000, 300_000);
         Flow light = new Flow(h, TestLinks.udp(address("198.51.100.8", 40000)), "bob", "bob-pw", OTHER_PEER, 1_000, 30_000);
-        run(h, 5, heavy, light);
-
-        heavy.resetCounts();
-        light.resetCounts();
-        run(h, 60, heavy, light);
+        warmUpThenRun(h, 5, 60, heavy, light);
 
         assertThat((double) light.bytesToPeer / (60 * 30_000)).isGreaterThan(0.99);
         assertThat((double) light.bytesToClient / (60 * 30_000)).isGreaterThan(0.99);
@@ -191,11 +178,7 @@ class BandwidthLimitTest {
         }
         long total = 0;
         for (int shard = 0; shard < 2; shard++) {
-            run(shards.get(shard), 5, flowsOfShard[shard]);
-            for (Flow flow : flowsOfShard[shard]) {
-                flow.resetCounts();
-            }
-            run(shards.get(shard), 60, flowsOfShard[shard]);
+            warmUpThenRun(shards.get(shard), 5, 60, flowsOfShard[shard]);
             for (Flow flow : flowsOfShard[shard]) {
                 assertThat((double) flow.bytesToPeer / (60 * 25_000)).as("shard %d", shard).isCloseTo(1.0, within(0.05));
                 total += flow.bytesToPeer;
@@ -208,10 +191,7 @@ class BandwidthLimitTest {
     void aFlowAloneMayUseTheWholeCapacityAndNoMore() {
         TurnHarness h = TurnHarness.with(b -> b.bpsCapacity(100_000));
         Flow flow = new Flow(h, TestLinks.udp(address("198.51.100.7", 40000)), "alice", "alice-pw", PEER, 1_000, 200_000);
-        run(h, 5, flow);
-
-        flow.resetCounts();
-        run(h, 60, flow);
+        warmUpThenRun(h, 5, 60, flow);
 
         assertThat((double) flow.bytesToPeer / (60 * 100_000)).isCloseTo(1.0, within(0.01));
         assertThat((double) flow.bytesToClient / (60 * 100_000)).isCloseTo(1.0, within(0.01));
@@ -223,11 +203,7 @@ class BandwidthLimitTest {
             TurnHarness h = TurnHarness.with(b -> b.maxBps(20_000).bpsCapacity(capacity));
             Flow alice = new Flow(h, TestLinks.udp(address("198.51.100.7", 40000)), "alice", "alice-pw", PEER, 1_000, 100_000);
             Flow bob = new Flow(h, TestLinks.udp(address("198.51.100.8", 40000)), "bob", "bob-pw", OTHER_PEER, 1_000, 100_000);
-            run(h, 5, alice, bob);
-
-            alice.resetCounts();
-            bob.resetCounts();
-            run(h, 60, alice, bob);
+            warmUpThenRun(h, 5, 60, alice, bob);
 
             // Each gets its own 20,000 out of 100,000; out of 30,000 they get half each.
             long each = Math.min(20_000, capacity / 2);
@@ -261,6 +237,15 @@ class BandwidthLimitTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("bpsCapacity");
         assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> LongTermCredential.ofPassword("pw").withMaxBps(-1)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxBps");
+    }
+
+    /** Runs the flows for {@code warmUp} seconds (the first bucketfuls), then counts afresh over {@code seconds}. */
+    private static void warmUpThenRun(TurnHarness h, long warmUp, long seconds, Flow... flows) {
+        run(h, warmUp, flows);
+        for (Flow flow : flows) {
+            flow.resetCounts();
+        }
+        run(h, seconds, flows);
     }
 
     /**
