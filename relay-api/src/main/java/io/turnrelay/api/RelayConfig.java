@@ -24,6 +24,9 @@ import org.jspecify.annotations.Nullable;
  * settings and throws {@link IllegalArgumentException} naming the bad one.
  */
 public final class RelayConfig {
+    /** The highest bandwidth limit in bytes per second: 2^33, about 68 Gbit/s. */
+    public static final long MAX_BPS = 1L << 33;
+
     private final int listenPort;
     private final @Nullable InetAddress bindIpv4;
     private final @Nullable InetAddress bindIpv6;
@@ -52,6 +55,8 @@ public final class RelayConfig {
     private final List<AlternateServer> alternateServers;
     private final List<AlternateServer> tlsAlternateServers;
     private final EventSettings events;
+    private final long maxBps;
+    private final long bpsCapacity;
 
     private RelayConfig(Builder b, Authenticator authenticator, @Nullable InetAddress publicIpv4, @Nullable InetAddress publicIpv6,
             List<ClientListener> listeners) {
@@ -83,10 +88,19 @@ public final class RelayConfig {
         this.alternateServers = b.alternateServers;
         this.tlsAlternateServers = b.tlsAlternateServers;
         this.events = b.events;
+        this.maxBps = b.maxBps;
+        this.bpsCapacity = b.bpsCapacity;
     }
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    /** A bandwidth limit is 0 (none) to {@link #MAX_BPS} bytes per second. */
+    static void requireBps(String setting, long bytesPerSecond) {
+        if (bytesPerSecond < 0 || bytesPerSecond > MAX_BPS) {
+            throw new IllegalArgumentException(setting + ": must be 0 (no limit) to " + MAX_BPS + " bytes per second, not " + bytesPerSecond);
+        }
     }
 
     /** Port clients send STUN/TURN to over UDP, and over TCP unless that is switched off (default 3478). */
@@ -172,6 +186,18 @@ public final class RelayConfig {
     /** The same for TLS clients, with the domain their certificate check needs (ALTERNATE-DOMAIN). */
     public List<AlternateServer> tlsAlternateServers() { return tlsAlternateServers; }
 
+    /**
+     * Payload bytes per second one allocation may relay each way (coturn's max-bps), unless the user's credential
+     * sets its own ({@link LongTermCredential#withMaxBps}); 0 (the default) for no limit.
+     */
+    public long maxBps() { return maxBps; }
+
+    /**
+     * Payload bytes per second the whole relay relays each way, over all allocations (coturn's bps-capacity); 0 (the
+     * default) for no limit. Each of the {@link #workers()} gets an equal share.
+     */
+    public long bpsCapacity() { return bpsCapacity; }
+
     /** Builder with the defaults of a production relay. */
     public static final class Builder {
         private int listenPort = 3478;
@@ -205,11 +231,19 @@ public final class RelayConfig {
         private List<AlternateServer> alternateServers = List.of();
         private List<AlternateServer> tlsAlternateServers = List.of();
         private EventSettings events = EventSettings.none();
+        private long maxBps;
+        private long bpsCapacity;
 
         private Builder() {}
 
         /** Listeners for the relay's events, e.g. {@code EventSettings.to(usageLog)}; see {@link EventSettings}. */
         public Builder events(EventSettings settings) { this.events = Objects.requireNonNull(settings, "events"); return this; }
+
+        /** Bytes per second per allocation each way, 0 (default) for none; see {@link RelayConfig#maxBps()}. */
+        public Builder maxBps(long bytesPerSecond) { this.maxBps = bytesPerSecond; return this; }
+
+        /** Bytes per second for the whole relay each way, 0 (default) for none; see {@link RelayConfig#bpsCapacity()}. */
+        public Builder bpsCapacity(long bytesPerSecond) { this.bpsCapacity = bytesPerSecond; return this; }
 
         /**
          * The certificate for TURN over TLS ({@code turns:}); with one, TLS listeners open on {@link #tlsListenPorts}
@@ -343,6 +377,8 @@ public final class RelayConfig {
             if (realm.isEmpty()) {
                 throw new IllegalArgumentException("realm: must not be empty");
             }
+            requireBps("maxBps", maxBps);
+            requireBps("bpsCapacity", bpsCapacity);
             return new RelayConfig(this, auth, public4, public6, checkedListeners());
         }
 

@@ -29,6 +29,22 @@ class LongTermCredentialTest {
     }
 
     @Test
+    void aCredentialHasTheRelaysDefaultBandwidthLimitUnlessItSetsItsOwn() {
+        LongTermCredential plain = LongTermCredential.ofPassword("TheMatrIX");
+        LongTermCredential limited = plain.withMaxBps(64_000);
+        LongTermCredential unlimited = LongTermCredential.ofMd5Key(HexFormat.of().parseHex(MD5_KEY_HEX)).withMaxBps(0);
+
+        assertThat(plain.maxBps()).isEmpty();
+        assertThat(limited.maxBps()).hasValue(64_000);
+        assertThat(unlimited.maxBps()).hasValue(0);
+        // The same secret either way.
+        assertThat(limited.key(PasswordAlgorithm.SHA256, "u", "r")).isEqualTo(plain.key(PasswordAlgorithm.SHA256, "u", "r"));
+        assertThat(unlimited.key(PasswordAlgorithm.MD5, "u", "r")).asHexString().isEqualToIgnoringCase(MD5_KEY_HEX);
+        assertThatThrownBy(() -> plain.withMaxBps(-1)).isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("maxBps:");
+        assertThatThrownBy(() -> plain.withMaxBps(RelayConfig.MAX_BPS + 1)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void md5KeyIsCopiedOnTheWayInAndOut() {
         byte[] given = HexFormat.of().parseHex(MD5_KEY_HEX);
         LongTermCredential credential = LongTermCredential.ofMd5Key(given);

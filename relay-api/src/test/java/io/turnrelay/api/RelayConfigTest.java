@@ -35,6 +35,15 @@ class RelayConfigTest {
         assertThat(config.maxLifetime()).isEqualTo(Duration.ofHours(1));
         assertThat(config.workers()).isEqualTo(1);
         assertThat(config.transport()).isNull();
+        assertThat(config.maxBps()).as("no bandwidth limit").isZero();
+        assertThat(config.bpsCapacity()).isZero();
+    }
+
+    @Test
+    void bandwidthLimitsGoUpTo2To33BytesPerSecond() {
+        RelayConfig config = valid().maxBps(RelayConfig.MAX_BPS).bpsCapacity(125_000_000).build();
+        assertThat(config.maxBps()).isEqualTo(8_589_934_592L);
+        assertThat(config.bpsCapacity()).isEqualTo(125_000_000);
     }
 
     @Test
@@ -64,7 +73,10 @@ class RelayConfigTest {
                 bad("defaultLifetime/maxLifetime", b -> b.defaultLifetime(Duration.ofHours(2))),
                 bad("defaultLifetime/maxLifetime", b -> b.defaultLifetime(Duration.ZERO)),
                 bad("nonceValidity", b -> b.nonceValidity(Duration.ofSeconds(-1))),
-                bad("realm", b -> b.realm("")));
+                bad("realm", b -> b.realm("")),
+                bad("maxBps", b -> b.maxBps(-1)),
+                bad("maxBps", b -> b.maxBps(RelayConfig.MAX_BPS + 1)),
+                bad("bpsCapacity", b -> b.bpsCapacity(-20_000)));
     }
 
     private static Arguments bad(String setting, Consumer<RelayConfig.Builder> change) {

@@ -65,8 +65,13 @@ final class BenchRelayFixture {
     private final Map<InetSocketAddress, String> nonces = new HashMap<>();
     private int transactions;
 
-    /** {@code flows} channels over {@code min(flows, 64,512)} allocations. */
+    /** {@code flows} channels over {@code min(flows, 64,512)} allocations, without bandwidth limits. */
     BenchRelayFixture(int flows) {
+        this(flows, 0, 0);
+    }
+
+    /** The same under the bandwidth limits {@code maxBps} per allocation and {@code bpsCapacity} for the server (0: none). */
+    BenchRelayFixture(int flows, long maxBps, long bpsCapacity) {
         this.now = 1_000_000_000_000L;
         this.channels = flows;
         this.allocations = Math.min(flows, MAX_ALLOCATIONS);
@@ -77,6 +82,8 @@ final class BenchRelayFixture {
                 .authenticator(new StaticUsersAuthenticator(Map.of(USER, PASSWORD)))
                 .unixClock(() -> UNIX_SECONDS)
                 .maxAllocationsPerUser(MAX_ALLOCATIONS)
+                .maxBps(maxBps)
+                .bpsCapacity(bpsCapacity)
                 .build();
         this.server = new TurnServer(config, new SplittableRandom(42));
         this.clientOfChannel = new ClientLink[flows];

@@ -1,6 +1,8 @@
 package io.turnrelay.bench;
 
+import io.turnrelay.api.RelayConfig;
 import io.turnrelay.core.spi.ClientLink;
+import io.turnrelay.core.turn.DropReason;
 import io.turnrelay.core.turn.Forwarding;
 import io.turnrelay.core.turn.RelayAction;
 import io.turnrelay.core.turn.TurnServer;
@@ -17,6 +19,7 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.infra.Blackhole;
 
 /**
@@ -27,6 +30,11 @@ import org.openjdk.jmh.infra.Blackhole;
  *
  * <p>For 100000, one server cannot hold 100,000 allocations (its port range has at most 64,512 ports):
  * it holds 64,512 allocations with 100,000 channels between them, each flow being one channel.
+ *
+ * <p>{@code limits=on} puts every allocation under a max-bps and the server under a bps-capacity, both so high
+ * that nothing is dropped: each operation then also refills and takes from the allocation's bucket and the
+ * server's. Time advances by {@link #TICK_NANOS} per operation in both modes, as it does for a real relay, so the
+ * buckets refill; the trial fails if anything was dropped.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -34,9 +42,14 @@ import org.openjdk.jmh.infra.Blackhole;
 public class TurnDataPlaneBenchmark {
     /** Power of two, so the next flow index is a mask away. */
     private static final int SEQUENCE_LENGTH = 1 << 16;
+    /** Virtual nanoseconds per operation: at the highest rates the buckets refill faster than 100 bytes per tick. */
+    private static final long TICK_NANOS = 16;
 
     @Param({"1", "1000", "100000"})
     public int allocations;
+
+    @Param({"off", "on"})
+    public String limits;
 
     private TurnServer server;
     private Forwarding forwarding;
@@ -51,7 +64,8 @@ public class TurnDataPlaneBenchmark {
 
     @Setup(Level.Trial)
     public void fillServer() {
-        BenchRelayFixture fixture = new BenchRelayFixture(allocations);
+        long rate = limits.equals("on") ? RelayConfig.MAX_BPS : 0;
+        BenchRelayFixture fixture = new BenchRelayFixture(allocations, rate, rate);
         server = fixture.server;
         forwarding = server.forwarding();
         now = fixture.now;
@@ -67,8 +81,18 @@ public class TurnDataPlaneBenchmark {
         }
     }
 
+    /** The benchmarks must measure relaying, not drops. */
+    @TearDown(Level.Trial)
+    public void checkNothingWasDropped() {
+        long dropped = server.stats().dropped(DropReason.BANDWIDTH_LIMIT) + server.stats().dropped(DropReason.RELAY_CAPACITY);
+        if (dropped != 0) {
+            throw new IllegalStateException(dropped + " datagrams dropped over a bandwidth limit");
+        }
+    }
+
     private int nextFlow() {
         cursor = (cursor + 1) & (SEQUENCE_LENGTH - 1);
+        now += TICK_NANOS;
         return flowSequence[cursor];
     }
 

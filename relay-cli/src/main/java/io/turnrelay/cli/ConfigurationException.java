@@ -35,6 +35,8 @@ final class ConfigurationException extends Exception {
             case "workers" -> "--workers";
             case "maxAllocationsPerUser" -> "--user-quota";
             case "maxAllocations" -> "--total-quota";
+            case "maxBps" -> "--max-bps";
+            case "bpsCapacity" -> "--bps-capacity";
             case "realm" -> "--realm";
             case "transport" -> "--transport";
             case "listeners" -> "--listen-port";

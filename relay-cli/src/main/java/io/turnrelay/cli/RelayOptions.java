@@ -171,6 +171,16 @@ final class RelayOptions {
     @Option(names = "--total-quota", paramLabel = "N", defaultValue = "0", description = "Allocations in total; 0 means one per relay port.")
     int totalQuota;
 
+    @Env("TURNRELAY_MAX_BPS")
+    @Option(names = "--max-bps", paramLabel = "BYTES", defaultValue = "0",
+            description = "Payload bytes per second one allocation may relay each way (coturn's max-bps; a custom authenticator may set its own per user); 0 means no limit.")
+    long maxBps;
+
+    @Env("TURNRELAY_BPS_CAPACITY")
+    @Option(names = "--bps-capacity", paramLabel = "BYTES", defaultValue = "0",
+            description = "Payload bytes per second the whole relay relays each way, shared fairly among allocations (each worker gets an equal share); 0 means no limit.")
+    long bpsCapacity;
+
     @Env("TURNRELAY_STREAM_SEND_QUEUE")
     @Option(names = "--stream-send-queue", paramLabel = "BYTES", defaultValue = "262144",
             description = "Bytes a TCP or TLS client may have waiting to be sent; relayed data beyond it is dropped (at least 131104).")

@@ -200,6 +200,8 @@ record RelaySetup(
                     .peerPolicy(policy.build())
                     .maxAllocationsPerUser(options.userQuota)
                     .maxAllocations(options.totalQuota)
+                    .maxBps(options.maxBps)
+                    .bpsCapacity(options.bpsCapacity)
                     .rfc5766ChannelNumbers(options.rfc5766ChannelNumbers)
                     .tcp(!options.noTcp)
                     .tls(tls)

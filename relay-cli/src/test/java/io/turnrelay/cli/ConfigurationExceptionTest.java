@@ -15,6 +15,8 @@ class ConfigurationExceptionTest {
         "bindIpv6: required to relay IPv6|--bind-ip6-addr: required to relay IPv6",
         "maxAllocationsPerUser: must be at least 1|--user-quota: must be at least 1",
         "maxAllocations: must be 0|--total-quota: must be 0",
+        "maxBps: must be 0 (no limit) to 8589934592|--max-bps: must be 0 (no limit) to 8589934592",
+        "bpsCapacity: must be 0 (no limit) to 8589934592|--bps-capacity: must be 0 (no limit) to 8589934592",
         "transport: 'x' is not available|--transport: 'x' is not available",
         "listener udp 0.0.0.0:3478: cannot bind the listen address 0.0.0.0:3478: address in use|--listen-port: udp 0.0.0.0:3478: cannot bind the listen address 0.0.0.0:3478: address in use",
         "listener tcp [::]:3478: the listen address [::]:3478 is already bound|--listen-port: tcp [::]:3478: the listen address [::]:3478 is already bound",

@@ -103,6 +103,21 @@ class RelayCliTest {
     }
 
     @Test
+    void bandwidthLimitsComeFromOptionsOrTheEnvironment() {
+        RelayConfig unlimited = setup().relayConfig();
+        assertThat(unlimited.maxBps()).isZero();
+        assertThat(unlimited.bpsCapacity()).isZero();
+        RelayConfig options = setup("--max-bps=20000", "--bps-capacity=125000000").relayConfig();
+        assertThat(options.maxBps()).isEqualTo(20_000);
+        assertThat(options.bpsCapacity()).isEqualTo(125_000_000);
+        environment.put("TURNRELAY_MAX_BPS", "64000");
+        environment.put("TURNRELAY_BPS_CAPACITY", "8589934592");
+        RelayConfig fromEnvironment = setup().relayConfig();
+        assertThat(fromEnvironment.maxBps()).isEqualTo(64_000);
+        assertThat(fromEnvironment.bpsCapacity()).isEqualTo(1L << 33);
+    }
+
+    @Test
     void withoutAHostAddressTheRelayFallsBackToLoopbackWithAWarning() {
         RelayCli cli = new RelayCli(environment, new PrintStream(out), new PrintStream(err));
         RelaySetup setup = (RelaySetup) cli.check(new String[0], () -> null);
@@ -271,6 +286,9 @@ class RelayCliTest {
         "--workers=0|--workers",
         "--user-quota=0|--user-quota",
         "--total-quota=-1|--total-quota",
+        "--max-bps=-1|--max-bps",
+        "--max-bps=20kB|--max-bps",
+        "--bps-capacity=8589934593|--bps-capacity",
         "--public-ip4-addr=::1|--public-ip4-addr",
         "--public-ip4-addr=example.com|--public-ip4-addr",
         "--bind-ip4-addr=1.2.3.4/8|--bind-ip4-addr",
@@ -364,7 +382,8 @@ class RelayCliTest {
                 .contains("Env: TURNRELAY_TLS_CERT").contains("Env: TURNRELAY_TLS_KEY").contains("Env: TURNRELAY_TLS_PKCS12.")
                 .contains("Env: TURNRELAY_TLS_LISTEN_PORTS")
                 .contains("SIGUSR1").contains("Env: TURNRELAY_DRAIN_DEADLINE").contains("Env: TURNRELAY_ALTERNATE_SERVERS")
-                .contains("Env: TURNRELAY_TLS_ALTERNATE_SERVERS");
+                .contains("Env: TURNRELAY_TLS_ALTERNATE_SERVERS")
+                .contains("Env: TURNRELAY_MAX_BPS; default: 0").contains("Env: TURNRELAY_BPS_CAPACITY; default: 0");
     }
 
     @Test

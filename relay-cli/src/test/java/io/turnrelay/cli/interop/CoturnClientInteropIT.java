@@ -7,14 +7,9 @@ import io.turnrelay.cli.interop.TurnServerUnderTest.Setup;
 import io.turnrelay.core.spi.LoopbackPorts;
 import io.turnrelay.core.spi.SocketTurnClient;
 import java.io.IOException;
-import java.net.DatagramPacket;
-import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.SocketTimeoutException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -38,7 +33,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 @Execution(ExecutionMode.CONCURRENT)
 class CoturnClientInteropIT {
-    private static ExternalProcess peer;
+    private static EchoPeer peer;
     private static int peerPort;
 
     /**
@@ -101,35 +96,8 @@ class CoturnClientInteropIT {
     @BeforeAll
     static void startPeer() throws Exception {
         ExternalProcess.requireTools("coturn", "turnutils_uclient", "turnutils_peer", "turnutils_stunclient", "turnserver");
-        peerPort = LoopbackPorts.freePort();
-        // turnutils_peer echoes every datagram back; bounded so a crashed test run cannot leave it behind.
-        peer = ExternalProcess.start(List.of("timeout", "900", "turnutils_peer", "-p", Integer.toString(peerPort), "-L", "127.0.0.1", "-L", "::1"));
-        // Ready once it echoes on both addresses.
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        for (String host : TurnServerUnderTest.HOSTS) {
-            assertThat(awaitEcho(host, deadline)).as("turnutils_peer on %s port %d:%n%s", host, peerPort, peer.output()).isTrue();
-        }
-    }
-
-    private static boolean awaitEcho(String host, long deadlineNanos) throws IOException {
-        byte[] probe = "turnrelay echo probe".getBytes(StandardCharsets.US_ASCII);
-        InetSocketAddress target = new InetSocketAddress(InetAddress.getByName(host), peerPort);
-        try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(target.getAddress(), 0))) {
-            socket.setSoTimeout(200);
-            while (System.nanoTime() < deadlineNanos && peer.isAlive()) {
-                socket.send(new DatagramPacket(probe, probe.length, target));
-                DatagramPacket echo = new DatagramPacket(new byte[64], 64);
-                try {
-                    socket.receive(echo);
-                    if (Arrays.equals(probe, Arrays.copyOf(echo.getData(), echo.getLength()))) {
-                        return true;
-                    }
-                } catch (SocketTimeoutException e) {
-                    // not bound yet: ask again
-                }
-            }
-        }
-        return false;
+        peer = EchoPeer.start();
+        peerPort = peer.port;
     }
 
     @AfterAll

@@ -54,8 +54,13 @@ final class TurnServerUnderTest implements AutoCloseable {
         /** One allocation per user. */
         QUOTA_ONE,
         /** A single relay port. */
-        ONE_PORT
+        ONE_PORT,
+        /** Like {@link #OPEN}, with every allocation limited to {@link #MAX_BPS} bytes per second each way. */
+        BANDWIDTH_LIMITED
     }
+
+    /** The per-allocation bandwidth limit of {@link Setup#BANDWIDTH_LIMITED}, in bytes per second (coturn's max-bps). */
+    static final int MAX_BPS = 20_000;
 
     final String kind;
     /** UDP and TCP clients. */
@@ -210,6 +215,9 @@ final class TurnServerUnderTest implements AutoCloseable {
         if (setup != Setup.STRICT_POLICY) {
             command.add("--allow-loopback-peers");
         }
+        if (setup == Setup.BANDWIDTH_LIMITED) {
+            command.addAll(List.of("--max-bps", Integer.toString(MAX_BPS)));
+        }
         // coturn sets no per-user quota unless asked; ours defaults to 10, too few for uclient -m 10 with RTCP.
         command.addAll(List.of("--user-quota", setup == Setup.QUOTA_ONE ? "1" : "1000"));
         return command;
@@ -239,6 +247,9 @@ final class TurnServerUnderTest implements AutoCloseable {
         }
         if (setup == Setup.QUOTA_ONE) {
             command.add("--user-quota=1");
+        }
+        if (setup == Setup.BANDWIDTH_LIMITED) {
+            command.add("--max-bps=" + MAX_BPS);
         }
         return command;
     }

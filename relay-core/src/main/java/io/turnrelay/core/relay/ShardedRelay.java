@@ -49,6 +49,8 @@ import org.jspecify.annotations.Nullable;
  *       thread moments later. The new allocation does not wait for that. One corner differs from a single
  *       shard: when the range has no free port, only the user's allocations on the shard the Allocate lands on
  *       are deleted first to make room; if the user's ports are all on other shards, the Allocate gets 508.</li>
+ *   <li>the relay's bandwidth capacity ({@link RelayConfig#bpsCapacity()}) is split evenly: each shard relays at most
+ *       its share each way ({@link #capacityShare}).</li>
  * </ul>
  */
 public final class ShardedRelay implements Relay {
@@ -191,7 +193,19 @@ public final class ShardedRelay implements Relay {
                 .streamAllocateTimeout(config.streams().allocateTimeout())
                 .alternateServers(config.alternateServers())
                 .tlsAlternateServers(config.tlsAlternateServers())
+                .maxBps(config.maxBps())
+                .bpsCapacity(capacityShare(config.bpsCapacity(), config.workers()))
                 .build();
+    }
+
+    /**
+     * Each shard's part of the relay's capacity: an equal share, so no shard takes a lock or asks another on the relay
+     * path. The kernel spreads clients over the shards by a hash, so with few heavy flows one shard may be saturated
+     * while another has room; with many flows the shares even out. (Rounded up, never 0, so a capacity below the
+     * number of workers still relays.)
+     */
+    static long capacityShare(long bpsCapacity, int workers) {
+        return bpsCapacity == 0 ? 0 : Math.max(1, (bpsCapacity + workers - 1) / workers);
     }
 
     @Override

@@ -46,6 +46,9 @@ final class Allocation extends Timed {
     // Channels by number: a short array scanned by index, so ChannelData lookups box nothing.
     Channel[] channels = new Channel[4];
     int channelCount;
+    /** Its bandwidth limits each way; null when none applies (see {@link #limitBandwidth}). */
+    @Nullable FlowBudget toPeerBudget;
+    @Nullable FlowBudget toClientBudget;
 
     Allocation(ClientLink client, String username, int port, boolean ipv4, boolean ipv6,
             TransactionId allocateTransaction, byte[] allocateResponse, long createdAt, long expiresAt, long ledgerSequence) {
@@ -74,6 +77,14 @@ final class Allocation extends Timed {
     /** What it relayed from its creation to {@code now}. */
     AllocationUsage usage(long now) {
         return new AllocationUsage(packetsToPeer, bytesToPeer, packetsToClient, bytesToClient, Duration.ofNanos(now - createdAt));
+    }
+
+    /** Relays at most {@code maxBps} each way (0: no limit of its own), within the server's capacity when it has one. */
+    void limitBandwidth(long maxBps, boolean sharedCapacity) {
+        if (maxBps > 0 || sharedCapacity) {
+            toPeerBudget = new FlowBudget(maxBps, sharedCapacity);
+            toClientBudget = new FlowBudget(maxBps, sharedCapacity);
+        }
     }
 
     boolean hasFamily(AddressFamily family) {

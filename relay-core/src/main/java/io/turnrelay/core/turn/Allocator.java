@@ -336,6 +336,8 @@ final class Allocator {
         }
         Allocation allocation = new Allocation(pending.client, pending.username(), port, pending.ipv4, pending.ipv6,
                 pending.transactionId, response, now, expiresAt, sequence);
+        long maxBps = pending.credentials.maxBps();
+        allocation.limitBandwidth(maxBps >= 0 ? maxBps : config.maxBps(), config.bpsCapacity() > 0);
         allocations.add(allocation);
         deadlines.schedule(allocation);
         stats.allocationsChanged(pending.client.transport(), 1);

@@ -22,5 +22,9 @@ public enum DropReason {
     /** Send indication to a peer the policy forbids. */
     FORBIDDEN_PEER,
     /** A Send indication without XOR-PEER-ADDRESS or DATA, or with a peer of the wrong family. */
-    MALFORMED_SEND
+    MALFORMED_SEND,
+    /** Relayed data (either way) over its allocation's own limit: the user's or the server's default max-bps. */
+    BANDWIDTH_LIMIT,
+    /** Relayed data (either way) over the relay's total capacity (bps-capacity), or over the allocation's fair share of it. */
+    RELAY_CAPACITY
 }

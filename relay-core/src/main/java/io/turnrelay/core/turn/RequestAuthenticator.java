@@ -113,7 +113,7 @@ final class RequestAuthenticator {
         if (nonces.check(nonce, client, now) != NonceIssuer.Verdict.VALID) {
             return Outcome.reject(ErrorCode.STALE_NONCE);
         }
-        return new Outcome(new Credentials(username, key, sha256), 0, null, null);
+        return new Outcome(new Credentials(username, key, sha256, credential.maxBps().orElse(-1)), 0, null, null);
     }
 
     /** The key of {@code algorithm} if the request's integrity verifies under it, else null. */

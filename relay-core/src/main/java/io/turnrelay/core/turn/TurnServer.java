@@ -53,6 +53,9 @@ public final class TurnServer {
     private final NonceIssuer nonces;
     private final ResponseBuilder responses;
     private final Redirector redirector;
+    /** This server's share of the relay's capacity each way; null when it has none. */
+    private final @Nullable SharedCapacity toPeerCapacity;
+    private final @Nullable SharedCapacity toClientCapacity;
     /** How often the last-resort guard caught a bug; tests assert it stays 0. */
     private long guardTrips;
 
@@ -82,6 +85,8 @@ public final class TurnServer {
         this.redirector = new Redirector(config);
         this.allocator = new Allocator(config, random, stats, commands, deadlines, responses, ledger, this, redirector);
         this.allocations = allocator.allocations();
+        this.toPeerCapacity = config.bpsCapacity() > 0 ? new SharedCapacity(config.bpsCapacity()) : null;
+        this.toClientCapacity = config.bpsCapacity() > 0 ? new SharedCapacity(config.bpsCapacity()) : null;
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -127,6 +132,10 @@ public final class TurnServer {
         if (channel == null || !channel.relays(now)) {
             return drop(DropReason.NO_CHANNEL, client.transport());
         }
+        DropReason over = overLimit(allocation.toPeerBudget, toPeerCapacity, payloadLength, now);
+        if (over != null) {
+            return drop(over, client.transport());
+        }
         forwarding.toPeer(allocation.port, channel.peer, allocation.client, offset + ChannelData.HEADER_LENGTH, payloadLength);
         stats.relayedToPeer(client.transport(), payloadLength);
         allocation.relayedToPeer(payloadLength);
@@ -149,6 +158,10 @@ public final class TurnServer {
         ClientTransport transport = allocation.client.transport();
         Channel channel = allocation.channelsByPeer.get(peer);
         if (channel != null && channel.relays(nowNanos) && length <= 0xFFFF) {
+            DropReason over = overLimit(allocation.toClientBudget, toClientCapacity, length, nowNanos);
+            if (over != null) {
+                return drop(over, transport);
+            }
             forwarding.toClient(allocation.client, channel.number, allocation.port, channel.peer, offset, length);
             stats.relayedToClient(transport, length);
             allocation.relayedToClient(length);
@@ -158,6 +171,10 @@ public final class TurnServer {
         Permission permission = peerIp == null ? null : allocation.permissions.get(peerIp);
         if (permission == null || !permission.isLive(nowNanos)) {
             return drop(DropReason.NO_PERMISSION, transport);
+        }
+        DropReason over = overLimit(allocation.toClientBudget, toClientCapacity, length, nowNanos);
+        if (over != null) {
+            return drop(over, transport);
         }
         try {
             sendDataIndication(allocation, peer, buffer, offset, length);
@@ -182,6 +199,11 @@ public final class TurnServer {
     /** Details of the last FORWARD_* action. */
     public Forwarding forwarding() {
         return forwarding;
+    }
+
+    /** Null when {@code bytes} may be relayed within the allocation's limits (and are counted against them), else why not. */
+    private static @Nullable DropReason overLimit(@Nullable FlowBudget budget, @Nullable SharedCapacity capacity, int bytes, long now) {
+        return budget == null ? null : budget.admit(capacity, bytes, now);
     }
 
     private RelayAction drop(DropReason reason, @Nullable ClientTransport transport) {
@@ -264,6 +286,10 @@ public final class TurnServer {
         Permission permission = allocation.permissions.get(peerIp);
         if (permission == null || !permission.isLive(now)) {
             return drop(DropReason.NO_PERMISSION, transport);
+        }
+        DropReason over = overLimit(allocation.toPeerBudget, toPeerCapacity, message.dataLength(), now);
+        if (over != null) {
+            return drop(over, transport);
         }
         forwarding.toPeer(allocation.port, peer, allocation.client, message.dataOffset(), message.dataLength());
         stats.relayedToPeer(transport, message.dataLength());

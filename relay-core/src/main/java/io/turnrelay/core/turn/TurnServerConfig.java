@@ -3,6 +3,7 @@ package io.turnrelay.core.turn;
 import io.turnrelay.api.AlternateServer;
 import io.turnrelay.api.Authenticator;
 import io.turnrelay.api.PeerAddressPolicy;
+import io.turnrelay.api.RelayConfig;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -42,6 +43,8 @@ public final class TurnServerConfig {
     private final boolean rfc5766ChannelNumbers;
     private final List<AlternateServer> alternateServers;
     private final List<AlternateServer> tlsAlternateServers;
+    private final long maxBps;
+    private final long bpsCapacity;
 
     private TurnServerConfig(Builder b, Authenticator authenticator, LongSupplier unixClock, PeerAddressPolicy policy) {
         this.realm = b.realm;
@@ -68,6 +71,8 @@ public final class TurnServerConfig {
         this.rfc5766ChannelNumbers = b.rfc5766ChannelNumbers;
         this.alternateServers = b.alternateServers;
         this.tlsAlternateServers = b.tlsAlternateServers;
+        this.maxBps = b.maxBps;
+        this.bpsCapacity = b.bpsCapacity;
     }
 
     public static Builder builder() { return new Builder(); }
@@ -134,6 +139,19 @@ public final class TurnServerConfig {
     /** The same for TLS clients; their domains go into ALTERNATE-DOMAIN. */
     public List<AlternateServer> tlsAlternateServers() { return tlsAlternateServers; }
 
+    /**
+     * Payload bytes per second an allocation relays each way unless its user's credential sets its own limit;
+     * 0 for none. Datagrams over it are dropped ({@link DropReason#BANDWIDTH_LIMIT}).
+     */
+    public long maxBps() { return maxBps; }
+
+    /**
+     * Payload bytes per second this server relays each way over all its allocations, shared fairly among them
+     * ({@link SharedCapacity}); 0 for none. Datagrams over it are dropped ({@link DropReason#RELAY_CAPACITY}). The
+     * servers of one relay each get their share of the relay's capacity.
+     */
+    public long bpsCapacity() { return bpsCapacity; }
+
     /** Builder with the defaults of a production relay. */
     public static final class Builder {
         private String realm = "turnrelay";
@@ -160,6 +178,8 @@ public final class TurnServerConfig {
         private boolean rfc5766ChannelNumbers;
         private List<AlternateServer> alternateServers = List.of();
         private List<AlternateServer> tlsAlternateServers = List.of();
+        private long maxBps;
+        private long bpsCapacity;
 
         private Builder() {}
 
@@ -233,6 +253,11 @@ public final class TurnServerConfig {
 
         /** Default none. */
         public Builder tlsAlternateServers(List<AlternateServer> alternates) { this.tlsAlternateServers = List.copyOf(alternates); return this; }
+        /** Default 0: no limit per allocation. */
+        public Builder maxBps(long bytesPerSecond) { this.maxBps = bytesPerSecond; return this; }
+
+        /** Default 0: no limit for the server. */
+        public Builder bpsCapacity(long bytesPerSecond) { this.bpsCapacity = bytesPerSecond; return this; }
 
         public TurnServerConfig build() {
             require(!realm.isEmpty() && realm.length() < 128 && utf8Length(realm) <= 763,
@@ -258,6 +283,8 @@ public final class TurnServerConfig {
             require(maxAllocationsPerUser >= 1, "maxAllocationsPerUser must be at least 1");
             require(maxPermissionsPerAllocation >= 1, "maxPermissionsPerAllocation must be at least 1");
             require(maxAllocations >= 0, "maxAllocations must not be negative");
+            require(maxBps >= 0 && maxBps <= RelayConfig.MAX_BPS, "maxBps must be 0 (no limit) to " + RelayConfig.MAX_BPS);
+            require(bpsCapacity >= 0 && bpsCapacity <= RelayConfig.MAX_BPS, "bpsCapacity must be 0 (no limit) to " + RelayConfig.MAX_BPS);
             PeerAddressPolicy policy = peerPolicy != null ? peerPolicy : defaultPolicy(publicIpv4, publicIpv6);
             return new TurnServerConfig(this, authenticator, unixClock, policy);
         }

@@ -5,12 +5,13 @@ import io.turnrelay.core.spi.TestLinks;
 import static io.turnrelay.core.turn.TurnHarness.address;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.turnrelay.api.RelayConfig;
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import org.junit.jupiter.api.Test;
 
-/** ChannelData relaying in both directions allocates nothing per packet. */
+/** ChannelData relaying in both directions allocates nothing per packet, with bandwidth limits or without. */
 class DataPlaneAllocationTest {
     static final InetSocketAddress CLIENT = address("198.51.100.7", 40000);
     static final InetSocketAddress PEER = address("93.184.216.34", 7000);
@@ -26,8 +27,17 @@ class DataPlaneAllocationTest {
         measure(address("2606:4700:4700::1111", 443), address("2606:4700:4700::1111", 443), true);
     }
 
+    @Test
+    void relayingChannelDataUnderBandwidthLimitsAllocatesNothing() {
+        // Limits high enough that every datagram passes: the buckets are refilled and taken from on every one.
+        measure(TurnHarness.with(b -> b.maxBps(RelayConfig.MAX_BPS).bpsCapacity(RelayConfig.MAX_BPS)), PEER, PEER, false);
+    }
+
     private void measure(InetSocketAddress boundPeer, InetSocketAddress peer, boolean dual) {
-        TurnHarness h = TurnHarness.withDefaults();
+        measure(TurnHarness.withDefaults(), boundPeer, peer, dual);
+    }
+
+    private void measure(TurnHarness h, InetSocketAddress boundPeer, InetSocketAddress peer, boolean dual) {
         TestClient alice = new TestClient(h, CLIENT, "alice", "alice-pw");
         int port = dual
                 ? alice.allocate(w -> w.additionalAddressFamily(io.turnrelay.core.stun.AddressFamily.IPV6)).xorRelayedAddresses().get(0).getPort()
@@ -65,10 +75,10 @@ class DataPlaneAllocationTest {
             InetSocketAddress peer, int port, long now) {
         long forwarded = 0;
         for (int i = 0; i < PACKETS; i++) {
-            if (server.handleClientMessage(client, fromClient, 0, 104, now) == RelayAction.FORWARD_TO_PEER) {
+            if (server.handleClientMessage(client, fromClient, 0, 104, now + i) == RelayAction.FORWARD_TO_PEER) {
                 forwarded++;
             }
-            if (server.handlePeerDatagram(fromPeer, 4, 200, peer, port, now) == RelayAction.FORWARD_TO_CLIENT) {
+            if (server.handlePeerDatagram(fromPeer, 4, 200, peer, port, now + i) == RelayAction.FORWARD_TO_CLIENT) {
                 forwarded++;
             }
         }
