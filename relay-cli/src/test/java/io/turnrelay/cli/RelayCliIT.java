@@ -435,13 +435,14 @@ class RelayCliIT {
                 relayed = udp.allocate().get(0);
                 assertThat(tcp.allocate()).hasSize(1);
                 SocketTurnClient.requireSuccess(udp.createPermission((InetSocketAddress) peer.getLocalSocketAddress()));
-                assertThat(get(base + "/metrics").body()).contains("turnrelay_draining 0\n");
+                assertThat(Scrape.parse(get(base + "/metrics").body()).value("turnrelay_draining")).isZero();
 
                 relay.signal("USR1");
                 awaitStatus(relay, base + "/readyz", 503);
-                assertThat(get(base + "/metrics").body()).contains("turnrelay_draining 1\n")
-                        .contains("turnrelay_drain_allocations_left 2\n")
-                        .contains("turnrelay_drain_deadline_seconds 0\n");
+                Scrape draining = Scrape.parse(get(base + "/metrics").body());
+                assertThat(draining.value("turnrelay_draining")).isEqualTo(1);
+                assertThat(draining.value("turnrelay_drain_allocations_left")).isEqualTo(2);
+                assertThat(draining.value("turnrelay_drain_deadline_seconds")).isZero();
                 await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(relay.stderrLines())
                         .anyMatch(l -> l.contains("SIGUSR1: draining") && l.contains("2 allocation(s)")));
 
@@ -454,7 +455,7 @@ class RelayCliIT {
                 }
                 SocketTurnClient.requireSuccess(udp.refresh(0));
                 await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
-                        assertThat(get(base + "/metrics").body()).contains("turnrelay_drain_allocations_left 1\n"));
+                        assertThat(Scrape.parse(get(base + "/metrics").body()).value("turnrelay_drain_allocations_left")).isEqualTo(1));
                 assertThat(relay.process.isAlive()).as("the TCP client's allocation is still there").isTrue();
                 SocketTurnClient.requireSuccess(tcp.refresh(600));
                 SocketTurnClient.requireSuccess(tcp.refresh(0));
@@ -482,7 +483,7 @@ class RelayCliIT {
             long signalled = System.nanoTime();
             relay.signal("USR1");
             awaitStatus(relay, base + "/readyz", 503);
-            long deadline = Long.parseLong(metricLine(get(base + "/metrics").body(), "turnrelay_drain_deadline_seconds"));
+            long deadline = (long) Scrape.parse(get(base + "/metrics").body()).value("turnrelay_drain_deadline_seconds");
             assertThat(deadline).isBetween(Instant.now().getEpochSecond() - 1, Instant.now().getEpochSecond() + 3);
             SocketTurnClient.requireSuccess(client.refresh(600));
 
@@ -491,15 +492,6 @@ class RelayCliIT {
             assertThat(Duration.ofNanos(System.nanoTime() - signalled)).as("waited for the deadline").isGreaterThanOrEqualTo(Duration.ofSeconds(2));
             LoopbackPorts.assertBindableWithinTimeout(relayed);
         }
-    }
-
-    private static String metricLine(String metrics, String name) {
-        for (String line : metrics.split("\n")) {
-            if (line.startsWith(name + " ")) {
-                return line.substring(name.length() + 1).strip();
-            }
-        }
-        throw new AssertionError("no " + name + " in:\n" + metrics);
     }
 
     @Test
