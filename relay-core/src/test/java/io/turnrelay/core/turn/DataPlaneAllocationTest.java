@@ -61,14 +61,21 @@ class DataPlaneAllocationTest {
         checksum += relay(server, fromClient, fromPeer, client, peer, port, now);
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long thread = Thread.currentThread().getId();
-        long before = threads.getThreadAllocatedBytes(thread);
-        checksum += relay(server, fromClient, fromPeer, client, peer, port, now);
-        long allocated = threads.getThreadAllocatedBytes(thread) - before;
+        // Steady state is what counts: on a busy machine the JIT's optimised code (escape analysis) can come later
+        // than two warm-up rounds, so measure again, a bounded number of rounds, until a round is compiled code.
+        long allocated = Long.MAX_VALUE;
+        int rounds = 2;
+        while (allocated >= 4096 && rounds < 20) {
+            long before = threads.getThreadAllocatedBytes(thread);
+            checksum += relay(server, fromClient, fromPeer, client, peer, port, now);
+            allocated = threads.getThreadAllocatedBytes(thread) - before;
+            rounds++;
+        }
 
-        assertThat(checksum).isEqualTo(3L * PACKETS * 2);
+        assertThat(checksum).isEqualTo((long) rounds * PACKETS * 2);
         assertThat(allocated).as("bytes allocated for %d packets each way", PACKETS).isLessThan(4096);
-        assertThat(server.stats().packetsClientToPeer()).isEqualTo(3L * PACKETS);
-        assertThat(server.stats().bytesPeerToClient()).isEqualTo(3L * PACKETS * 200);
+        assertThat(server.stats().packetsClientToPeer()).isEqualTo((long) rounds * PACKETS);
+        assertThat(server.stats().bytesPeerToClient()).isEqualTo((long) rounds * PACKETS * 200);
     }
 
     private static long relay(TurnServer server, ByteBuffer fromClient, ByteBuffer fromPeer, ClientLink client,
