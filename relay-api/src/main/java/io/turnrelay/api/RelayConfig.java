@@ -1,6 +1,7 @@
 package io.turnrelay.api;
 
 import io.turnrelay.api.events.EventSettings;
+import io.turnrelay.api.offload.ChannelOffload;
 import io.turnrelay.api.tls.TlsCredentials;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
@@ -57,6 +58,7 @@ public final class RelayConfig {
     private final EventSettings events;
     private final long maxBps;
     private final long bpsCapacity;
+    private final @Nullable ChannelOffload channelOffload;
 
     private RelayConfig(Builder b, Authenticator authenticator, @Nullable InetAddress publicIpv4, @Nullable InetAddress publicIpv6,
             List<ClientListener> listeners) {
@@ -90,6 +92,7 @@ public final class RelayConfig {
         this.events = b.events;
         this.maxBps = b.maxBps;
         this.bpsCapacity = b.bpsCapacity;
+        this.channelOffload = b.channelOffload;
     }
 
     public static Builder builder() {
@@ -198,6 +201,13 @@ public final class RelayConfig {
      */
     public long bpsCapacity() { return bpsCapacity; }
 
+    /**
+     * The fast path the relay hands its bound channels of UDP clients to (e.g. relay-xdp's kernel data plane), or null
+     * (the default) to relay everything itself. Channels of allocations under a bandwidth limit (their own, their
+     * user's or the relay's {@link #bpsCapacity()}) are never offered: a fast path would relay them unmetered.
+     */
+    public @Nullable ChannelOffload channelOffload() { return channelOffload; }
+
     /** Builder with the defaults of a production relay. */
     public static final class Builder {
         private int listenPort = 3478;
@@ -233,6 +243,7 @@ public final class RelayConfig {
         private EventSettings events = EventSettings.none();
         private long maxBps;
         private long bpsCapacity;
+        private @Nullable ChannelOffload channelOffload;
 
         private Builder() {}
 
@@ -244,6 +255,9 @@ public final class RelayConfig {
 
         /** Bytes per second for the whole relay each way, 0 (default) for none; see {@link RelayConfig#bpsCapacity()}. */
         public Builder bpsCapacity(long bytesPerSecond) { this.bpsCapacity = bytesPerSecond; return this; }
+
+        /** A fast path for bound channels of UDP clients, null (default) for none; see {@link RelayConfig#channelOffload()}. */
+        public Builder channelOffload(@Nullable ChannelOffload offload) { this.channelOffload = offload; return this; }
 
         /**
          * The certificate for TURN over TLS ({@code turns:}); with one, TLS listeners open on {@link #tlsListenPorts}

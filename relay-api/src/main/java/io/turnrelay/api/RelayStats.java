@@ -1,5 +1,6 @@
 package io.turnrelay.api;
 
+import io.turnrelay.api.offload.OffloadCounters;
 import java.util.EnumMap;
 import java.util.Map;
 
@@ -11,6 +12,8 @@ import java.util.Map;
  * @param sendDrops datagrams and stream frames the transport dropped because a socket or send queue was full
  * @param byClientTransport the same counters for the clients of each transport (every one present)
  * @param eventsDropped events the listeners never got because the event queue was full
+ * @param offloaded what the relay's fast path ({@link RelayConfig#channelOffload()}) relayed, each way; the packet and
+ *     byte counters above are what the relay relayed itself, so the two add up to everything relayed
  */
 public record RelayStats(
         long allocations,
@@ -24,7 +27,8 @@ public record RelayStats(
         Map<String, Long> responses,
         long sendDrops,
         Map<ClientTransport, ClientTransportStats> byClientTransport,
-        long eventsDropped) {
+        long eventsDropped,
+        OffloadCounters offloaded) {
 
     public RelayStats {
         dropsByReason = Map.copyOf(dropsByReason);
@@ -32,12 +36,20 @@ public record RelayStats(
         byClientTransport = Map.copyOf(byClientTransport);
     }
 
+    /** Nothing offloaded. */
+    public RelayStats(long allocations, long permissions, long channels, long packetsClientToPeer, long bytesClientToPeer,
+            long packetsPeerToClient, long bytesPeerToClient, Map<String, Long> dropsByReason, Map<String, Long> responses,
+            long sendDrops, Map<ClientTransport, ClientTransportStats> byClientTransport, long eventsDropped) {
+        this(allocations, permissions, channels, packetsClientToPeer, bytesClientToPeer, packetsPeerToClient, bytesPeerToClient,
+                dropsByReason, responses, sendDrops, byClientTransport, eventsDropped, OffloadCounters.ZERO);
+    }
+
     /** No events dropped. */
     public RelayStats(long allocations, long permissions, long channels, long packetsClientToPeer, long bytesClientToPeer,
             long packetsPeerToClient, long bytesPeerToClient, Map<String, Long> dropsByReason, Map<String, Long> responses,
             long sendDrops, Map<ClientTransport, ClientTransportStats> byClientTransport) {
         this(allocations, permissions, channels, packetsClientToPeer, bytesClientToPeer, packetsPeerToClient, bytesPeerToClient,
-                dropsByReason, responses, sendDrops, byClientTransport, 0);
+                dropsByReason, responses, sendDrops, byClientTransport, 0, OffloadCounters.ZERO);
     }
 
     /** Totals only, every client transport's counters zero. */
@@ -45,7 +57,7 @@ public record RelayStats(
             long packetsPeerToClient, long bytesPeerToClient, Map<String, Long> dropsByReason, Map<String, Long> responses,
             long sendDrops) {
         this(allocations, permissions, channels, packetsClientToPeer, bytesClientToPeer, packetsPeerToClient, bytesPeerToClient,
-                dropsByReason, responses, sendDrops, zeroPerTransport(), 0);
+                dropsByReason, responses, sendDrops, zeroPerTransport(), 0, OffloadCounters.ZERO);
     }
 
     /** The counters of {@code transport}'s clients (zeros when it has none). */

@@ -1,5 +1,6 @@
 package io.turnrelay.cli;
 
+import io.turnrelay.xdp.XdpMode;
 import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -180,6 +181,23 @@ final class RelayOptions {
     @Option(names = "--bps-capacity", paramLabel = "BYTES", defaultValue = "0",
             description = "Payload bytes per second the whole relay relays each way, shared fairly among allocations (each worker gets an equal share); 0 means no limit.")
     long bpsCapacity;
+
+    @Env("TURNRELAY_XDP")
+    @Option(names = "--xdp", paramLabel = "IFACE", split = "[\\s,]+", splitSynopsisLabel = ",",
+            description = "Relay the bound channels of UDP clients in the kernel, by an XDP program attached to IFACE (repeatable;"
+                    + " Linux with CAP_BPF and CAP_NET_ADMIN, or root). The relay exits 2 when it cannot, naming why.")
+    List<String> xdpInterfaces = new ArrayList<>();
+
+    @Env("TURNRELAY_XDP_MODE")
+    @Option(names = "--xdp-mode", paramLabel = "MODE", defaultValue = "native",
+            description = "native: the program runs in the network driver (fastest; needs driver support, veth has it);"
+                    + " generic: after the kernel built its packet buffer (any interface, slower).")
+    XdpMode xdpMode = XdpMode.NATIVE;
+
+    @Env("TURNRELAY_XDP_CHANNELS")
+    @Option(names = "--xdp-channels", paramLabel = "N", defaultValue = "65536",
+            description = "Channels the XDP program's tables hold per address family; the relay relays any beyond them itself.")
+    int xdpChannels = 65_536;
 
     @Env("TURNRELAY_STREAM_SEND_QUEUE")
     @Option(names = "--stream-send-queue", paramLabel = "BYTES", defaultValue = "262144",

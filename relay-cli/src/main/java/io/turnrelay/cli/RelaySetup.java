@@ -4,17 +4,20 @@ import com.fasterxml.jackson.jr.ob.JSON;
 import io.turnrelay.api.AlternateServer;
 import io.turnrelay.api.Authenticator;
 import io.turnrelay.api.CidrRange;
+import io.turnrelay.api.ClientTransport;
 import io.turnrelay.api.FirezoneAuthenticator;
 import io.turnrelay.api.PeerAddressPolicy;
 import io.turnrelay.api.RelayConfig;
 import io.turnrelay.api.StaticUsersAuthenticator;
 import io.turnrelay.api.StreamSettings;
 import io.turnrelay.api.TurnRestAuthenticator;
+import io.turnrelay.api.offload.ChannelOffload;
 import io.turnrelay.api.tls.TlsCredentials;
 import io.turnrelay.api.tls.TlsCredentialsException;
 import io.turnrelay.cli.portal.PortalSettings;
 import io.turnrelay.core.spi.TransportProvider;
 import io.turnrelay.core.relay.TransportProviders;
+import io.turnrelay.xdp.XdpSettings;
 import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -48,6 +51,8 @@ import org.jspecify.annotations.Nullable;
  * @param tlsReloadInterval how often the certificate files are checked for changes; zero for SIGHUP only
  * @param drainDeadline how long a drain (SIGUSR1) lets allocations go on at most; null to wait for the last one
  * @param warnings things the operator should hear about once logging runs (e.g. the 127.0.0.1 fallback)
+ * @param xdp the XDP data plane to attach before the relay starts (--xdp), or null
+ * @param configBuilder what built {@code relayConfig}, to build it again with the attached XDP data plane
  */
 record RelaySetup(
         RelayConfig relayConfig,
@@ -58,7 +63,9 @@ record RelaySetup(
         @Nullable GeneratedUser generatedUser,
         Duration tlsReloadInterval,
         List<String> warnings,
-        @Nullable Duration drainDeadline) {
+        @Nullable Duration drainDeadline,
+        @Nullable XdpSettings xdp,
+        RelayConfig.Builder configBuilder) {
 
     static final String TOKEN_VARIABLE = "FIREZONE_TOKEN";
     static final String PKCS12_PASSWORD_VARIABLE = "TURNRELAY_TLS_PKCS12_PASSWORD";
@@ -186,8 +193,9 @@ record RelaySetup(
         }
 
         RelayConfig config;
+        RelayConfig.Builder builder = RelayConfig.builder();
         try {
-            config = RelayConfig.builder()
+            config = builder
                     .listenPort(options.listenPort)
                     .portRange(options.lowestPort, options.highestPort)
                     .bindIpv4(bind4)
@@ -220,7 +228,32 @@ record RelaySetup(
         }
         return new RelaySetup(config, transport, healthCheckAddress(options.healthCheckAddr), options.logFormat, portal,
                 generated, Duration.ofSeconds(options.tlsReloadInterval), List.copyOf(warnings),
-                options.drainDeadline == null ? null : Duration.ofSeconds(options.drainDeadline));
+                options.drainDeadline == null ? null : Duration.ofSeconds(options.drainDeadline), xdpSettings(options, config), builder);
+    }
+
+    /** The relay configuration with {@code offload} as its fast path for bound channels. */
+    RelayConfig relayConfig(ChannelOffload offload) {
+        return configBuilder.channelOffload(offload).build();
+    }
+
+    /** The XDP program's settings from --xdp and the relay's ports, or null without --xdp. */
+    private static @Nullable XdpSettings xdpSettings(RelayOptions options, RelayConfig config) throws ConfigurationException {
+        if (options.xdpInterfaces.isEmpty()) {
+            return null;
+        }
+        if (options.maxBps > 0 || options.bpsCapacity > 0) {
+            // The program does not meter bandwidth, so the relay offloads no metered allocation: here, none at all.
+            throw new ConfigurationException("--xdp", "cannot be combined with --max-bps or --bps-capacity: the XDP program does not meter"
+                    + " bandwidth, so the relay would relay every channel itself");
+        }
+        List<Integer> udpPorts = config.listeners().stream().filter(l -> l.transport() == ClientTransport.UDP)
+                .map(l -> l.address().getPort()).distinct().toList();
+        try {
+            return new XdpSettings(options.xdpInterfaces, options.xdpMode, udpPorts, config.lowestPort(), config.highestPort(),
+                    config.rfc5766ChannelNumbers() ? 0x7FFF : 0x4FFF, options.xdpChannels);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigurationException(options.xdpChannels < 1 ? "--xdp-channels" : "--xdp", String.valueOf(e.getMessage()), e);
+        }
     }
 
     /**

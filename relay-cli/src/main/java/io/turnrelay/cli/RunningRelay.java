@@ -9,6 +9,10 @@ import io.turnrelay.cli.ops.TlsMetrics;
 import io.turnrelay.cli.portal.PortalClient;
 import io.turnrelay.cli.portal.PortalListener;
 import io.turnrelay.core.relay.ShardedRelay;
+import io.turnrelay.xdp.XdpException;
+import io.turnrelay.xdp.XdpOffload;
+import io.turnrelay.xdp.XdpSettings;
+import io.turnrelay.xdp.XdpSupport;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,6 +31,7 @@ final class RunningRelay {
     private static final long STATS_PERIOD_SECONDS = 10;
 
     private final Relay relay;
+    private final @Nullable XdpOffload xdp;
     private final OperationsServer operations;
     private final @Nullable PortalClient portal;
     private final StatsReporter reporter;
@@ -38,9 +43,10 @@ final class RunningRelay {
     private volatile DrainMetrics drainMetrics = DrainMetrics.NOT_DRAINING;
     private boolean stopped;
 
-    private RunningRelay(Relay relay, OperationsServer operations, @Nullable PortalClient portal, StatsReporter reporter,
+    private RunningRelay(Relay relay, @Nullable XdpOffload xdp, OperationsServer operations, @Nullable PortalClient portal, StatsReporter reporter,
             @Nullable CertificateReloader reloader, CompletableFuture<String> fatal, @Nullable Duration drainDeadline) {
         this.relay = relay;
+        this.xdp = xdp;
         this.operations = operations;
         this.portal = portal;
         this.reporter = reporter;
@@ -51,11 +57,15 @@ final class RunningRelay {
 
     /** Starts the relay and its endpoints (the portal follows in {@link #startPortal()}); on a bad setting undoes what it started and throws. */
     static RunningRelay start(RelaySetup setup) throws ConfigurationException {
-        Relay relay = new ShardedRelay(setup.relayConfig(), setup.transport(), null);
+        XdpOffload xdp = attachXdp(setup);
+        Relay relay = new ShardedRelay(xdp == null ? setup.relayConfig() : setup.relayConfig(xdp), setup.transport(), null);
         try {
             relay.start();
         } catch (RelayStartException e) {
             relay.close();
+            if (xdp != null) {
+                xdp.close();
+            }
             throw ConfigurationException.fromRelaySetting(String.valueOf(e.getMessage()), e);
         }
         CompletableFuture<String> fatal = new CompletableFuture<>();
@@ -84,18 +94,46 @@ final class RunningRelay {
             operations = OperationsServer.start(setup.healthCheckAddress(),
                     () -> self[0] != null && self[0].serving, () -> portal == null ? null : portal.state(), relay::stats,
                     () -> reloader == null ? null : tlsMetrics(reloader),
-                    () -> self[0] == null ? DrainMetrics.NOT_DRAINING : self[0].drainMetrics);
+                    () -> self[0] == null ? DrainMetrics.NOT_DRAINING : self[0].drainMetrics,
+                    () -> xdp == null ? null : xdp.statistics());
         } catch (IOException e) {
             if (reloader != null) {
                 reloader.close();
             }
             relay.close();
+            if (xdp != null) {
+                xdp.close();
+            }
             throw new ConfigurationException("--health-check-addr",
                     "cannot listen on " + setup.healthCheckAddress() + " (" + e.getMessage() + ")", e);
         }
-        self[0] = new RunningRelay(relay, operations, portal, new StatsReporter(relay, STATS_PERIOD_SECONDS), reloader, fatal,
+        self[0] = new RunningRelay(relay, xdp, operations, portal, new StatsReporter(relay, STATS_PERIOD_SECONDS, xdp != null), reloader, fatal,
                 setup.drainDeadline());
         return self[0];
+    }
+
+    /** The XDP data plane attached as --xdp asks, or null without it; when it cannot be, the reason is the relay's exit message. */
+    private static @Nullable XdpOffload attachXdp(RelaySetup setup) throws ConfigurationException {
+        XdpSettings settings = setup.xdp();
+        if (settings == null) {
+            return null;
+        }
+        XdpSupport support = XdpOffload.support();
+        if (!support.available()) {
+            throw new ConfigurationException("--xdp", support.reason());
+        }
+        try {
+            XdpOffload offload = XdpOffload.attach(settings);
+            LOG.info("Relaying bound channels of UDP clients in the kernel: {}", offload.description());
+            return offload;
+        } catch (XdpException e) {
+            throw new ConfigurationException("--xdp", String.valueOf(e.getMessage()), e);
+        }
+    }
+
+    /** The XDP data plane, or null when the relay runs without one. */
+    @Nullable XdpOffload xdp() {
+        return xdp;
     }
 
     /** Starts joining the portal in the background, when a token is configured; relaying does not wait for it. */
@@ -174,6 +212,10 @@ final class RunningRelay {
             closeQuietly("portal client", portal);
         }
         closeQuietly("relay", relay);
+        // After the relay, whose shutdown withdraws every channel first; the kernel would detach it at exit anyway.
+        if (xdp != null) {
+            closeQuietly("XDP data plane", xdp);
+        }
         operations.close();
     }
 

@@ -208,8 +208,8 @@ class RelayCliIT {
                         .isEqualTo(first.certificate().getNotAfter().toInstant().getEpochSecond());
                 assertThat(before.value("turnrelay_allocations{transport=\"tls\"}")).isEqualTo(1);
                 assertThat(before.value("turnrelay_allocations{transport=\"udp\"}")).isEqualTo(0);
-                assertThat(before.value("turnrelay_relayed_packets_total{transport=\"tls\",direction=\"client_to_peer\"}")).isEqualTo(1);
-                assertThat(before.value("turnrelay_relayed_packets_total{transport=\"tls\",direction=\"peer_to_client\"}")).isEqualTo(1);
+                assertThat(before.value("turnrelay_relayed_packets_total{transport=\"tls\",direction=\"client_to_peer\",datapath=\"userspace\"}")).isEqualTo(1);
+                assertThat(before.value("turnrelay_relayed_packets_total{transport=\"tls\",direction=\"peer_to_client\",datapath=\"userspace\"}")).isEqualTo(1);
                 assertThat(before.value("turnrelay_tls_reloads_total{result=\"reloaded\"}")).isEqualTo(0);
 
                 install(second, chain, key);
@@ -360,7 +360,7 @@ class RelayCliIT {
                 assertThat(scrape.value("turnrelay_responses_total{transport=\"udp\",method=\"allocate\",code=\"401\"}")).isGreaterThanOrEqualTo(1);
                 assertThat(scrape.value("turnrelay_responses_total{transport=\"udp\",method=\"allocate\",code=\"0\"}")).isEqualTo(1);
                 assertThat(scrape.value("turnrelay_responses_total{transport=\"tcp\",method=\"allocate\",code=\"0\"}")).isEqualTo(1);
-                assertThat(scrape.value("turnrelay_relayed_packets_total{transport=\"udp\",direction=\"client_to_peer\"}")).isEqualTo(0);
+                assertThat(scrape.value("turnrelay_relayed_packets_total{transport=\"udp\",direction=\"client_to_peer\",datapath=\"userspace\"}")).isEqualTo(0);
                 assertThat(scrape.value("turnrelay_connections{transport=\"tcp\"}")).isEqualTo(1);
                 assertThat(scrape.value("turnrelay_connections_accepted_total{transport=\"tcp\"}")).isEqualTo(1);
                 assertThat(scrape.value("turnrelay_connections_closed_total{transport=\"tcp\",reason=\"per_ip_limit\"}")).isEqualTo(0);

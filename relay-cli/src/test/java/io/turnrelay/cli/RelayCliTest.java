@@ -17,6 +17,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import io.turnrelay.xdp.XdpMode;
+import io.turnrelay.xdp.XdpSettings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -115,6 +117,29 @@ class RelayCliTest {
         RelayConfig fromEnvironment = setup().relayConfig();
         assertThat(fromEnvironment.maxBps()).isEqualTo(64_000);
         assertThat(fromEnvironment.bpsCapacity()).isEqualTo(1L << 33);
+    }
+
+    @Test
+    void xdpTakesTheRelaysUdpPortsAndChannelRangeFromItsConfiguration() {
+        assertThat(setup().xdp()).isNull();
+        XdpSettings xdp = setup("--xdp=eth0", "--xdp", "eth1", "--listen-port=3479", "--lowest-port=40000", "--highest-port=41000",
+                "--rfc5766-channel-numbers").xdp();
+        assertThat(xdp).isNotNull();
+        assertThat(xdp.interfaces()).containsExactly("eth0", "eth1");
+        assertThat(xdp.mode()).isEqualTo(XdpMode.NATIVE);
+        assertThat(xdp.listenPorts()).containsExactly(3479);
+        assertThat(xdp.lowestRelayPort()).isEqualTo(40_000);
+        assertThat(xdp.highestRelayPort()).isEqualTo(41_000);
+        assertThat(xdp.highestChannelNumber()).isEqualTo(0x7FFF);
+        assertThat(xdp.maxChannels()).isEqualTo(65_536);
+        environment.put("TURNRELAY_XDP", "veth0,veth1");
+        environment.put("TURNRELAY_XDP_MODE", "generic");
+        environment.put("TURNRELAY_XDP_CHANNELS", "1000");
+        XdpSettings fromEnvironment = setup().xdp();
+        assertThat(fromEnvironment.interfaces()).containsExactly("veth0", "veth1");
+        assertThat(fromEnvironment.mode()).isEqualTo(XdpMode.GENERIC);
+        assertThat(fromEnvironment.maxChannels()).isEqualTo(1000);
+        assertThat(fromEnvironment.highestChannelNumber()).isEqualTo(0x4FFF);
     }
 
     @Test
@@ -321,6 +346,10 @@ class RelayCliTest {
         "--alternate-server=turn2.example.com@192.0.2.7:3478|--alternate-server",
         "--alternate-server=192.0.2.7:3478 --alternate-server=192.0.2.7:3478|--alternate-server",
         "--tls-alternate-server=192.0.2.7:99999|--tls-alternate-server",
+        "--xdp=eth0 --max-bps=20000|--xdp",
+        "--xdp=eth0 --bps-capacity=1000000|--xdp",
+        "--xdp=eth0 --xdp-mode=offloaded|--xdp-mode",
+        "--xdp=eth0 --xdp-channels=0|--xdp-channels",
     })
     void badConfigurationExitsTwoWithOneLineNamingTheOption(String args, String option) {
         Object result = check(args.split(" "));
@@ -383,7 +412,9 @@ class RelayCliTest {
                 .contains("Env: TURNRELAY_TLS_LISTEN_PORTS")
                 .contains("SIGUSR1").contains("Env: TURNRELAY_DRAIN_DEADLINE").contains("Env: TURNRELAY_ALTERNATE_SERVERS")
                 .contains("Env: TURNRELAY_TLS_ALTERNATE_SERVERS")
-                .contains("Env: TURNRELAY_MAX_BPS; default: 0").contains("Env: TURNRELAY_BPS_CAPACITY; default: 0");
+                .contains("Env: TURNRELAY_MAX_BPS; default: 0").contains("Env: TURNRELAY_BPS_CAPACITY; default: 0")
+                .contains("Env: TURNRELAY_XDP.").contains("Env: TURNRELAY_XDP_MODE; default: native")
+                .contains("Env: TURNRELAY_XDP_CHANNELS; default: 65536");
     }
 
     @Test

@@ -123,8 +123,8 @@ class TurnRelayMetricsTest {
         new TurnRelayMetrics(relay, Tags.empty(), Duration.ZERO).bindTo(registry);
         SocketTurnClient udp = relayDatagramsOverUdp();
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(registry.scrape())
-                .contains("turnrelay_relayed_packets_total{direction=\"client_to_peer\",transport=\"udp\"} " + (double) SENT + "\n")
-                .contains("turnrelay_relayed_bytes_total{direction=\"client_to_peer\",transport=\"udp\"} " + (double) SENT * SIZE + "\n")
+                .contains("turnrelay_relayed_packets_total{datapath=\"userspace\",direction=\"client_to_peer\",transport=\"udp\"} " + (double) SENT + "\n")
+                .contains("turnrelay_relayed_bytes_total{datapath=\"userspace\",direction=\"client_to_peer\",transport=\"udp\"} " + (double) SENT * SIZE + "\n")
                 .contains("turnrelay_allocations{transport=\"udp\"} 1.0\n"));
         udp.refresh(0);
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(registry.scrape())

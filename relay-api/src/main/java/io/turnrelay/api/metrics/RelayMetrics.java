@@ -9,6 +9,7 @@ import io.turnrelay.api.ClientTransportStats;
 import io.turnrelay.api.Histogram;
 import io.turnrelay.api.RelayStats;
 import io.turnrelay.api.metrics.RelayMetric.Type;
+import io.turnrelay.api.offload.OffloadCounters;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -28,6 +29,10 @@ import org.jspecify.annotations.Nullable;
 public final class RelayMetrics {
     /** The {@code transport} label of drops of peer datagrams that reached no allocation, hence no client. */
     public static final String NO_CLIENT = "none";
+    /** The {@code datapath} label of what the relay relayed itself. */
+    public static final String USERSPACE = "userspace";
+    /** The {@code datapath} label of what the relay's fast path ({@link io.turnrelay.api.RelayConfig#channelOffload()}) relayed. */
+    public static final String XDP = "xdp";
 
     private static final List<ClientTransport> STREAMS = List.of(ClientTransport.TCP, ClientTransport.TLS);
 
@@ -35,10 +40,12 @@ public final class RelayMetrics {
             perTransport("turnrelay.allocations", GAUGE, "Active allocations, by client transport.", ClientTransportStats::allocations),
             perTransport("turnrelay.channels", GAUGE, "Bound channels, by client transport.", ClientTransportStats::channels),
             perTransport("turnrelay.permissions", GAUGE, "Installed permissions, by client transport.", ClientTransportStats::permissions),
-            perDirection("turnrelay.relayed.packets", null, "Messages relayed, by client transport and direction.",
-                    ClientTransportStats::packetsClientToPeer, ClientTransportStats::packetsPeerToClient),
-            perDirection("turnrelay.relayed.bytes", "bytes", "Payload bytes relayed, by client transport and direction.",
-                    ClientTransportStats::bytesClientToPeer, ClientTransportStats::bytesPeerToClient),
+            relayed("turnrelay.relayed.packets", null, "Messages relayed, by client transport, direction and data path.",
+                    ClientTransportStats::packetsClientToPeer, ClientTransportStats::packetsPeerToClient,
+                    OffloadCounters::packetsClientToPeer, OffloadCounters::packetsPeerToClient),
+            relayed("turnrelay.relayed.bytes", "bytes", "Payload bytes relayed, by client transport, direction and data path.",
+                    ClientTransportStats::bytesClientToPeer, ClientTransportStats::bytesPeerToClient,
+                    OffloadCounters::bytesClientToPeer, OffloadCounters::bytesPeerToClient),
             new RelayMetric("turnrelay.dropped.packets", COUNTER, "Messages dropped without an answer, by client transport and reason;"
                     + " transport \"" + NO_CLIENT + "\" for peer datagrams that reached no allocation.", null,
                     List.of("transport", "reason"), RelayMetrics::drops),
@@ -109,15 +116,23 @@ public final class RelayMetrics {
         });
     }
 
-    /** A counter labelled {@code transport} and {@code direction} ({@code client_to_peer}, {@code peer_to_client}). */
-    static RelayMetric perDirection(String name, @Nullable String unit, String help, ToLongFunction<ClientTransportStats> toPeer,
-            ToLongFunction<ClientTransportStats> toClient) {
-        return new RelayMetric(name, COUNTER, help, unit, List.of("transport", "direction"), (stats, series) -> {
+    /**
+     * A counter labelled {@code transport}, {@code direction} and {@code datapath}: {@code userspace} for what the
+     * relay relayed itself (every transport), {@code xdp} for what its fast path relayed (UDP clients only; zero
+     * without one), so that summing over {@code datapath} gives everything relayed.
+     */
+    static RelayMetric relayed(String name, @Nullable String unit, String help, ToLongFunction<ClientTransportStats> toPeer,
+            ToLongFunction<ClientTransportStats> toClient, ToLongFunction<OffloadCounters> offloadedToPeer,
+            ToLongFunction<OffloadCounters> offloadedToClient) {
+        return new RelayMetric(name, COUNTER, help, unit, List.of("transport", "direction", "datapath"), (stats, series) -> {
             for (ClientTransport transport : ClientTransport.values()) {
                 ClientTransportStats of = stats.of(transport);
-                series.value(toPeer.applyAsLong(of), transport.label(), "client_to_peer");
-                series.value(toClient.applyAsLong(of), transport.label(), "peer_to_client");
+                series.value(toPeer.applyAsLong(of), transport.label(), "client_to_peer", USERSPACE);
+                series.value(toClient.applyAsLong(of), transport.label(), "peer_to_client", USERSPACE);
             }
+            String udp = ClientTransport.UDP.label();
+            series.value(offloadedToPeer.applyAsLong(stats.offloaded()), udp, "client_to_peer", XDP);
+            series.value(offloadedToClient.applyAsLong(stats.offloaded()), udp, "peer_to_client", XDP);
         });
     }
 

@@ -8,6 +8,7 @@ import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.turnrelay.api.RelayStats;
 import io.turnrelay.cli.portal.PortalState;
+import io.turnrelay.xdp.XdpStatistics;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -46,11 +47,12 @@ public final class OperationsServer implements AutoCloseable {
      * @param portalState the portal's state, or a supplier of null in standalone mode
      * @param tls the certificate's expiry and reload counts, or a supplier of null without TLS
      * @param drain whether the relay drains, and until when
+     * @param xdp the XDP data plane's counters and table size, or a supplier of null without --xdp
      * @throws IOException when the address cannot be bound
      */
     public static OperationsServer start(InetSocketAddress address, BooleanSupplier relayServing,
             Supplier<@Nullable PortalState> portalState, Supplier<RelayStats> stats, Supplier<@Nullable TlsMetrics> tls,
-            Supplier<DrainMetrics> drain) throws IOException {
+            Supplier<DrainMetrics> drain, Supplier<@Nullable XdpStatistics> xdp) throws IOException {
         HttpServer server = HttpServer.create(address, 16);
         server.createContext("/healthz", exchange -> respond(exchange, 200, "text/plain; charset=utf-8", "ok\n"));
         server.createContext("/readyz", exchange -> {
@@ -58,7 +60,7 @@ public final class OperationsServer implements AutoCloseable {
             respond(exchange, ready ? 200 : 503, "text/plain; charset=utf-8", ready ? "ready\n" : "not ready\n");
         });
         PrometheusRegistry registry = new PrometheusRegistry();
-        registry.register(new RelayCollector(stats, portalState, tls, drain));
+        registry.register(new RelayCollector(stats, portalState, tls, drain, xdp));
         server.createContext("/metrics", exchange -> {
             ExpositionFormatWriter writer = writerFor(exchange.getRequestHeaders().getFirst("Accept"));
             ByteArrayOutputStream body = new ByteArrayOutputStream(32_768);

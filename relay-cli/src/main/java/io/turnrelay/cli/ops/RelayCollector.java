@@ -17,6 +17,7 @@ import io.turnrelay.api.RelayStats;
 import io.turnrelay.api.metrics.RelayMetric;
 import io.turnrelay.api.metrics.RelayMetrics;
 import io.turnrelay.cli.portal.PortalState;
+import io.turnrelay.xdp.XdpStatistics;
 import java.util.Locale;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
@@ -32,22 +33,27 @@ public final class RelayCollector implements MultiCollector {
     private final Supplier<@Nullable PortalState> portal;
     private final Supplier<@Nullable TlsMetrics> tls;
     private final Supplier<DrainMetrics> drain;
+    private final Supplier<@Nullable XdpStatistics> xdp;
 
     /**
      * @param portal the portal's state, or a supplier of null in standalone mode (its state gauges are then all 0)
      * @param tls the certificate's expiry and reload counts, or a supplier of null without TLS (no TLS metrics then)
      */
     public RelayCollector(Supplier<RelayStats> stats, Supplier<@Nullable PortalState> portal, Supplier<@Nullable TlsMetrics> tls) {
-        this(stats, portal, tls, () -> DrainMetrics.NOT_DRAINING);
+        this(stats, portal, tls, () -> DrainMetrics.NOT_DRAINING, () -> null);
     }
 
-    /** @param drain whether the relay drains (SIGUSR1), and until when */
+    /**
+     * @param drain whether the relay drains (SIGUSR1), and until when
+     * @param xdp the XDP data plane's counters and table size, or a supplier of null without --xdp (no XDP metrics then)
+     */
     public RelayCollector(Supplier<RelayStats> stats, Supplier<@Nullable PortalState> portal, Supplier<@Nullable TlsMetrics> tls,
-            Supplier<DrainMetrics> drain) {
+            Supplier<DrainMetrics> drain, Supplier<@Nullable XdpStatistics> xdp) {
         this.stats = stats;
         this.portal = portal;
         this.tls = tls;
         this.drain = drain;
+        this.xdp = xdp;
     }
 
     @Override
@@ -67,6 +73,17 @@ public final class RelayCollector implements MultiCollector {
                     .dataPoint(counter(certificate.reloaded(), Labels.of("result", "reloaded")))
                     .dataPoint(counter(certificate.unchanged(), Labels.of("result", "unchanged")))
                     .dataPoint(counter(certificate.failed(), Labels.of("result", "failed"))).build());
+        }
+        XdpStatistics kernel = xdp.get();
+        if (kernel != null) {
+            // What the program relayed is turnrelay_relayed_*{datapath="xdp"}; these say how well the offload works.
+            out.metricSnapshot(gauge("turnrelay_xdp_table_entries", "Entries in the XDP program's tables: two per channel it relays.",
+                    kernel.entries()));
+            out.metricSnapshot(CounterSnapshot.builder().name("turnrelay_xdp_passed")
+                    .help("Datagrams the XDP program passed up for the relay to relay, by reason: no table entry yet (missed)"
+                            + " or no next hop on the interface they came in on (unroutable).")
+                    .dataPoint(counter(kernel.missed(), Labels.of("reason", "missed")))
+                    .dataPoint(counter(kernel.unroutable(), Labels.of("reason", "unroutable"))).build());
         }
         DrainMetrics draining = drain.get();
         out.metricSnapshot(gauge("turnrelay_draining", "1 while the relay drains (SIGUSR1): /readyz is 503, new allocations are refused,"

@@ -105,9 +105,9 @@ class AioiceInteropIT {
             }
             if (target.isOurs()) {
                 String label = transport.label();
-                assertThat(target.metric("turnrelay_relayed_packets_total{transport=\"" + label + "\",direction=\"client_to_peer\"}"))
+                assertThat(target.metric("turnrelay_relayed_packets_total{transport=\"" + label + "\",direction=\"client_to_peer\",datapath=\"userspace\"}"))
                         .as("relayed to the peer; %s", description).isEqualTo(MESSAGES);
-                assertThat(target.metric("turnrelay_relayed_packets_total{transport=\"" + label + "\",direction=\"peer_to_client\"}"))
+                assertThat(target.metric("turnrelay_relayed_packets_total{transport=\"" + label + "\",direction=\"peer_to_client\",datapath=\"userspace\"}"))
                         .as("relayed back; %s", description).isEqualTo(MESSAGES);
             }
         }

@@ -78,7 +78,7 @@ class BandwidthLimitInteropIT {
             String label = transport.label();
             assertThat(relay.metric("turnrelay_dropped_packets_total{transport=\"" + label + "\",reason=\"bandwidth_limit\"}"))
                     .as(description).isPositive();
-            long toPeer = relay.metric("turnrelay_relayed_bytes_total{transport=\"" + label + "\",direction=\"client_to_peer\"}");
+            long toPeer = relay.metric("turnrelay_relayed_bytes_total{transport=\"" + label + "\",direction=\"client_to_peer\",datapath=\"userspace\"}");
             assertThat(toPeer).as(description)
                     .isLessThanOrEqualTo((long) (TurnServerUnderTest.MAX_BPS * (1 + run.seconds())) + 1_000);
         }

@@ -137,7 +137,7 @@ class BrowserWebRtcInteropIT {
                     .containsEntry("answererRelayProtocol", transport.label());
             if (target.isOurs()) {
                 // And our relay counted the data channel's packets on that client transport.
-                assertThat(target.metric("turnrelay_relayed_packets_total{transport=\"" + transport.label() + "\",direction=\"client_to_peer\"}"))
+                assertThat(target.metric("turnrelay_relayed_packets_total{transport=\"" + transport.label() + "\",direction=\"client_to_peer\",datapath=\"userspace\"}"))
                         .as("packets our relay took from %s clients; page saw %s", transport.label(), posted).isPositive();
             }
         }

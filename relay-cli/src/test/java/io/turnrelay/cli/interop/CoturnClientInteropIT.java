@@ -183,11 +183,11 @@ class CoturnClientInteropIT {
             String label = transport.label();
             assertThat(full.metric("turnrelay_responses_total{transport=\"" + label + "\",method=\"allocate\",code=\"300\"}"))
                     .as(description).isPositive();
-            assertThat(full.metric("turnrelay_relayed_packets_total{transport=\"" + label + "\",direction=\"client_to_peer\"}"))
+            assertThat(full.metric("turnrelay_relayed_packets_total{transport=\"" + label + "\",direction=\"client_to_peer\",datapath=\"userspace\"}"))
                     .as(description).isZero();
             assertThat(alternate.metric("turnrelay_responses_total{transport=\"" + label + "\",method=\"allocate\",code=\"0\"}"))
                     .as("uclient's RTP and RTCP sessions; " + description).isGreaterThanOrEqualTo(2);
-            assertThat(alternate.metric("turnrelay_relayed_packets_total{transport=\"" + label + "\",direction=\"client_to_peer\"}"))
+            assertThat(alternate.metric("turnrelay_relayed_packets_total{transport=\"" + label + "\",direction=\"client_to_peer\",datapath=\"userspace\"}"))
                     .as(description).isEqualTo(200);
         }
     }
@@ -243,9 +243,9 @@ class CoturnClientInteropIT {
         if (target.isOurs() && scenario.transport().isStream() && messages > 0) {
             // Our relay's own count, exact whatever the records: every message to the peer and every echo back.
             String transport = scenario.transport().label();
-            assertThat(target.metric("turnrelay_relayed_packets_total{transport=\"" + transport + "\",direction=\"client_to_peer\"}"))
+            assertThat(target.metric("turnrelay_relayed_packets_total{transport=\"" + transport + "\",direction=\"client_to_peer\",datapath=\"userspace\"}"))
                     .as("relayed to the peer; " + description).isEqualTo(messages);
-            assertThat(target.metric("turnrelay_relayed_packets_total{transport=\"" + transport + "\",direction=\"peer_to_client\"}"))
+            assertThat(target.metric("turnrelay_relayed_packets_total{transport=\"" + transport + "\",direction=\"peer_to_client\",datapath=\"userspace\"}"))
                     .as("relayed back to the client; " + description).isEqualTo(messages);
         }
     }

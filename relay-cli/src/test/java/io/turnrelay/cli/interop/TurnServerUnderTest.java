@@ -275,7 +275,7 @@ final class TurnServerUnderTest implements AutoCloseable {
     }
 
     /**
-     * One sample of our relay's /metrics, e.g. {@code turnrelay_relayed_packets_total{transport="tls",direction="peer_to_client"}}
+     * One sample of our relay's /metrics, e.g. {@code turnrelay_relayed_packets_total{transport="tls",direction="peer_to_client",datapath="userspace"}}
      * (labels in any order); fails when the relay does not export it.
      */
     long metric(String sample) throws IOException, InterruptedException {

@@ -30,7 +30,7 @@ class OperationsServerTest {
         AtomicReference<TlsMetrics> tls = new AtomicReference<>();
         AtomicReference<DrainMetrics> drain = new AtomicReference<>(DrainMetrics.NOT_DRAINING);
         try (OperationsServer server = OperationsServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-                serving::get, portal::get, () -> stats, tls::get, drain::get)) {
+                serving::get, portal::get, () -> stats, tls::get, drain::get, () -> null)) {
             String base = "http://127.0.0.1:" + server.address().getPort();
             assertThat(get(base + "/healthz").statusCode()).isEqualTo(200);
             assertThat(get(base + "/readyz").statusCode()).isEqualTo(503);
@@ -75,7 +75,7 @@ class OperationsServerTest {
         RelayStats stats = new RelayStats(2, 0, 0, 0, 0, 0, 0, Map.of(), Map.of(), 0, Map.of(ClientTransport.UDP,
                 new ClientTransportStats(2, 0, 0, 0, 0, 0, 0, Map.of(), Map.of(), 0, 0, Map.of(), 0)));
         try (OperationsServer server = OperationsServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-                () -> true, () -> null, () -> stats, () -> null, () -> DrainMetrics.NOT_DRAINING)) {
+                () -> true, () -> null, () -> stats, () -> null, () -> DrainMetrics.NOT_DRAINING, () -> null)) {
             String metrics = "http://127.0.0.1:" + server.address().getPort() + "/metrics";
             // What Prometheus sends by default.
             HttpResponse<String> open = get(metrics, "application/openmetrics-text;version=1.0.0;q=0.5,"

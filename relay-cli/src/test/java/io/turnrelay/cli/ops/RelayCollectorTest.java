@@ -8,6 +8,8 @@ import io.turnrelay.api.ClientTransport;
 import io.turnrelay.api.ClientTransportStats;
 import io.turnrelay.api.Histogram;
 import io.turnrelay.api.RelayStats;
+import io.turnrelay.api.offload.OffloadCounters;
+import io.turnrelay.xdp.XdpStatistics;
 import io.turnrelay.cli.portal.PortalState;
 import io.turnrelay.core.spi.CloseReason;
 import java.util.Arrays;
@@ -41,6 +43,34 @@ class RelayCollectorTest {
     private static final Pattern SAMPLE = Pattern.compile("[a-z_]+(\\{[a-z_]+=\"[^\"]*\"(,[a-z_]+=\"[^\"]*\")*\\})? -?\\d+(\\.\\d+(E\\d+)?)?");
 
     @Test
+    void whatTheFastPathRelayedIsTheXdpDataPathOfUdpClients() {
+        RelayStats offloaded = new RelayStats(STATS.allocations(), STATS.permissions(), STATS.channels(), STATS.packetsClientToPeer(),
+                STATS.bytesClientToPeer(), STATS.packetsPeerToClient(), STATS.bytesPeerToClient(), STATS.dropsByReason(), STATS.responses(),
+                STATS.sendDrops(), STATS.byClientTransport(), 0, new OffloadCounters(1_000, 90_000, 2_000, 180_000));
+        Scrape scrape = Scrape.parse(render(offloaded, null, null));
+        assertThat(scrape.value("turnrelay_relayed_packets_total{transport=\"udp\",direction=\"client_to_peer\",datapath=\"xdp\"}")).isEqualTo(1_000);
+        assertThat(scrape.value("turnrelay_relayed_packets_total{transport=\"udp\",direction=\"peer_to_client\",datapath=\"xdp\"}")).isEqualTo(2_000);
+        assertThat(scrape.value("turnrelay_relayed_bytes_total{transport=\"udp\",direction=\"client_to_peer\",datapath=\"xdp\"}")).isEqualTo(90_000);
+        assertThat(scrape.value("turnrelay_relayed_bytes_total{transport=\"udp\",direction=\"peer_to_client\",datapath=\"xdp\"}")).isEqualTo(180_000);
+        assertThat(scrape.value("turnrelay_relayed_packets_total{transport=\"udp\",direction=\"client_to_peer\",datapath=\"userspace\"}")).isEqualTo(60);
+        assertThat(scrape.has("turnrelay_relayed_packets_total{transport=\"tcp\",direction=\"client_to_peer\",datapath=\"xdp\"}"))
+                .as("only UDP clients' channels are offloaded").isFalse();
+        assertThat(Scrape.parse(render(STATS, null, null)).value(
+                "turnrelay_relayed_packets_total{transport=\"udp\",direction=\"client_to_peer\",datapath=\"xdp\"}")).isZero();
+    }
+
+    @Test
+    void theXdpDataPlanesTableAndWhatItPassedUpAreThereOnlyWithIt() {
+        XdpStatistics kernel = new XdpStatistics(new OffloadCounters(5, 500, 6, 600), 7, 2, 40);
+        Scrape scrape = Scrape.parse(PrometheusTextFormatWriter.create().toDebugString(
+                new RelayCollector(() -> STATS, () -> null, () -> null, () -> DrainMetrics.NOT_DRAINING, () -> kernel).collect()));
+        assertThat(scrape.value("turnrelay_xdp_table_entries")).isEqualTo(40);
+        assertThat(scrape.value("turnrelay_xdp_passed_total{reason=\"missed\"}")).isEqualTo(7);
+        assertThat(scrape.value("turnrelay_xdp_passed_total{reason=\"unroutable\"}")).isEqualTo(2);
+        assertThat(Scrape.parse(render(STATS, null, null)).samples().keySet()).noneMatch(name -> name.startsWith("turnrelay_xdp"));
+    }
+
+    @Test
     void rendersGaugesAndCountersPerClientTransport() {
         String text = render(STATS, null, null);
         Scrape scrape = Scrape.parse(text);
@@ -49,11 +79,11 @@ class RelayCollectorTest {
         assertThat(scrape.value("turnrelay_allocations{transport=\"tls\"}")).isEqualTo(0);
         assertThat(scrape.value("turnrelay_permissions{transport=\"udp\"}")).isEqualTo(4);
         assertThat(scrape.value("turnrelay_channels{transport=\"tcp\"}")).isEqualTo(1);
-        assertThat(scrape.value("turnrelay_relayed_packets_total{transport=\"udp\",direction=\"client_to_peer\"}")).isEqualTo(60);
-        assertThat(scrape.value("turnrelay_relayed_packets_total{transport=\"tcp\",direction=\"peer_to_client\"}")).isEqualTo(40);
-        assertThat(scrape.value("turnrelay_relayed_bytes_total{transport=\"udp\",direction=\"client_to_peer\"}")).isEqualTo(7000);
-        assertThat(scrape.value("turnrelay_relayed_bytes_total{transport=\"tcp\",direction=\"peer_to_client\"}")).isEqualTo(5000);
-        assertThat(scrape.value("turnrelay_relayed_bytes_total{transport=\"tls\",direction=\"peer_to_client\"}")).isEqualTo(0);
+        assertThat(scrape.value("turnrelay_relayed_packets_total{transport=\"udp\",direction=\"client_to_peer\",datapath=\"userspace\"}")).isEqualTo(60);
+        assertThat(scrape.value("turnrelay_relayed_packets_total{transport=\"tcp\",direction=\"peer_to_client\",datapath=\"userspace\"}")).isEqualTo(40);
+        assertThat(scrape.value("turnrelay_relayed_bytes_total{transport=\"udp\",direction=\"client_to_peer\",datapath=\"userspace\"}")).isEqualTo(7000);
+        assertThat(scrape.value("turnrelay_relayed_bytes_total{transport=\"tcp\",direction=\"peer_to_client\",datapath=\"userspace\"}")).isEqualTo(5000);
+        assertThat(scrape.value("turnrelay_relayed_bytes_total{transport=\"tls\",direction=\"peer_to_client\",datapath=\"userspace\"}")).isEqualTo(0);
         assertThat(scrape.value("turnrelay_dropped_packets_total{transport=\"udp\",reason=\"no_permission\"}")).isEqualTo(4);
         assertThat(scrape.value("turnrelay_dropped_packets_total{transport=\"tcp\",reason=\"no_permission\"}")).isEqualTo(1);
         assertThat(scrape.value("turnrelay_dropped_packets_total{transport=\"tls\",reason=\"no_permission\"}")).isEqualTo(0);
@@ -145,7 +175,7 @@ class RelayCollectorTest {
                 "# TYPE turnrelay_allocations gauge");
         assertThat(text).endsWith("# EOF\n");
         Scrape scrape = Scrape.parse(text);
-        assertThat(scrape.value("turnrelay_relayed_packets_total{transport=\"udp\",direction=\"client_to_peer\"}")).isEqualTo(60);
+        assertThat(scrape.value("turnrelay_relayed_packets_total{transport=\"udp\",direction=\"client_to_peer\",datapath=\"userspace\"}")).isEqualTo(60);
         assertThat(scrape.value("turnrelay_allocation_duration_seconds_bucket{transport=\"udp\",le=\"60.0\"}")).isEqualTo(3);
     }
 

@@ -7,7 +7,7 @@ import java.util.regex.Pattern;
 
 /**
  * A parsed {@code /metrics} body (Prometheus text or OpenMetrics): each sample's value by its series, so tests name a
- * series with its labels in any order, e.g. {@code turnrelay_relayed_packets_total{transport="udp",direction="client_to_peer"}}.
+ * series with its labels in any order, e.g. {@code turnrelay_relayed_packets_total{transport="udp",direction="client_to_peer",datapath="userspace"}}.
  */
 public final class Scrape {
     private static final Pattern SAMPLE = Pattern.compile("([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(.*)\\})? (\\S+)( \\S+)?");

@@ -1,7 +1,10 @@
 package io.turnrelay.core.relay;
 
 import io.turnrelay.api.ClientTransport;
+import io.turnrelay.api.RelayConfig;
 import io.turnrelay.api.events.DeleteReason;
+import io.turnrelay.api.offload.ChannelOffload;
+import io.turnrelay.api.offload.OffloadedChannel;
 import io.turnrelay.core.spi.ClientLink;
 import io.turnrelay.core.spi.CloseReason;
 import io.turnrelay.core.spi.RelaySink;
@@ -14,6 +17,8 @@ import io.turnrelay.core.turn.TurnServer;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
@@ -38,6 +43,10 @@ public final class RelayLoop implements RelaySink {
     private final CompletableFuture<Void> drained = new CompletableFuture<>();
     /** The latest time a transport callback brought, for work that arrives without one (shutdown). */
     private long lastNowNanos;
+    /** The relay's fast path for bound channels, or null. */
+    private final @Nullable ChannelOffload offload;
+    /** The channels {@link #offload} took and relays now, to withdraw each once its channel is gone. */
+    private final Set<OffloadedChannel> offloaded = new HashSet<>();
 
     /**
      * @param relayBindIpv4 local address relay sockets of IPv4 allocations bind to, null when IPv4 is not served
@@ -51,11 +60,15 @@ public final class RelayLoop implements RelaySink {
             @Nullable InetAddress relayBindIpv6,
             @Nullable RelayEventListener listener) {
         this(server, transport, relayBindIpv4, relayBindIpv6, listener, new ConnectionLimiter(Integer.MAX_VALUE, Integer.MAX_VALUE),
-                other -> {});
+                other -> {}, null);
     }
 
+    /**
+     * @param offload the fast path to hand bound channels of UDP clients to (see {@link RelayConfig#channelOffload()}),
+     *     or null
+     */
     RelayLoop(TurnServer server, Transport transport, @Nullable InetAddress relayBindIpv4, @Nullable InetAddress relayBindIpv6,
-            @Nullable RelayEventListener listener, ConnectionLimiter limiter, Consumer<TurnServer> wakeOther) {
+            @Nullable RelayEventListener listener, ConnectionLimiter limiter, Consumer<TurnServer> wakeOther, @Nullable ChannelOffload offload) {
         this.server = server;
         this.transport = transport;
         this.relayBindIpv4 = relayBindIpv4;
@@ -63,6 +76,7 @@ public final class RelayLoop implements RelaySink {
         this.listener = listener;
         this.limiter = limiter;
         this.wakeOther = wakeOther;
+        this.offload = offload;
     }
 
     @Override
@@ -195,10 +209,46 @@ public final class RelayLoop implements RelaySink {
                 wakeOther.accept(wake.server());
             } else if (command instanceof TurnCommand.Drained) {
                 drained.complete(null);
-            } else if (listener != null) {
-                listener.onEvent(command);
+            } else {
+                if (offload != null) {
+                    offloadChanges(offload, command);
+                }
+                if (listener != null) {
+                    listener.onEvent(command);
+                }
             }
         }
+    }
+
+    /**
+     * Mirrors the server's channels in the fast path. The server queues ChannelBound before the ChannelBind's
+     * response, and ChannelUnbound before anything that follows from the channel's end (the Refresh's response, the
+     * socket's close): so a channel is offloaded only once the server relays it, and the fast path stops relaying it
+     * before the client can learn it ended. Channels of streams and of metered allocations stay with the server.
+     */
+    private void offloadChanges(ChannelOffload offload, TurnCommand command) {
+        if (command instanceof TurnCommand.ChannelBound bound) {
+            if (bound.client().transport() == ClientTransport.UDP && !bound.rateLimited()) {
+                OffloadedChannel channel = offloadedChannel(bound.client(), bound.channelNumber(), bound.peer(), bound.port());
+                if (offload.offer(channel)) {
+                    offloaded.add(channel);
+                }
+            }
+        } else if (command instanceof TurnCommand.ChannelUnbound unbound && !offloaded.isEmpty()) {
+            OffloadedChannel channel = offloadedChannel(unbound.client(), unbound.channelNumber(), unbound.peer(), unbound.port());
+            if (offloaded.remove(channel)) {
+                offload.withdraw(channel);
+            }
+        }
+    }
+
+    private static OffloadedChannel offloadedChannel(ClientLink client, int channelNumber, InetSocketAddress peer, int port) {
+        return new OffloadedChannel(client.remote(), client.local(), channelNumber, peer, port);
+    }
+
+    /** How many of this shard's channels the fast path relays now. */
+    int offloadedChannels() {
+        return offloaded.size();
     }
 
     private void bindRelay(int port, AddressFamily family, long nowNanos) {

@@ -8,6 +8,8 @@ import io.turnrelay.api.Relay;
 import io.turnrelay.api.RelayConfig;
 import io.turnrelay.api.RelayStartException;
 import io.turnrelay.api.RelayStats;
+import io.turnrelay.api.offload.ChannelOffload;
+import io.turnrelay.api.offload.OffloadCounters;
 import io.turnrelay.core.spi.CloseReason;
 import io.turnrelay.core.spi.ListenOptions;
 import io.turnrelay.core.spi.Transport;
@@ -101,7 +103,8 @@ public final class ShardedRelay implements Relay {
             for (int i = 0; i < workers; i++) {
                 TurnServer server = new TurnServer(serverConfig, config.randomSource().get(), ledger);
                 Transport transport = provider.create(Integer.toString(i));
-                RelayLoop loop = new RelayLoop(server, transport, config.bindIpv4(), config.bindIpv6(), shardListener, limiter, this::wake);
+                RelayLoop loop = new RelayLoop(server, transport, config.bindIpv4(), config.bindIpv6(), shardListener, limiter, this::wake,
+                        config.channelOffload());
                 RelayShard shard = new RelayShard(server, loop, transport);
                 shards.add(shard);
                 synchronized (shardByServer) {
@@ -302,8 +305,9 @@ public final class ShardedRelay implements Relay {
         for (ClientTransport transport : ClientTransport.values()) {
             byTransport.put(transport, transportStats(current, transport));
         }
+        ChannelOffload offload = config.channelOffload();
         return new RelayStats(allocations, permissions, channels, packetsOut, bytesOut, packetsIn, bytesIn, drops, responses, sendDrops,
-                byTransport, dispatcher == null ? 0 : dispatcher.dropped());
+                byTransport, dispatcher == null ? 0 : dispatcher.dropped(), offload == null ? OffloadCounters.ZERO : offload.counters());
     }
 
     private static ClientTransportStats transportStats(List<RelayShard> shards, ClientTransport transport) {

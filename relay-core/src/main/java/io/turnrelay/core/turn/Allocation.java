@@ -87,6 +87,11 @@ final class Allocation extends Timed {
         }
     }
 
+    /** Whether a bandwidth limit (its own or the server's capacity) meters what it relays. */
+    boolean isRateLimited() {
+        return toPeerBudget != null;
+    }
+
     boolean hasFamily(AddressFamily family) {
         return family == AddressFamily.IPV4 ? ipv4 : ipv6;
     }

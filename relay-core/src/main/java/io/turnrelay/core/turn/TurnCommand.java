@@ -64,10 +64,16 @@ public sealed interface TurnCommand {
      */
     record AuthenticationFailed(ClientLink client, @Nullable String username, AuthenticationFailure reason) implements TurnCommand {}
 
-    /** Informational: a channel starts relaying both ways (not sent when a bound channel is refreshed). */
-    record ChannelBound(ClientLink client, int channelNumber, InetSocketAddress peer, int port) implements TurnCommand {}
+    /**
+     * A channel starts relaying both ways (not sent when a bound channel is refreshed); queued before the ChannelBind's
+     * success response. {@code rateLimited}: a bandwidth limit meters its allocation, so only the server may relay it.
+     */
+    record ChannelBound(ClientLink client, int channelNumber, InetSocketAddress peer, int port, boolean rateLimited) implements TurnCommand {}
 
-    /** Informational: a channel stopped relaying (expired or its allocation was deleted). */
+    /**
+     * A channel stopped relaying (expired, or its allocation or its family's relayed address was deleted); queued
+     * before any response or command that follows from the same event.
+     */
     record ChannelUnbound(ClientLink client, int channelNumber, InetSocketAddress peer, int port) implements TurnCommand {}
 
     /**

@@ -575,7 +575,7 @@ public final class TurnServer {
         deadlines.schedule(channel);
         installPermission(allocation, ip, request.now());
         if (starts) {
-            commands.add(new TurnCommand.ChannelBound(allocation.client, channelNumber, channel.peer, allocation.port));
+            commands.add(new TurnCommand.ChannelBound(allocation.client, channelNumber, channel.peer, allocation.port, allocation.isRateLimited()));
         }
         reply(request, 0, credentials, w -> {});
     }

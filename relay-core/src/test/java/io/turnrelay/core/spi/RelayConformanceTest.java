@@ -23,6 +23,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.turnrelay.api.AlternateServer;
 import io.turnrelay.api.ClientTransport;
 import io.turnrelay.api.RelayConfig;
+import io.turnrelay.api.offload.ChannelOffload;
+import io.turnrelay.api.offload.OffloadCounters;
+import io.turnrelay.api.offload.OffloadedChannel;
 import io.turnrelay.core.relay.ShardedRelay;
 import io.turnrelay.core.spi.SocketTurnClient.RelayedData;
 import io.turnrelay.core.stun.AddressFamily;
@@ -537,6 +540,119 @@ public abstract class RelayConformanceTest {
             LoopbackPorts.assertBindableWithinTimeout(address);
         }
         assertThat(errorCode(clients.get(0).refresh(600))).isEqualTo(ErrorCode.ALLOCATION_MISMATCH);
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // A fast path for bound channels (RelayConfig.channelOffload)
+
+    /** A fast path that records what the relay hands it, relays nothing itself and reports fixed counters. */
+    private static final class RecordingOffload implements ChannelOffload {
+        static final OffloadCounters COUNTERS = new OffloadCounters(3, 300, 4, 400);
+        final List<String> calls = new CopyOnWriteArrayList<>();
+        final boolean takes;
+
+        RecordingOffload(boolean takes) {
+            this.takes = takes;
+        }
+
+        @Override
+        public boolean offer(OffloadedChannel channel) {
+            calls.add("offer " + channel);
+            return takes;
+        }
+
+        @Override
+        public void withdraw(OffloadedChannel channel) {
+            calls.add("withdraw " + channel);
+        }
+
+        @Override
+        public OffloadCounters counters() {
+            return COUNTERS;
+        }
+
+        @Override
+        public String description() {
+            return "recording";
+        }
+
+        @Override
+        public void close() {}
+    }
+
+    @Test
+    void aBoundChannelIsOfferedBeforeTheBindAnswersAndWithdrawnBeforeTheDeletingRefreshAnswers() throws Exception {
+        RecordingOffload offload = new RecordingOffload(true);
+        startRelay(10, b -> b.channelOffload(offload));
+        SocketTurnClient client = client(LOOPBACK4);
+        InetSocketAddress relayed = client.allocate().get(0);
+        DatagramSocket peer = peer(LOOPBACK4);
+        InetSocketAddress peerAddress = (InetSocketAddress) peer.getLocalSocketAddress();
+
+        SocketTurnClient.requireSuccess(client.channelBind(0x4001, peerAddress));
+        OffloadedChannel channel = new OffloadedChannel(client.localAddress(), new InetSocketAddress(LOOPBACK4, listenPort), 0x4001,
+                peerAddress, relayed.getPort());
+        if (clientTransport() != ClientTransport.UDP) {
+            assertThat(offload.calls).as("stream clients' channels stay with the relay").isEmpty();
+            return;
+        }
+        assertThat(offload.calls).containsExactly("offer " + channel);
+        SocketTurnClient.requireSuccess(client.channelBind(0x4001, peerAddress));
+        assertThat(offload.calls).as("refreshing a bound channel offers nothing new").hasSize(1);
+        // The relay goes on relaying what reaches it (here all of it: the recording fast path relays nothing).
+        assertChannelRoundTrip(client, 0x4001, peer, relayed, 3);
+        assertThat(relay.stats().offloaded()).isEqualTo(RecordingOffload.COUNTERS);
+        assertThat(relay.stats().packetsClientToPeer()).isEqualTo(3);
+
+        SocketTurnClient.requireSuccess(client.refresh(0));
+        assertThat(offload.calls).containsExactly("offer " + channel, "withdraw " + channel);
+    }
+
+    @Test
+    void anExpiringAllocationAndTheRelaysCloseWithdrawTheirChannels() throws Exception {
+        assumeTrue(clientTransport() == ClientTransport.UDP, "only UDP clients' channels are offered");
+        RecordingOffload offload = new RecordingOffload(true);
+        startRelay(10, b -> b.channelOffload(offload));
+        SocketTurnClient expiring = client(LOOPBACK4);
+        StunMessage response = expiring.allocate(w -> w.lifetime(1));
+        SocketTurnClient.requireSuccess(response);
+        SocketTurnClient staying = client(LOOPBACK4);
+        staying.allocate();
+        DatagramSocket peer = peer(LOOPBACK4);
+        InetSocketAddress peerAddress = (InetSocketAddress) peer.getLocalSocketAddress();
+        SocketTurnClient.requireSuccess(expiring.channelBind(0x4000, peerAddress));
+        SocketTurnClient.requireSuccess(staying.channelBind(0x4000, peerAddress));
+        assertThat(offload.calls).hasSize(2).allMatch(call -> call.startsWith("offer "));
+
+        await().atMost(Duration.ofMillis(WAIT_MS)).until(() -> offload.calls.size() == 3);
+        assertThat(offload.calls.get(2)).startsWith("withdraw ").contains(expiring.localAddress().toString());
+        relay.close();
+        assertThat(offload.calls).hasSize(4);
+        assertThat(offload.calls.get(3)).startsWith("withdraw ").contains(staying.localAddress().toString());
+    }
+
+    @Test
+    void channelsTheFastPathDeclinesOrThatABandwidthLimitMetersStayWithTheRelay() throws Exception {
+        assumeTrue(clientTransport() == ClientTransport.UDP, "only UDP clients' channels are offered");
+        RecordingOffload declining = new RecordingOffload(false);
+        startRelay(10, b -> b.channelOffload(declining));
+        SocketTurnClient client = client(LOOPBACK4);
+        InetSocketAddress relayed = client.allocate().get(0);
+        DatagramSocket peer = peer(LOOPBACK4);
+        InetSocketAddress peerAddress = (InetSocketAddress) peer.getLocalSocketAddress();
+        SocketTurnClient.requireSuccess(client.channelBind(0x4000, peerAddress));
+        assertChannelRoundTrip(client, 0x4000, peer, relayed, 2);
+        SocketTurnClient.requireSuccess(client.refresh(0));
+        assertThat(declining.calls).as("a declined channel is never withdrawn").singleElement().asString().startsWith("offer ");
+        relay.close();
+
+        RecordingOffload limited = new RecordingOffload(true);
+        startRelay(10, b -> b.channelOffload(limited).maxBps(1_000_000));
+        SocketTurnClient metered = client(LOOPBACK4);
+        InetSocketAddress meteredRelayed = metered.allocate().get(0);
+        SocketTurnClient.requireSuccess(metered.channelBind(0x4000, peerAddress));
+        assertChannelRoundTrip(metered, 0x4000, peer, meteredRelayed, 2);
+        assertThat(limited.calls).as("a metered allocation's channels are never offered").isEmpty();
     }
 
     // ------------------------------------------------------------------------------------------------

@@ -81,7 +81,7 @@ class AllocationEventsTest {
         assertThat(events()).containsExactly(
                 new TurnCommand.AllocationCreated(LINK, "alice", port, created + 600 * SECOND, relayed, 600),
                 new TurnCommand.PermissionCreated(LINK, port, PEER.getAddress()),
-                new TurnCommand.ChannelBound(LINK, 0x4000, PEER, port),
+                new TurnCommand.ChannelBound(LINK, 0x4000, PEER, port, false),
                 new TurnCommand.AllocationRefreshed(LINK, "alice", port, 1200),
                 new TurnCommand.PermissionDeleted(LINK, port, PEER.getAddress()),
                 new TurnCommand.ChannelUnbound(LINK, 0x4000, PEER, port),

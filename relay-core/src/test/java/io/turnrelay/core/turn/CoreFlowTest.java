@@ -77,7 +77,7 @@ class CoreFlowTest {
         int port = alice.allocatePort();
         assertThat(code(alice.channelBind(0x4001, PEER))).isEqualTo(0);
         assertThat(h.take(TurnCommand.ChannelBound.class)).singleElement()
-                .isEqualTo(new TurnCommand.ChannelBound(TestLinks.udp(CLIENT), 0x4001, PEER, port));
+                .isEqualTo(new TurnCommand.ChannelBound(TestLinks.udp(CLIENT), 0x4001, PEER, port, false));
 
         byte[] frame = {0x40, 0x01, 0x00, 0x03, 'a', 'b', 'c', 0};
         ByteBuffer buffer = ByteBuffer.wrap(frame);
