@@ -126,6 +126,9 @@ public final class RelayCli {
                 config.lowestPort(), config.highestPort(), config.publicIpv4() == null ? "" : config.publicIpv4().getHostAddress(),
                 config.publicIpv6() == null ? "" : " " + config.publicIpv6().getHostAddress(), config.realm(),
                 config.tls() == null ? "" : ", " + certificate(config.tls()));
+        if (running.xdp() != null) {
+            log.info("Bound channels of UDP clients are relayed in the kernel: {}", running.xdp().description());
+        }
         log.info("Operations endpoints on http://{}:{} (/healthz, /readyz, /metrics)",
                 running.operations().address().getAddress().getHostAddress(), running.operations().address().getPort());
         PortalSettings portal = setup.portal();

@@ -123,9 +123,7 @@ final class RunningRelay {
             throw new ConfigurationException("--xdp", support.reason());
         }
         try {
-            XdpOffload offload = XdpOffload.attach(settings);
-            LOG.info("Relaying bound channels of UDP clients in the kernel: {}", offload.description());
-            return offload;
+            return XdpOffload.attach(settings);
         } catch (XdpException e) {
             throw new ConfigurationException("--xdp", String.valueOf(e.getMessage()), e);
         }

@@ -72,6 +72,11 @@ final class ExternalProcess implements AutoCloseable {
     /** What a finished command printed and returned. */
     record Result(int exitCode, String output) {}
 
+    /** The process started (for {@code timeout ... cmd}, the timeout's). */
+    long pid() {
+        return process.pid();
+    }
+
     boolean isAlive() {
         return process.isAlive();
     }
