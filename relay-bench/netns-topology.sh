@@ -13,6 +13,10 @@
 #   host    (HOST_LINK=1) PREFIXh0 198.18.4.2/24 2001:db8:4::2/64 in the caller's namespace, with routes to
 #           198.18.0.0/16 and 2001:db8::/32 through the router, so that a test's own sockets reach the relay
 #
+# Environment: HOST_LINK=1 (above); XDP_PASS_OBJECT, a path of xdp_pass.bpf.o, attached in native mode to each of the
+# router's links named in XDP_PASS_LINKS (default rr: the relay's); RELAY_TX_OFF=1 also turns the relay's TX
+# checksum offload off (needed when the peer echoes in XDP, which cannot complete a partial checksum).
+#
 # Addresses come from 198.18.0.0/15 (RFC 2544, benchmarking) and 2001:db8::/32 (documentation) only. Two details
 # of veth matter to XDP (see relay-xdp/README.md): the router's end of the relay's link runs xdp_pass.bpf.o in
 # native mode when XDP_PASS_OBJECT names it, because XDP_TX on veth reaches only a peer that runs XDP itself; and
@@ -82,8 +86,13 @@ up() {
     ip -6 route add 2001:db8::/32 via 2001:db8:4::1
     ethtool -K "${P}h0" tx off >/dev/null
   fi
+  if [ "${RELAY_TX_OFF:-0}" = 1 ]; then
+    in_ns relay ethtool -K eth0 tx off >/dev/null
+  fi
   if [ -n "${XDP_PASS_OBJECT:-}" ]; then
-    in_ns router ip link set dev rr xdpdrv obj "$XDP_PASS_OBJECT" sec xdp
+    for l in ${XDP_PASS_LINKS:-rr}; do
+      in_ns router ip link set dev "$l" xdpdrv obj "$XDP_PASS_OBJECT" sec xdp
+    done
   fi
 }
 
