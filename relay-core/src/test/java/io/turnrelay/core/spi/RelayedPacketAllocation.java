@@ -21,6 +21,7 @@ public final class RelayedPacketAllocation {
     private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
     private static final int WARM_UP_ROUND_TRIPS = 3_000;
     private static final int MEASURED_ROUND_TRIPS = 5_000;
+    private static final int MEASURED_ROUNDS = 4;
 
     private RelayedPacketAllocation() {}
 
@@ -64,14 +65,22 @@ public final class RelayedPacketAllocation {
         DatagramPacket atPeer = new DatagramPacket(new byte[2048], 2048);
         DatagramPacket reply = new DatagramPacket(payload, payload.length, relayed);
         roundTrips(client, peer, payload, atPeer, reply, WARM_UP_ROUND_TRIPS);
-        long before = threads.getThreadAllocatedBytes(loopThread);
-        roundTrips(client, peer, payload, atPeer, reply, MEASURED_ROUND_TRIPS);
-        long allocated = threads.getThreadAllocatedBytes(loopThread) - before;
+        // The fewest bytes of up to MEASURED_ROUNDS rounds: a round may still catch the JIT's last compilations or
+        // a selector wake-up's few bytes (one byte per packet over a round was seen on a clean CI run), a packet
+        // that allocates shows in every round.
+        long fewest = Long.MAX_VALUE;
+        int rounds = 0;
+        while (rounds < MEASURED_ROUNDS && fewest > 0) {
+            long before = threads.getThreadAllocatedBytes(loopThread);
+            roundTrips(client, peer, payload, atPeer, reply, MEASURED_ROUND_TRIPS);
+            fewest = Math.min(fewest, (threads.getThreadAllocatedBytes(loopThread) - before) / (2L * MEASURED_ROUND_TRIPS));
+            rounds++;
+        }
 
-        long roundTrips = WARM_UP_ROUND_TRIPS + MEASURED_ROUND_TRIPS;
+        long roundTrips = WARM_UP_ROUND_TRIPS + (long) rounds * MEASURED_ROUND_TRIPS;
         assertThat(relay.stats().packetsClientToPeer()).isEqualTo(roundTrips);
         assertThat(relay.stats().packetsPeerToClient()).isEqualTo(roundTrips);
-        return allocated / (2L * MEASURED_ROUND_TRIPS);
+        return fewest;
     }
 
     private static void roundTrips(SocketTurnClient client, DatagramSocket peer, byte[] payload, DatagramPacket atPeer,
