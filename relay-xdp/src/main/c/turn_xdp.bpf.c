@@ -21,6 +21,7 @@
 #include <bpf/bpf_helpers.h>
 
 #include "turn_xdp.h"
+#include "turn_xdp_maps.h"
 
 #define AF_INET 2
 #define AF_INET6 10
@@ -31,41 +32,6 @@
 /* In a section of its own, so the loader can set it whatever else the compiler puts in .rodata. */
 const volatile struct turn_xdp_config CONFIG SEC(".rodata.config") = {};
 
-/* max_entries are set by the loader from the relay's allocation limit. */
-struct {
-    __uint(type, BPF_MAP_TYPE_HASH);
-    __uint(max_entries, 1);
-    __type(key, struct client_key_v4);
-    __type(value, struct peer_key_v4);
-} to_peer_v4 SEC(".maps");
-
-struct {
-    __uint(type, BPF_MAP_TYPE_HASH);
-    __uint(max_entries, 1);
-    __type(key, struct peer_key_v4);
-    __type(value, struct client_key_v4);
-} to_client_v4 SEC(".maps");
-
-struct {
-    __uint(type, BPF_MAP_TYPE_HASH);
-    __uint(max_entries, 1);
-    __type(key, struct client_key_v6);
-    __type(value, struct peer_key_v6);
-} to_peer_v6 SEC(".maps");
-
-struct {
-    __uint(type, BPF_MAP_TYPE_HASH);
-    __uint(max_entries, 1);
-    __type(key, struct peer_key_v6);
-    __type(value, struct client_key_v6);
-} to_client_v6 SEC(".maps");
-
-struct {
-    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-    __uint(max_entries, 1);
-    __type(key, __u32);
-    __type(value, struct turn_xdp_stats);
-} stats SEC(".maps");
 
 static __always_inline struct turn_xdp_stats *cpu_stats(void)
 {
@@ -179,6 +145,28 @@ static __always_inline int passed_missed(void)
 }
 
 /* Drops what an Ethernet trailer added beyond the IP packet, after the headers moved. */
+/* Counts a datagram of payload bytes relayed to the peer, and sends it. */
+static __always_inline int relayed_to_peer(__u64 payload)
+{
+    struct turn_xdp_stats *s = cpu_stats();
+    if (s) {
+        s->to_peer_packets++;
+        s->to_peer_bytes += payload;
+    }
+    return XDP_TX;
+}
+
+/* Counts a datagram of payload bytes relayed to the client, and sends it. */
+static __always_inline int relayed_to_client(__u64 payload)
+{
+    struct turn_xdp_stats *s = cpu_stats();
+    if (s) {
+        s->to_client_packets++;
+        s->to_client_bytes += payload;
+    }
+    return XDP_TX;
+}
+
 static __always_inline int trim(struct xdp_md *ctx, long excess)
 {
     if (excess > 0 && excess < 64) {
@@ -259,12 +247,7 @@ static __always_inline int client_to_peer_v4(struct xdp_md *ctx, struct ethhdr *
     if (bpf_xdp_adjust_head(ctx, CHANNEL_DATA_HEADER) != 0 || trim(ctx, excess) != 0) {
         return XDP_DROP; /* cannot happen for a frame this long; the headers are overwritten already */
     }
-    struct turn_xdp_stats *s = cpu_stats();
-    if (s) {
-        s->to_peer_packets++;
-        s->to_peer_bytes += bpf_ntohs(length);
-    }
-    return XDP_TX;
+    return relayed_to_peer(bpf_ntohs(length));
 }
 
 static __always_inline int peer_to_client_v4(struct xdp_md *ctx, struct ethhdr *eth, struct iphdr *ip, struct udphdr *udp,
@@ -330,12 +313,7 @@ static __always_inline int peer_to_client_v4(struct xdp_md *ctx, struct ethhdr *
     if (trim(ctx, excess) != 0) {
         return XDP_DROP;
     }
-    struct turn_xdp_stats *s = cpu_stats();
-    if (s) {
-        s->to_client_packets++;
-        s->to_client_bytes += payload;
-    }
-    return XDP_TX;
+    return relayed_to_client(payload);
 }
 
 static __always_inline int handle_ipv4(struct xdp_md *ctx, struct ethhdr *eth, void *end)
@@ -440,12 +418,7 @@ static __always_inline int client_to_peer_v6(struct xdp_md *ctx, struct ethhdr *
     if (bpf_xdp_adjust_head(ctx, CHANNEL_DATA_HEADER) != 0 || trim(ctx, excess) != 0) {
         return XDP_DROP;
     }
-    struct turn_xdp_stats *s = cpu_stats();
-    if (s) {
-        s->to_peer_packets++;
-        s->to_peer_bytes += bpf_ntohs(length);
-    }
-    return XDP_TX;
+    return relayed_to_peer(bpf_ntohs(length));
 }
 
 static __always_inline int peer_to_client_v6(struct xdp_md *ctx, struct ethhdr *eth, struct ipv6hdr *ip, struct udphdr *udp,
@@ -510,12 +483,7 @@ static __always_inline int peer_to_client_v6(struct xdp_md *ctx, struct ethhdr *
     if (trim(ctx, excess) != 0) {
         return XDP_DROP;
     }
-    struct turn_xdp_stats *s = cpu_stats();
-    if (s) {
-        s->to_client_packets++;
-        s->to_client_bytes += payload;
-    }
-    return XDP_TX;
+    return relayed_to_client(payload);
 }
 
 static __always_inline int handle_ipv6(struct xdp_md *ctx, struct ethhdr *eth, void *end)

@@ -124,17 +124,26 @@ public final class XdpOffload implements ChannelOffload {
         }
     }
 
+    /** The relayed counters only: the relay reads them for every stats snapshot, and they cost one lookup per CPU. */
     @Override
-    public OffloadCounters counters() {
-        return statistics().relayed();
+    public synchronized OffloadCounters counters() {
+        return read(false).relayed();
     }
 
-    /** The program's counters and table size now (the last ones read once closed). */
+    /**
+     * The program's counters and table size now (the last ones read once closed). Counting the entries walks every
+     * table, one system call per entry: for /metrics, not for every stats snapshot.
+     */
     public synchronized XdpStatistics statistics() {
+        return read(true);
+    }
+
+    private XdpStatistics read(boolean countEntries) {
         if (!closed) {
             try {
                 long[] s = program.stats();
-                last = new XdpStatistics(new OffloadCounters(s[0], s[1], s[2], s[3]), s[4], s[5], program.entries());
+                last = new XdpStatistics(new OffloadCounters(s[0], s[1], s[2], s[3]), s[4], s[5],
+                        countEntries ? program.entries() : last.entries());
             } catch (XdpException e) {
                 // Keep the last reading.
             }
