@@ -31,9 +31,9 @@ import org.openjdk.jmh.infra.Blackhole;
  * <p>For 100000, one server cannot hold 100,000 allocations (its port range has at most 64,512 ports):
  * it holds 64,512 allocations with 100,000 channels between them, each flow being one channel.
  *
- * <p>{@code limits=on} puts every allocation under a max-bps and the server under a bps-capacity, both so high
- * that nothing is dropped: each operation then also refills and takes from the allocation's bucket and the
- * server's. Time advances by {@link #TICK_NANOS} per operation in both modes, as it does for a real relay, so the
+ * <p>{@code limits=max-bps} puts every allocation under a max-bps, {@code bps-capacity} the server under a
+ * bps-capacity, and {@code both} both, always so high that nothing is dropped: each operation then also takes from
+ * the allocation's bucket, the server's, or both. Time advances by {@link #TICK_NANOS} per operation in both modes, as it does for a real relay, so the
  * buckets refill; the trial fails if anything was dropped.
  */
 @State(Scope.Thread)
@@ -48,7 +48,7 @@ public class TurnDataPlaneBenchmark {
     @Param({"1", "1000", "100000"})
     public int allocations;
 
-    @Param({"off", "on"})
+    @Param({"off", "max-bps", "bps-capacity", "both"})
     public String limits;
 
     private TurnServer server;
@@ -64,8 +64,9 @@ public class TurnDataPlaneBenchmark {
 
     @Setup(Level.Trial)
     public void fillServer() {
-        long rate = limits.equals("on") ? RelayConfig.MAX_BPS : 0;
-        BenchRelayFixture fixture = new BenchRelayFixture(allocations, rate, rate);
+        long maxBps = limits.equals("max-bps") || limits.equals("both") ? RelayConfig.MAX_BPS : 0;
+        long bpsCapacity = limits.equals("bps-capacity") || limits.equals("both") ? RelayConfig.MAX_BPS : 0;
+        BenchRelayFixture fixture = new BenchRelayFixture(allocations, maxBps, bpsCapacity);
         server = fixture.server;
         forwarding = server.forwarding();
         now = fixture.now;

@@ -31,17 +31,16 @@ final class FlowBudget extends TokenBucket {
      * own limit, or over the relay's capacity ({@code capacity} null when it has none).
      */
     @Nullable DropReason admit(@Nullable SharedCapacity capacity, int bytes, long now) {
-        if (limited) {
-            refill(now);
-            if (!hasTokens()) {
-                return DropReason.BANDWIDTH_LIMIT;
-            }
+        if (!limited) {
+            return capacity == null || capacity.admit(this, bytes, now) ? null : DropReason.RELAY_CAPACITY;
+        }
+        long before = state();
+        if (!tryTake(bytes, now)) {
+            return DropReason.BANDWIDTH_LIMIT;
         }
         if (capacity != null && !capacity.admit(this, bytes, now)) {
+            restore(before); // not relayed: it keeps its bytes
             return DropReason.RELAY_CAPACITY;
-        }
-        if (limited) {
-            take(bytes);
         }
         return null;
     }

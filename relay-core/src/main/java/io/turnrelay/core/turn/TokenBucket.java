@@ -5,71 +5,95 @@ package io.turnrelay.core.turn;
  * of its rate when full, and starts full. A datagram passes while the bucket is not empty and takes its bytes, which
  * may leave the bucket in debt by less than one datagram: a datagram of any size gets through at the set rate (a
  * bucket that had to hold a whole datagram would never pass one larger than a second's worth), and over time the rate
- * is exact, the debt being paid back first.
+ * is kept, the debt being paid back first.
  *
- * <p>Tokens are counted in byte-nanoseconds (bytes times 10^9), so refilling at {@code rate} bytes per second over
- * {@code elapsed} nanoseconds is one multiplication: per datagram there is no division, no allocation and no clock
- * read. Rates go up to {@link io.turnrelay.api.RelayConfig#MAX_BPS}, where a full bucket still fits in a long.
+ * <p>It is kept as the time at which it will be full again rather than as a count of tokens (the virtual-scheduling
+ * form of the same bucket): holding {@code (fullAt - now) * rate} bytes less than a second's worth, it is empty when
+ * that time is a second or more away, and taking bytes moves it later by what they cost at the rate. Nothing refills
+ * it, so a datagram costs one comparison and one multiplication, with no division, allocation or clock read. A
+ * datagram costs whole nanoseconds, rounded up: never more than the rate, and at most one nanosecond per datagram
+ * less (0.1 % for 1,000-byte datagrams at 1 GB/s). Like the rest of the core, it takes the clock not to wrap.
  */
 class TokenBucket {
-    private static final long NANOS_PER_SECOND = 1_000_000_000L;
+    private static final long WINDOW_NANOS = 1_000_000_000L;
+    private static final int FRACTION_BITS = 16;
+    private static final long ROUND_UP = (1L << FRACTION_BITS) - 1;
 
     private long rate;
-    /** One second's worth: rate * 10^9. */
-    private long capacity;
-    /** Elapsed nanoseconds beyond which the bucket is full whatever it held (keeps elapsed * rate in range). */
-    private long fillTime;
-    private long tokens;
-    /** Long.MIN_VALUE until first used: the first refill only takes the time. */
-    private long refilledAt = Long.MIN_VALUE;
+    /**
+     * Nanoseconds per byte in 1/2^16 ns, rounded up: at most 2^46 (1 byte per second), so a datagram of up to 2^17
+     * bytes costs less than 2^63.
+     */
+    private long costPerByte;
+    /** When it will be full again; in the past when it is full (at first the earliest time there is). */
+    private long fullAt = Long.MIN_VALUE;
 
     /** A full bucket of {@code bytesPerSecond} (1 to MAX_BPS). */
     TokenBucket(long bytesPerSecond) {
-        rate(bytesPerSecond);
-        tokens = capacity;
+        setRate(bytesPerSecond);
     }
 
     long rate() {
         return rate;
     }
 
-    /** A new rate from now on; the bucket keeps what it holds, up to its new size. */
-    void rate(long bytesPerSecond) {
+    /** A new rate from {@code now} on; the bucket keeps the bytes it holds (or owes), up to its new size. */
+    void rate(long bytesPerSecond, long now) {
+        // Bytes short of full, at the old rate; in double because (1 s + debt) * rate may pass 2^63 at high rates.
+        double missing = (Math.max(fullAt, now) - now) * (double) rate / WINDOW_NANOS;
+        double held = Math.min(rate - missing, bytesPerSecond);
+        setRate(bytesPerSecond);
+        fullAt = now + (long) Math.ceil((bytesPerSecond - held) * WINDOW_NANOS / bytesPerSecond);
+    }
+
+    private void setRate(long bytesPerSecond) {
         rate = bytesPerSecond;
-        capacity = bytesPerSecond * NANOS_PER_SECOND;
-        // Full after one second plus the longest debt (one 64 KiB datagram) at this rate.
-        fillTime = Math.min(Long.MAX_VALUE / bytesPerSecond, NANOS_PER_SECOND + (65_536L * NANOS_PER_SECOND) / bytesPerSecond);
-        tokens = Math.min(tokens, capacity);
+        costPerByte = ((WINDOW_NANOS << FRACTION_BITS) + bytesPerSecond - 1) / bytesPerSecond;
     }
 
-    /** Adds what {@code now} earned since the last refill. */
-    void refill(long now) {
-        long elapsed = now - refilledAt;
-        if (elapsed <= 0) {
-            if (refilledAt == Long.MIN_VALUE) {
-                refilledAt = now; // the first use: full already (the subtraction overflowed)
-            }
-            return;
+    /** Whether it is not empty at {@code now}. */
+    boolean hasTokens(long now) {
+        return Math.max(fullAt, now) - now < WINDOW_NANOS;
+    }
+
+    /** Takes {@code bytes} (at most 2^17) at {@code now} if it is not empty; whether it did. */
+    boolean tryTake(int bytes, long now) {
+        long from = Math.max(fullAt, now);
+        if (from - now >= WINDOW_NANOS) {
+            return false;
         }
-        refilledAt = now;
-        if (elapsed >= fillTime) {
-            tokens = capacity;
-            return;
+        fullAt = from + cost(bytes);
+        return true;
+    }
+
+    /**
+     * Takes {@code bytes} at {@code now} if more than half a second's worth is left (there is no contention for it);
+     * whether it did.
+     */
+    boolean tryTakeUncontended(int bytes, long now) {
+        long from = Math.max(fullAt, now);
+        if (from - now >= WINDOW_NANOS / 2) {
+            return false;
         }
-        long added = elapsed * rate;
-        tokens = added >= capacity - tokens ? capacity : tokens + added;
+        fullAt = from + cost(bytes);
+        return true;
     }
 
-    boolean hasTokens() {
-        return tokens > 0;
+    /** Takes {@code bytes} at {@code now}, after {@link #hasTokens}. */
+    void take(int bytes, long now) {
+        fullAt = Math.max(fullAt, now) + cost(bytes);
     }
 
-    /** More than half a second's worth left: there is no contention for it. */
-    boolean moreThanHalfFull() {
-        return tokens > capacity >> 1;
+    /** What it holds, to {@link #restore} if what was taken must be given back. */
+    long state() {
+        return fullAt;
     }
 
-    void take(int bytes) {
-        tokens -= bytes * NANOS_PER_SECOND;
+    void restore(long state) {
+        fullAt = state;
+    }
+
+    private long cost(int bytes) {
+        return (bytes * costPerByte + ROUND_UP) >>> FRACTION_BITS;
     }
 }

@@ -29,7 +29,7 @@ class DataPlaneAllocationTest {
 
     @Test
     void relayingChannelDataUnderBandwidthLimitsAllocatesNothing() {
-        // Limits high enough that every datagram passes: the buckets are refilled and taken from on every one.
+        // Limits high enough that every datagram passes: every one is checked against and taken from the buckets.
         measure(TurnHarness.with(b -> b.maxBps(RelayConfig.MAX_BPS).bpsCapacity(RelayConfig.MAX_BPS)), PEER, PEER, false);
     }
 
