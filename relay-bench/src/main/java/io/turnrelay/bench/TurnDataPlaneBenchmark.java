@@ -33,8 +33,8 @@ import org.openjdk.jmh.infra.Blackhole;
  *
  * <p>{@code limits=max-bps} puts every allocation under a max-bps, {@code bps-capacity} the server under a
  * bps-capacity, and {@code both} both, always so high that nothing is dropped: each operation then also takes from
- * the allocation's bucket, the server's, or both. Time advances by {@link #TICK_NANOS} per operation in both modes, as it does for a real relay, so the
- * buckets refill; the trial fails if anything was dropped.
+ * the allocation's bucket, the server's, or both. Time advances by {@link #TICK_NANOS} per operation in every mode,
+ * as it does for a real relay, so the buckets earn what they pay out; the trial fails if anything was dropped.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)

@@ -58,12 +58,7 @@ class TokenBucket {
 
     /** Takes {@code bytes} (at most 2^17) at {@code now} if it is not empty; whether it did. */
     boolean tryTake(int bytes, long now) {
-        long from = Math.max(fullAt, now);
-        if (from - now >= WINDOW_NANOS) {
-            return false;
-        }
-        fullAt = from + cost(bytes);
-        return true;
+        return tryTakeWithin(bytes, now, WINDOW_NANOS);
     }
 
     /**
@@ -71,8 +66,13 @@ class TokenBucket {
      * whether it did.
      */
     boolean tryTakeUncontended(int bytes, long now) {
+        return tryTakeWithin(bytes, now, WINDOW_NANOS / 2);
+    }
+
+    /** Takes {@code bytes} if the bucket will be full again in less than {@code nanos}; whether it did. */
+    private boolean tryTakeWithin(int bytes, long now, long nanos) {
         long from = Math.max(fullAt, now);
-        if (from - now >= WINDOW_NANOS / 2) {
+        if (from - now >= nanos) {
             return false;
         }
         fullAt = from + cost(bytes);
