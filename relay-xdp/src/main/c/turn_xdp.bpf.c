@@ -144,7 +144,6 @@ static __always_inline int passed_missed(void)
     return XDP_PASS;
 }
 
-/* Drops what an Ethernet trailer added beyond the IP packet, after the headers moved. */
 /* Counts a datagram of payload bytes relayed to the peer, and sends it. */
 static __always_inline int relayed_to_peer(__u64 payload)
 {
