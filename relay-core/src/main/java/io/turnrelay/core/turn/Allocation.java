@@ -79,12 +79,31 @@ final class Allocation extends Timed {
         return new AllocationUsage(packetsToPeer, bytesToPeer, packetsToClient, bytesToClient, Duration.ofNanos(now - createdAt));
     }
 
-    /** Relays at most {@code maxBps} each way (0: no limit of its own), within the server's capacity when it has one. */
-    void limitBandwidth(long maxBps, boolean sharedCapacity) {
-        if (maxBps > 0 || sharedCapacity) {
-            toPeerBudget = new FlowBudget(maxBps, sharedCapacity);
-            toClientBudget = new FlowBudget(maxBps, sharedCapacity);
+    /**
+     * Relays at most {@code maxBps} each way (0: no limit of its own), within the server's capacity each way when it
+     * has one (both null when it has none).
+     */
+    void limitBandwidth(long maxBps, @Nullable SharedCapacity toPeerCapacity, @Nullable SharedCapacity toClientCapacity) {
+        if (maxBps > 0 || toPeerCapacity != null) {
+            toPeerBudget = new FlowBudget(maxBps, toPeerCapacity);
+            toClientBudget = new FlowBudget(maxBps, toClientCapacity);
         }
+    }
+
+    /**
+     * Null when {@code bytes} from the client may be relayed within its limits (and are counted against them), else
+     * why not. The relay path calls this rather than the budget: a method whose signature names FlowBudget would
+     * not be inlined while no budget was ever made (the class is not loaded), costing unlimited relays a call.
+     */
+    @Nullable DropReason admitToPeer(int bytes, long now) {
+        FlowBudget budget = toPeerBudget;
+        return budget == null ? null : budget.admit(bytes, now);
+    }
+
+    /** The same for {@code bytes} from a peer. */
+    @Nullable DropReason admitToClient(int bytes, long now) {
+        FlowBudget budget = toClientBudget;
+        return budget == null ? null : budget.admit(bytes, now);
     }
 
     /** Whether a bandwidth limit (its own or the server's capacity) meters what it relays. */

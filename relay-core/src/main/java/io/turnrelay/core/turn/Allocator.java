@@ -44,6 +44,9 @@ final class Allocator {
     /** Connected stream clients by link, each with its allocate-by deadline. */
     private final Map<ClientLink, StreamConnection> streams = new HashMap<>();
     private final Redirector redirector;
+    /** This server's share of the relay's capacity each way; null when it has none. */
+    private final @Nullable SharedCapacity toPeerCapacity;
+    private final @Nullable SharedCapacity toClientCapacity;
     private boolean accepting = true;
     /** Set by {@link #startDraining}: Allocates are refused, existing allocations go on until they end. */
     private boolean draining;
@@ -62,6 +65,8 @@ final class Allocator {
         this.member = ledger.join(owner);
         this.redirector = redirector;
         this.allocations = new AllocationTable(config.lowestPort(), config.highestPort());
+        this.toPeerCapacity = config.bpsCapacity() > 0 ? new SharedCapacity(config.bpsCapacity()) : null;
+        this.toClientCapacity = config.bpsCapacity() > 0 ? new SharedCapacity(config.bpsCapacity()) : null;
     }
 
     AllocationTable allocations() {
@@ -337,7 +342,7 @@ final class Allocator {
         Allocation allocation = new Allocation(pending.client, pending.username(), port, pending.ipv4, pending.ipv6,
                 pending.transactionId, response, now, expiresAt, sequence);
         long maxBps = pending.credentials.maxBps();
-        allocation.limitBandwidth(maxBps >= 0 ? maxBps : config.maxBps(), config.bpsCapacity() > 0);
+        allocation.limitBandwidth(maxBps >= 0 ? maxBps : config.maxBps(), toPeerCapacity, toClientCapacity);
         allocations.add(allocation);
         deadlines.schedule(allocation);
         stats.allocationsChanged(pending.client.transport(), 1);

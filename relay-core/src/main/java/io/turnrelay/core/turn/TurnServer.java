@@ -53,9 +53,6 @@ public final class TurnServer {
     private final NonceIssuer nonces;
     private final ResponseBuilder responses;
     private final Redirector redirector;
-    /** This server's share of the relay's capacity each way; null when it has none. */
-    private final @Nullable SharedCapacity toPeerCapacity;
-    private final @Nullable SharedCapacity toClientCapacity;
     /** How often the last-resort guard caught a bug; tests assert it stays 0. */
     private long guardTrips;
 
@@ -85,8 +82,6 @@ public final class TurnServer {
         this.redirector = new Redirector(config);
         this.allocator = new Allocator(config, random, stats, commands, deadlines, responses, ledger, this, redirector);
         this.allocations = allocator.allocations();
-        this.toPeerCapacity = config.bpsCapacity() > 0 ? new SharedCapacity(config.bpsCapacity()) : null;
-        this.toClientCapacity = config.bpsCapacity() > 0 ? new SharedCapacity(config.bpsCapacity()) : null;
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -132,7 +127,7 @@ public final class TurnServer {
         if (channel == null || !channel.relays(now)) {
             return drop(DropReason.NO_CHANNEL, client.transport());
         }
-        DropReason over = overLimit(allocation.toPeerBudget, toPeerCapacity, payloadLength, now);
+        DropReason over = allocation.admitToPeer(payloadLength, now);
         if (over != null) {
             return drop(over, client.transport());
         }
@@ -158,7 +153,7 @@ public final class TurnServer {
         ClientTransport transport = allocation.client.transport();
         Channel channel = allocation.channelsByPeer.get(peer);
         if (channel != null && channel.relays(nowNanos) && length <= 0xFFFF) {
-            DropReason over = overLimit(allocation.toClientBudget, toClientCapacity, length, nowNanos);
+            DropReason over = allocation.admitToClient(length, nowNanos);
             if (over != null) {
                 return drop(over, transport);
             }
@@ -172,7 +167,7 @@ public final class TurnServer {
         if (permission == null || !permission.isLive(nowNanos)) {
             return drop(DropReason.NO_PERMISSION, transport);
         }
-        DropReason over = overLimit(allocation.toClientBudget, toClientCapacity, length, nowNanos);
+        DropReason over = allocation.admitToClient(length, nowNanos);
         if (over != null) {
             return drop(over, transport);
         }
@@ -199,11 +194,6 @@ public final class TurnServer {
     /** Details of the last FORWARD_* action. */
     public Forwarding forwarding() {
         return forwarding;
-    }
-
-    /** Null when {@code bytes} may be relayed within the allocation's limits (and are counted against them), else why not. */
-    private static @Nullable DropReason overLimit(@Nullable FlowBudget budget, @Nullable SharedCapacity capacity, int bytes, long now) {
-        return budget == null ? null : budget.admit(capacity, bytes, now);
     }
 
     private RelayAction drop(DropReason reason, @Nullable ClientTransport transport) {
@@ -287,7 +277,7 @@ public final class TurnServer {
         if (permission == null || !permission.isLive(now)) {
             return drop(DropReason.NO_PERMISSION, transport);
         }
-        DropReason over = overLimit(allocation.toPeerBudget, toPeerCapacity, message.dataLength(), now);
+        DropReason over = allocation.admitToPeer(message.dataLength(), now);
         if (over != null) {
             return drop(over, transport);
         }

@@ -106,15 +106,15 @@ class TokenBucketTest {
     @Test
     void aDatagramTheCapacityRefusesCostsTheFlowNothing() {
         SharedCapacity capacity = new SharedCapacity(1_000);
-        FlowBudget flow = new FlowBudget(10_000, true);
-        assertThat(flow.admit(capacity, 1_000, 0)).as("the capacity's full bucket").isNull();
+        FlowBudget flow = new FlowBudget(10_000, capacity);
+        assertThat(flow.admit(1_000, 0)).as("the capacity's full bucket").isNull();
 
         for (int i = 0; i < 50; i++) {
-            assertThat(flow.admit(capacity, 100, 0)).isEqualTo(DropReason.RELAY_CAPACITY);
+            assertThat(flow.admit(100, 0)).isEqualTo(DropReason.RELAY_CAPACITY);
         }
-        // Its own bucket gave back each refused datagram's bytes: 9,000 left of 10,000.
+        // Its own bucket (the budget itself) gave back each refused datagram's bytes: 9,000 left of 10,000.
         int passed = 0;
-        while (flow.admit(null, 100, 0) == null) {
+        while (flow.tryTake(100, 0)) {
             passed++;
         }
         assertThat(passed).isEqualTo(90);
