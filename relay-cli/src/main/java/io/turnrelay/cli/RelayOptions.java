@@ -253,6 +253,12 @@ final class RelayOptions {
             description = "The same for TLS clients; DOMAIN, the name in that relay's certificate, goes into ALTERNATE-DOMAIN.")
     List<String> tlsAlternateServers = new ArrayList<>();
 
+    @Env("TURNRELAY_METRICS_TOP_USERS")
+    @Option(names = "--metrics-top-users", paramLabel = "N", defaultValue = "0",
+            description = "Also export the payload bytes of the N users who relayed the most (a user label on N series, 1 to 1000;"
+                    + " their ended allocations count); 0, the default, exports no per-user series.")
+    int metricsTopUsers;
+
     @Env("TURNRELAY_SOFTWARE")
     @Option(names = "--software", paramLabel = "TEXT", defaultValue = "turnrelay", description = "SOFTWARE attribute sent in responses.")
     String software = "turnrelay";

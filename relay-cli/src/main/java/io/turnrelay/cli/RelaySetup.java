@@ -11,6 +11,7 @@ import io.turnrelay.api.RelayConfig;
 import io.turnrelay.api.StaticUsersAuthenticator;
 import io.turnrelay.api.StreamSettings;
 import io.turnrelay.api.TurnRestAuthenticator;
+import io.turnrelay.api.metrics.TopUsers;
 import io.turnrelay.api.offload.ChannelOffload;
 import io.turnrelay.api.tls.TlsCredentials;
 import io.turnrelay.api.tls.TlsCredentialsException;
@@ -40,6 +41,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 import java.util.random.RandomGenerator;
 import org.jspecify.annotations.Nullable;
 
@@ -52,6 +54,7 @@ import org.jspecify.annotations.Nullable;
  * @param drainDeadline how long a drain (SIGUSR1) lets allocations go on at most; null to wait for the last one
  * @param warnings things the operator should hear about once logging runs (e.g. the 127.0.0.1 fallback)
  * @param xdp the XDP data plane to attach before the relay starts (--xdp), or null
+ * @param topUsers the users who relayed the most, for /metrics (--metrics-top-users), or null
  * @param configBuilder what built {@code relayConfig}, to build it again with the attached XDP data plane
  */
 record RelaySetup(
@@ -65,6 +68,7 @@ record RelaySetup(
         List<String> warnings,
         @Nullable Duration drainDeadline,
         @Nullable XdpSettings xdp,
+        @Nullable TopUsers topUsers,
         RelayConfig.Builder configBuilder) {
 
     static final String TOKEN_VARIABLE = "FIREZONE_TOKEN";
@@ -192,6 +196,14 @@ record RelaySetup(
             throw ConfigurationException.fromRelaySetting(String.valueOf(e.getMessage()), e);
         }
 
+        if (options.metricsTopUsers < 0 || options.metricsTopUsers > TopUsers.MAX_REPORTED) {
+            throw new ConfigurationException("--metrics-top-users", "must be 0 (none) to " + TopUsers.MAX_REPORTED + ", not "
+                    + options.metricsTopUsers);
+        }
+        // TURN REST and Firezone usernames carry an expiry before the user: without it a user's credentials count as one.
+        TopUsers topUsers = options.metricsTopUsers == 0 ? null : new TopUsers(options.metricsTopUsers,
+                options.authSecret != null || token != null ? TopUsers.WITHOUT_EXPIRY : UnaryOperator.identity());
+
         RelayConfig config;
         RelayConfig.Builder builder = RelayConfig.builder();
         try {
@@ -221,14 +233,15 @@ record RelaySetup(
                     .randomSource(random.perWorker())
                     .alternateServers(alternates)
                     .tlsAlternateServers(tlsAlternates)
-                    .events(UsageLog.settings())
+                    .events(UsageLog.settings(topUsers))
                     .build();
         } catch (IllegalArgumentException e) {
             throw ConfigurationException.fromRelaySetting(String.valueOf(e.getMessage()), e);
         }
         return new RelaySetup(config, transport, healthCheckAddress(options.healthCheckAddr), options.logFormat, portal,
                 generated, Duration.ofSeconds(options.tlsReloadInterval), List.copyOf(warnings),
-                options.drainDeadline == null ? null : Duration.ofSeconds(options.drainDeadline), xdpSettings(options, config), builder);
+                options.drainDeadline == null ? null : Duration.ofSeconds(options.drainDeadline), xdpSettings(options, config), topUsers,
+                builder);
     }
 
     /** The relay configuration with {@code offload} as its fast path for bound channels. */

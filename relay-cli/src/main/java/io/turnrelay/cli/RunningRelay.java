@@ -95,7 +95,7 @@ final class RunningRelay {
                     () -> self[0] != null && self[0].serving, () -> portal == null ? null : portal.state(), relay::stats,
                     () -> reloader == null ? null : tlsMetrics(reloader),
                     () -> self[0] == null ? DrainMetrics.NOT_DRAINING : self[0].drainMetrics,
-                    () -> xdp == null ? null : xdp.statistics());
+                    () -> xdp == null ? null : xdp.statistics(), setup.topUsers());
         } catch (IOException e) {
             if (reloader != null) {
                 reloader.close();

@@ -4,11 +4,13 @@ import io.turnrelay.api.events.AllocationUsage;
 import io.turnrelay.api.events.EventSettings;
 import io.turnrelay.api.events.RelayEvent;
 import io.turnrelay.api.events.RelayEventListener;
+import io.turnrelay.api.metrics.TopUsers;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,9 +35,14 @@ final class UsageLog implements RelayEventListener {
         this.nanoClock = nanoClock;
     }
 
-    /** The relay-cli's events: this log, on a thread named {@code relay-events} whose listener failures are logged. */
-    static EventSettings settings() {
-        return EventSettings.to(new UsageLog(System::nanoTime)).withThreadFactory(task -> {
+    /**
+     * The relay-cli's events: this log, then {@code topUsers} when not null, on a thread named {@code relay-events}
+     * whose listener failures are logged.
+     */
+    static EventSettings settings(@Nullable TopUsers topUsers) {
+        UsageLog log = new UsageLog(System::nanoTime);
+        EventSettings listeners = topUsers == null ? EventSettings.to(log) : EventSettings.to(log, topUsers);
+        return listeners.withThreadFactory(task -> {
             Thread thread = new Thread(task, "relay-events");
             thread.setUncaughtExceptionHandler((t, failure) -> LOG.warn("An event listener failed; it stays registered", failure));
             return thread;

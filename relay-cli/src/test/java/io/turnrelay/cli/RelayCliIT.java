@@ -337,6 +337,7 @@ class RelayCliIT {
         List<String> args = new ArrayList<>(networkOptions(transport));
         args.add("--user=alice:wonderland");
         args.add("--public-ip4-addr=127.0.0.1");
+        args.add("--metrics-top-users=2");
         try (LauncherProcess relay = LauncherProcess.start(args, Map.of())) {
             String base = "http://127.0.0.1:" + healthPort;
             awaitStatus(relay, base + "/readyz", 200);
@@ -366,6 +367,7 @@ class RelayCliIT {
                 assertThat(scrape.value("turnrelay_connections_closed_total{transport=\"tcp\",reason=\"per_ip_limit\"}")).isEqualTo(0);
                 assertThat(scrape.value("turnrelay_portal_state{state=\"joined\"}")).isEqualTo(0);
                 assertThat(scrape.value("turnrelay_allocation_duration_seconds_count{transport=\"tcp\"}")).isEqualTo(0);
+                assertThat(scrape.has("turnrelay_top_user_relayed_bytes{user=\"alice\"}")).as("counted once an allocation ends").isFalse();
             }
             // The closed connection is counted; its allocation went with it.
             await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
@@ -374,6 +376,7 @@ class RelayCliIT {
                 assertThat(closed.value("turnrelay_connections_closed_total{transport=\"tcp\",reason=\"client_closed\"}")).isEqualTo(1);
                 assertThat(closed.value("turnrelay_allocations{transport=\"tcp\"}")).isEqualTo(0);
                 assertThat(closed.value("turnrelay_allocation_duration_seconds_count{transport=\"tcp\"}")).isEqualTo(1);
+                assertThat(closed.value("turnrelay_top_user_relayed_bytes{user=\"alice\"}")).as("nothing relayed").isZero();
             });
             relay.process.destroy();
             assertThat(relay.awaitExit(Duration.ofSeconds(5))).isEqualTo(0);

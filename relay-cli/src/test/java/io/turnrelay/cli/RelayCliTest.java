@@ -10,12 +10,20 @@ import io.turnrelay.api.PasswordAlgorithm;
 import io.turnrelay.api.RelayConfig;
 import io.turnrelay.api.StreamSettings;
 import io.turnrelay.api.TurnRestAuthenticator;
+import io.turnrelay.api.events.AllocationUsage;
+import io.turnrelay.api.events.DeleteReason;
+import io.turnrelay.api.events.FiveTuple;
+import io.turnrelay.api.events.RelayEvent;
+import io.turnrelay.api.metrics.TopUsers;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import io.turnrelay.xdp.XdpMode;
 import io.turnrelay.xdp.XdpSettings;
@@ -117,6 +125,26 @@ class RelayCliTest {
         RelayConfig fromEnvironment = setup().relayConfig();
         assertThat(fromEnvironment.maxBps()).isEqualTo(64_000);
         assertThat(fromEnvironment.bpsCapacity()).isEqualTo(1L << 33);
+    }
+
+    @Test
+    void topUsersAreOptInAndCountTurnRestCredentialsByUser() {
+        assertThat(setup().topUsers()).as("no per-user series by default").isNull();
+        TopUsers plain = setup("--metrics-top-users=3").topUsers();
+        assertThat(plain).isNotNull();
+        assertThat(plain.size()).isEqualTo(3);
+        environment.put("TURNRELAY_METRICS_TOP_USERS", "5");
+        TopUsers rest = setup("--auth-secret=s3cret").topUsers();
+        assertThat(rest).isNotNull();
+        assertThat(rest.size()).isEqualTo(5);
+
+        for (TopUsers top : List.of(plain, rest)) {
+            top.onEvent(new RelayEvent.AllocationDeleted(Instant.EPOCH, new FiveTuple(ClientTransport.UDP,
+                    new InetSocketAddress("127.0.0.1", 40000), new InetSocketAddress("127.0.0.1", 3478)), "1700000000:alice", "realm",
+                    List.of(), DeleteReason.EXPIRED, new AllocationUsage(1, 10, 0, 0, Duration.ofSeconds(1))));
+        }
+        assertThat(plain.top()).extracting(TopUsers.UserBytes::user).containsExactly("1700000000:alice");
+        assertThat(rest.top()).extracting(TopUsers.UserBytes::user).containsExactly("alice");
     }
 
     @Test
@@ -314,6 +342,8 @@ class RelayCliTest {
         "--max-bps=-1|--max-bps",
         "--max-bps=20kB|--max-bps",
         "--bps-capacity=8589934593|--bps-capacity",
+        "--metrics-top-users=-1|--metrics-top-users",
+        "--metrics-top-users=1001|--metrics-top-users",
         "--public-ip4-addr=::1|--public-ip4-addr",
         "--public-ip4-addr=example.com|--public-ip4-addr",
         "--bind-ip4-addr=1.2.3.4/8|--bind-ip4-addr",

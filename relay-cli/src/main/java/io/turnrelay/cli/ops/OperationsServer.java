@@ -7,6 +7,7 @@ import io.prometheus.metrics.expositionformats.OpenMetricsTextFormatWriter;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.turnrelay.api.RelayStats;
+import io.turnrelay.api.metrics.TopUsers;
 import io.turnrelay.cli.portal.PortalState;
 import io.turnrelay.xdp.XdpStatistics;
 import java.io.ByteArrayOutputStream;
@@ -48,11 +49,12 @@ public final class OperationsServer implements AutoCloseable {
      * @param tls the certificate's expiry and reload counts, or a supplier of null without TLS
      * @param drain whether the relay drains, and until when
      * @param xdp the XDP data plane's counters and table size, or a supplier of null without --xdp
+     * @param topUsers the users who relayed the most (--metrics-top-users), or null for no per-user series
      * @throws IOException when the address cannot be bound
      */
     public static OperationsServer start(InetSocketAddress address, BooleanSupplier relayServing,
             Supplier<@Nullable PortalState> portalState, Supplier<RelayStats> stats, Supplier<@Nullable TlsMetrics> tls,
-            Supplier<DrainMetrics> drain, Supplier<@Nullable XdpStatistics> xdp) throws IOException {
+            Supplier<DrainMetrics> drain, Supplier<@Nullable XdpStatistics> xdp, @Nullable TopUsers topUsers) throws IOException {
         HttpServer server = HttpServer.create(address, 16);
         server.createContext("/healthz", exchange -> respond(exchange, 200, "text/plain; charset=utf-8", "ok\n"));
         server.createContext("/readyz", exchange -> {
@@ -61,6 +63,9 @@ public final class OperationsServer implements AutoCloseable {
         });
         PrometheusRegistry registry = new PrometheusRegistry();
         registry.register(new RelayCollector(stats, portalState, tls, drain, xdp));
+        if (topUsers != null) {
+            registry.register(new TopUsersCollector(topUsers));
+        }
         server.createContext("/metrics", exchange -> {
             ExpositionFormatWriter writer = writerFor(exchange.getRequestHeaders().getFirst("Accept"));
             ByteArrayOutputStream body = new ByteArrayOutputStream(32_768);

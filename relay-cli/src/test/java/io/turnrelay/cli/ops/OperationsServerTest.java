@@ -5,6 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.turnrelay.api.ClientTransport;
 import io.turnrelay.api.ClientTransportStats;
 import io.turnrelay.api.RelayStats;
+import io.turnrelay.api.events.AllocationUsage;
+import io.turnrelay.api.events.DeleteReason;
+import io.turnrelay.api.events.FiveTuple;
+import io.turnrelay.api.events.RelayEvent;
+import io.turnrelay.api.metrics.TopUsers;
 import io.turnrelay.cli.portal.PortalState;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -13,6 +18,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -30,7 +37,7 @@ class OperationsServerTest {
         AtomicReference<TlsMetrics> tls = new AtomicReference<>();
         AtomicReference<DrainMetrics> drain = new AtomicReference<>(DrainMetrics.NOT_DRAINING);
         try (OperationsServer server = OperationsServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-                serving::get, portal::get, () -> stats, tls::get, drain::get, () -> null)) {
+                serving::get, portal::get, () -> stats, tls::get, drain::get, () -> null, null)) {
             String base = "http://127.0.0.1:" + server.address().getPort();
             assertThat(get(base + "/healthz").statusCode()).isEqualTo(200);
             assertThat(get(base + "/readyz").statusCode()).isEqualTo(503);
@@ -48,7 +55,7 @@ class OperationsServerTest {
             assertThat(scrape.value("turnrelay_connections{transport=\"tcp\"}")).isEqualTo(1);
             assertThat(scrape.value("turnrelay_connections_closed_total{transport=\"tcp\",reason=\"client_closed\"}")).isEqualTo(2);
             assertThat(scrape.value("turnrelay_portal_state{state=\"joined\"}")).isEqualTo(1);
-            assertThat(metrics.body()).doesNotContain("turnrelay_tls_");
+            assertThat(metrics.body()).doesNotContain("turnrelay_tls_").as("per-user series are opt-in").doesNotContain("user=");
             tls.set(new TlsMetrics(1_790_000_000L, 1, 0, 0));
             Scrape withTls = Scrape.parse(get(base + "/metrics").body());
             assertThat(withTls.value("turnrelay_tls_certificate_not_after_seconds")).isEqualTo(1_790_000_000L);
@@ -75,7 +82,7 @@ class OperationsServerTest {
         RelayStats stats = new RelayStats(2, 0, 0, 0, 0, 0, 0, Map.of(), Map.of(), 0, Map.of(ClientTransport.UDP,
                 new ClientTransportStats(2, 0, 0, 0, 0, 0, 0, Map.of(), Map.of(), 0, 0, Map.of(), 0)));
         try (OperationsServer server = OperationsServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-                () -> true, () -> null, () -> stats, () -> null, () -> DrainMetrics.NOT_DRAINING, () -> null)) {
+                () -> true, () -> null, () -> stats, () -> null, () -> DrainMetrics.NOT_DRAINING, () -> null, null)) {
             String metrics = "http://127.0.0.1:" + server.address().getPort() + "/metrics";
             // What Prometheus sends by default.
             HttpResponse<String> open = get(metrics, "application/openmetrics-text;version=1.0.0;q=0.5,"
@@ -95,6 +102,28 @@ class OperationsServerTest {
             assertThat(head.statusCode()).isEqualTo(200);
             assertThat(head.headers().firstValue("Content-Type")).hasValue("application/openmetrics-text; version=1.0.0; charset=utf-8");
             assertThat(head.body()).isEmpty();
+        }
+    }
+
+    @Test
+    void withTopUsersTheUsersWhoRelayedTheMostHaveTheirOwnSeries() throws Exception {
+        RelayStats stats = new RelayStats(0, 0, 0, 0, 0, 0, 0, Map.of(), Map.of(), 0, Map.of());
+        TopUsers top = new TopUsers(2);
+        FiveTuple client = new FiveTuple(ClientTransport.UDP, new InetSocketAddress("127.0.0.1", 40000), new InetSocketAddress("127.0.0.1", 3478));
+        for (String user : new String[] {"alice", "bob", "alice", "carol \"quoted\"", "carol \"quoted\""}) {
+            top.onEvent(new RelayEvent.AllocationDeleted(Instant.EPOCH, client, user, "realm", List.of(), DeleteReason.CLIENT_DELETE,
+                    new AllocationUsage(1, 1_000, 1, 500, Duration.ofSeconds(1))));
+        }
+        try (OperationsServer server = OperationsServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                () -> true, () -> null, () -> stats, () -> null, () -> DrainMetrics.NOT_DRAINING, () -> null, top)) {
+            String body = get("http://127.0.0.1:" + server.address().getPort() + "/metrics").body();
+            assertThat(body).contains("# TYPE turnrelay_top_user_relayed_bytes gauge\n");
+            Scrape scrape = Scrape.parse(body);
+            assertThat(scrape.value("turnrelay_top_user_relayed_bytes{user=\"alice\"}")).isEqualTo(3_000);
+            assertThat(scrape.value("turnrelay_top_user_overcount_bytes{user=\"alice\"}")).isZero();
+            // Two series of the three users: alice and carol tie, bob relayed less. A quote in a label value is escaped.
+            assertThat(scrape.value("turnrelay_top_user_relayed_bytes{user=\"carol \\\"quoted\\\"\"}")).isEqualTo(3_000);
+            assertThat(body).doesNotContain("bob");
         }
     }
 
