@@ -742,9 +742,11 @@ public abstract class RelayConformanceTest {
 
     @Test
     void aSlowListenerLosesEventsCountedAndAnnouncedWhileRelayingGoesOn() throws Exception {
+        CountDownLatch holding = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         Recorder recorder = new Recorder();
         RelayEventListener slow = event -> {
+            holding.countDown();
             try {
                 release.await();
             } catch (InterruptedException e) {
@@ -754,7 +756,10 @@ public abstract class RelayConformanceTest {
         };
         ShardedRelay started = startRelay(10, b -> b.events(EventSettings.to(slow).withQueueCapacity(3)));
         SocketTurnClient client = client(LOOPBACK4);
-        InetSocketAddress relayed = client.allocate().get(0); // the event thread takes this one and waits
+        InetSocketAddress relayed = client.allocate().get(0);
+        // Only once the event thread has taken this one and waits are the queue's three places free; on a busy
+        // machine it may wake after the next events, which would then fill them first.
+        assertThat(holding.await(WAIT_MS, TimeUnit.MILLISECONDS)).as("the listener holds the first event").isTrue();
         DatagramSocket peer = peer(LOOPBACK4);
         SocketTurnClient.requireSuccess(client.channelBind(0x4000, (InetSocketAddress) peer.getLocalSocketAddress()));
         for (int i = 0; i < 4; i++) {
