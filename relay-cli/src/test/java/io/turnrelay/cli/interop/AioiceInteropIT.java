@@ -55,7 +55,9 @@ class AioiceInteropIT {
             throw new AssertionError(PYTHON + " cannot import aioice; .ci/run installs the Debian package python3-aioice");
         }
         Assumptions.assumeTrue(installed, PYTHON + " cannot import aioice (apt-get install python3-aioice)");
-        script = Files.createTempFile("turnrelay-aioice-", ".py");
+        // In a directory of its own: Python puts the script's directory first on its module path, so a stray
+        // dis.py or inspect.py beside a script in /tmp would shadow the standard library.
+        script = Files.createTempDirectory("turnrelay-aioice-").resolve("aioice_turn_roundtrip.py");
         try (InputStream in = AioiceInteropIT.class.getResourceAsStream("/interop/aioice_turn_roundtrip.py")) {
             assertThat(in).as("the aioice script on the test class path").isNotNull();
             Files.write(script, in.readAllBytes());
@@ -66,6 +68,7 @@ class AioiceInteropIT {
     static void deleteScript() throws IOException {
         if (script != null) {
             Files.deleteIfExists(script);
+            Files.deleteIfExists(script.getParent());
         }
     }
 
