@@ -4,10 +4,10 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
-import io.micrometer.core.instrument.binder.BaseUnits;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.turnrelay.api.events.RelayEvent;
 import io.turnrelay.api.events.RelayEventListener;
+import io.turnrelay.api.metrics.RelayMetric;
 import io.turnrelay.api.metrics.TopUsers;
 import io.turnrelay.api.metrics.TopUsers.UserBytes;
 import java.util.ArrayList;
@@ -18,7 +18,7 @@ import java.util.stream.Collectors;
 
 /**
  * The opt-in per-user meters: gauges {@code turnrelay.top.user.relayed} and {@code turnrelay.top.user.overcount}
- * (bytes), tagged {@code user}, for the users a {@link TopUsers} reports, so their number stays bounded. Register this
+ * (bytes; {@link TopUsers#metrics()} names them), tagged {@code user}, for the users a {@link TopUsers} reports, so their number stays bounded. Register this
  * as the relay's event listener in place of the {@link TopUsers} (it passes the events on): after each ended
  * allocation it updates the values, and the meters when a user enters or leaves the top, on the relay's event thread.
  *
@@ -83,12 +83,12 @@ public final class TopUsersMetrics implements MeterBinder, RelayEventListener {
         private final MultiGauge overcount;
 
         Gauges(MeterRegistry registry) {
-            relayed = MultiGauge.builder("turnrelay.top.user.relayed").tags(tags).baseUnit(BaseUnits.BYTES)
-                    .description("Payload bytes relayed both ways by each of the users who relayed the most, from their ended allocations.")
-                    .register(registry);
-            overcount = MultiGauge.builder("turnrelay.top.user.overcount").tags(tags).baseUnit(BaseUnits.BYTES)
-                    .description("How many bytes of turnrelay.top.user.relayed may belong to users it displaced; 0 when exact.")
-                    .register(registry);
+            relayed = multiGauge(top.relayedMetric(), registry);
+            overcount = multiGauge(top.overcountMetric(), registry);
+        }
+
+        private MultiGauge multiGauge(RelayMetric metric, MeterRegistry registry) {
+            return MultiGauge.builder(metric.name()).tags(tags).baseUnit(metric.unit()).description(metric.help()).register(registry);
         }
 
         /** Meters for exactly {@code users}: a user who left the top loses its meters. */

@@ -51,6 +51,13 @@ public final class TopUsers implements RelayEventListener {
     private final int tracked;
     private final UnaryOperator<String> userOf;
     private final Map<String, Counter> counters = new HashMap<>();
+    private final RelayMetric relayedMetric = new RelayMetric("turnrelay.top.user.relayed", RelayMetric.Type.GAUGE,
+            "Payload bytes relayed both ways by each of the users who relayed the most, over their ended allocations.",
+            "bytes", List.of("user"), (ignored, series) -> top().forEach(user -> series.value(user.bytes(), user.user())));
+    private final RelayMetric overcountMetric = new RelayMetric("turnrelay.top.user.overcount", RelayMetric.Type.GAUGE,
+            "How many bytes of turnrelay.top.user.relayed may belong to users it displaced from the tracked set;"
+                    + " 0 when the count is exact.",
+            "bytes", List.of("user"), (ignored, series) -> top().forEach(user -> series.value(user.maxOvercount(), user.user())));
 
     /** The {@code n} users (1 to {@link #MAX_REPORTED}) with the most bytes, each username being a user. */
     public TopUsers(int n) {
@@ -68,6 +75,27 @@ public final class TopUsers implements RelayEventListener {
         this.reported = n;
         this.tracked = n * TRACKED_PER_REPORTED;
         this.userOf = Objects.requireNonNull(userOf, "userOf");
+    }
+
+    /**
+     * Its metrics, labelled {@code user}: {@link #relayedMetric()} and {@link #overcountMetric()}, for an exporter to
+     * list beside {@link RelayMetrics#all()}.
+     */
+    public List<RelayMetric> metrics() {
+        return List.of(relayedMetric, overcountMetric);
+    }
+
+    /**
+     * {@link UserBytes#bytes()} of each reported user. Per-user usage is no part of
+     * {@link io.turnrelay.api.RelayStats}, so this metric reads this summary when read, whatever snapshot it is given.
+     */
+    public RelayMetric relayedMetric() {
+        return relayedMetric;
+    }
+
+    /** {@link UserBytes#maxOvercount()} of each reported user; read like {@link #relayedMetric()}. */
+    public RelayMetric overcountMetric() {
+        return overcountMetric;
     }
 
     /** How many users it reports at most. */

@@ -7,6 +7,7 @@ import static org.quicktheories.generators.SourceDSL.integers;
 import static org.quicktheories.generators.SourceDSL.lists;
 
 import io.turnrelay.api.ClientTransport;
+import io.turnrelay.api.RelayStats;
 import io.turnrelay.api.events.AllocationUsage;
 import io.turnrelay.api.events.DeleteReason;
 import io.turnrelay.api.events.FiveTuple;
@@ -72,6 +73,28 @@ class TopUsersTest {
         assertThat(reported.get(0).bytes()).isEqualTo(1_000_000);
         assertThat(reported.get(0).maxOvercount()).isZero();
         assertThat(top.trackedUsers()).isEqualTo(2 * TopUsers.TRACKED_PER_REPORTED);
+    }
+
+    @Test
+    void itsMetricsReadTheUsersItReports() {
+        TopUsers top = new TopUsers(2);
+        top.onEvent(ended("alice", 100, 50));
+        assertThat(top.metrics()).containsExactly(top.relayedMetric(), top.overcountMetric());
+        assertThat(top.metrics()).extracting(RelayMetric::prometheusName)
+                .containsExactly("turnrelay_top_user_relayed_bytes", "turnrelay_top_user_overcount_bytes");
+        Map<String, Double> relayed = new HashMap<>();
+        top.relayedMetric().read(new RelayStats(0, 0, 0, 0, 0, 0, 0, Map.of(), Map.of(), 0, Map.of()), new RelayMetric.Series() {
+            @Override
+            public void value(double value, String... labelValues) {
+                relayed.put(String.join(",", labelValues), value);
+            }
+
+            @Override
+            public void histogram(io.turnrelay.api.Histogram histogram, String... labelValues) {
+                throw new AssertionError("a gauge");
+            }
+        });
+        assertThat(relayed).containsExactly(Map.entry("alice", 150.0));
     }
 
     @Test

@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -62,10 +63,7 @@ public final class OperationsServer implements AutoCloseable {
             respond(exchange, ready ? 200 : 503, "text/plain; charset=utf-8", ready ? "ready\n" : "not ready\n");
         });
         PrometheusRegistry registry = new PrometheusRegistry();
-        registry.register(new RelayCollector(stats, portalState, tls, drain, xdp));
-        if (topUsers != null) {
-            registry.register(new TopUsersCollector(topUsers));
-        }
+        registry.register(new RelayCollector(stats, portalState, tls, drain, xdp, topUsers == null ? List.of() : topUsers.metrics()));
         server.createContext("/metrics", exchange -> {
             ExpositionFormatWriter writer = writerFor(exchange.getRequestHeaders().getFirst("Accept"));
             ByteArrayOutputStream body = new ByteArrayOutputStream(32_768);

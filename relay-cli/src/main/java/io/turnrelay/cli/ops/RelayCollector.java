@@ -18,14 +18,15 @@ import io.turnrelay.api.metrics.RelayMetric;
 import io.turnrelay.api.metrics.RelayMetrics;
 import io.turnrelay.cli.portal.PortalState;
 import io.turnrelay.xdp.XdpStatistics;
+import java.util.List;
 import java.util.Locale;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
  * The Prometheus collector of the standalone relay: every {@link RelayMetrics#all() relay metric} read from one
- * {@link RelayStats} snapshot per scrape (the relay's counters are read, never updated here), then the process's own:
- * the TLS certificate's expiry and reloads, and the portal state. The histograms are the relay's fixed buckets,
+ * {@link RelayStats} snapshot per scrape (the relay's counters are read, never updated here), then any more it was
+ * given (the opt-in top users), then the process's own: the TLS certificate's expiry and reloads, and the portal state. The histograms are the relay's fixed buckets,
  * passed on as classic Prometheus histograms.
  */
 public final class RelayCollector implements MultiCollector {
@@ -34,26 +35,29 @@ public final class RelayCollector implements MultiCollector {
     private final Supplier<@Nullable TlsMetrics> tls;
     private final Supplier<DrainMetrics> drain;
     private final Supplier<@Nullable XdpStatistics> xdp;
+    private final List<RelayMetric> more;
 
     /**
      * @param portal the portal's state, or a supplier of null in standalone mode (its state gauges are then all 0)
      * @param tls the certificate's expiry and reload counts, or a supplier of null without TLS (no TLS metrics then)
      */
     public RelayCollector(Supplier<RelayStats> stats, Supplier<@Nullable PortalState> portal, Supplier<@Nullable TlsMetrics> tls) {
-        this(stats, portal, tls, () -> DrainMetrics.NOT_DRAINING, () -> null);
+        this(stats, portal, tls, () -> DrainMetrics.NOT_DRAINING, () -> null, List.of());
     }
 
     /**
      * @param drain whether the relay drains (SIGUSR1), and until when
      * @param xdp the XDP data plane's counters and table size, or a supplier of null without --xdp (no XDP metrics then)
+     * @param more metrics written after the relay's, e.g. {@link io.turnrelay.api.metrics.TopUsers#metrics()}
      */
     public RelayCollector(Supplier<RelayStats> stats, Supplier<@Nullable PortalState> portal, Supplier<@Nullable TlsMetrics> tls,
-            Supplier<DrainMetrics> drain, Supplier<@Nullable XdpStatistics> xdp) {
+            Supplier<DrainMetrics> drain, Supplier<@Nullable XdpStatistics> xdp, List<RelayMetric> more) {
         this.stats = stats;
         this.portal = portal;
         this.tls = tls;
         this.drain = drain;
         this.xdp = xdp;
+        this.more = List.copyOf(more);
     }
 
     @Override
@@ -61,6 +65,9 @@ public final class RelayCollector implements MultiCollector {
         RelayStats snapshot = stats.get();
         MetricSnapshots.Builder out = MetricSnapshots.builder();
         for (RelayMetric metric : RelayMetrics.all()) {
+            out.metricSnapshot(snapshot(metric, snapshot));
+        }
+        for (RelayMetric metric : more) {
             out.metricSnapshot(snapshot(metric, snapshot));
         }
         TlsMetrics certificate = tls.get();

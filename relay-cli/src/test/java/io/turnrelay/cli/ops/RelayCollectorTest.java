@@ -63,7 +63,7 @@ class RelayCollectorTest {
     void theXdpDataPlanesTableAndWhatItPassedUpAreThereOnlyWithIt() {
         XdpStatistics kernel = new XdpStatistics(new OffloadCounters(5, 500, 6, 600), 7, 2, 40);
         Scrape scrape = Scrape.parse(PrometheusTextFormatWriter.create().toDebugString(
-                new RelayCollector(() -> STATS, () -> null, () -> null, () -> DrainMetrics.NOT_DRAINING, () -> kernel).collect()));
+                new RelayCollector(() -> STATS, () -> null, () -> null, () -> DrainMetrics.NOT_DRAINING, () -> kernel, List.of()).collect()));
         assertThat(scrape.value("turnrelay_xdp_table_entries")).isEqualTo(40);
         assertThat(scrape.value("turnrelay_xdp_passed_total{reason=\"missed\"}")).isEqualTo(7);
         assertThat(scrape.value("turnrelay_xdp_passed_total{reason=\"unroutable\"}")).isEqualTo(2);
