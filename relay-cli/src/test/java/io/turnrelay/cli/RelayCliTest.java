@@ -10,18 +10,13 @@ import io.turnrelay.api.PasswordAlgorithm;
 import io.turnrelay.api.RelayConfig;
 import io.turnrelay.api.StreamSettings;
 import io.turnrelay.api.TurnRestAuthenticator;
-import io.turnrelay.api.events.AllocationUsage;
-import io.turnrelay.api.events.DeleteReason;
-import io.turnrelay.api.events.FiveTuple;
-import io.turnrelay.api.events.RelayEvent;
+import io.turnrelay.api.events.EndedAllocation;
 import io.turnrelay.api.metrics.TopUsers;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -139,9 +134,7 @@ class RelayCliTest {
         assertThat(rest.size()).isEqualTo(5);
 
         for (TopUsers top : List.of(plain, rest)) {
-            top.onEvent(new RelayEvent.AllocationDeleted(Instant.EPOCH, new FiveTuple(ClientTransport.UDP,
-                    new InetSocketAddress("127.0.0.1", 40000), new InetSocketAddress("127.0.0.1", 3478)), "1700000000:alice", "realm",
-                    List.of(), DeleteReason.EXPIRED, new AllocationUsage(1, 10, 0, 0, Duration.ofSeconds(1))));
+            top.onEvent(EndedAllocation.of("1700000000:alice", 10, 0));
         }
         assertThat(plain.top()).extracting(TopUsers.UserBytes::user).containsExactly("1700000000:alice");
         assertThat(rest.top()).extracting(TopUsers.UserBytes::user).containsExactly("alice");

@@ -8,27 +8,13 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.turnrelay.api.ClientTransport;
-import io.turnrelay.api.events.AllocationUsage;
-import io.turnrelay.api.events.DeleteReason;
-import io.turnrelay.api.events.FiveTuple;
+import io.turnrelay.api.events.EndedAllocation;
 import io.turnrelay.api.events.RelayEvent;
 import io.turnrelay.api.metrics.TopUsers;
-import java.net.InetSocketAddress;
-import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class TopUsersMetricsTest {
-    private static final FiveTuple CLIENT = new FiveTuple(ClientTransport.TCP, new InetSocketAddress("127.0.0.1", 40000),
-            new InetSocketAddress("127.0.0.1", 3478));
-
-    private static RelayEvent ended(String user, long bytes) {
-        return new RelayEvent.AllocationDeleted(Instant.EPOCH, CLIENT, user, "realm", List.of(), DeleteReason.CLIENT_DELETE,
-                new AllocationUsage(1, bytes, 0, 0, Duration.ofSeconds(3)));
-    }
-
     private static double relayed(MeterRegistry registry, String user) {
         return registry.get("turnrelay.top.user.relayed").tag("user", user).gauge().value();
     }
@@ -40,8 +26,8 @@ class TopUsersMetricsTest {
         metrics.bindTo(registry);
         assertThat(registry.find("turnrelay.top.user.relayed").gauges()).as("no user yet").isEmpty();
 
-        metrics.onEvent(ended("alice", 300));
-        metrics.onEvent(ended("bob", 200));
+        metrics.onEvent(EndedAllocation.of("alice", 300, 0));
+        metrics.onEvent(EndedAllocation.of("bob", 200, 0));
         metrics.onEvent(new RelayEvent.EventsDropped(Instant.EPOCH, 1));
         assertThat(relayed(registry, "alice")).isEqualTo(300);
         assertThat(relayed(registry, "bob")).isEqualTo(200);
@@ -50,11 +36,11 @@ class TopUsersMetricsTest {
 
         // The same users: the values move, the meters stay.
         Gauge alice = registry.get("turnrelay.top.user.relayed").tag("user", "alice").gauge();
-        metrics.onEvent(ended("alice", 100));
+        metrics.onEvent(EndedAllocation.of("alice", 100, 0));
         assertThat(alice.value()).isEqualTo(400);
 
         // carol passes bob: bob's meters go.
-        metrics.onEvent(ended("carol", 250));
+        metrics.onEvent(EndedAllocation.of("carol", 250, 0));
         assertThat(registry.find("turnrelay.top.user.relayed").gauges()).extracting(gauge -> gauge.getId().getTag("user"))
                 .containsExactlyInAnyOrder("alice", "carol");
         assertThat(registry.find("turnrelay.top.user.overcount").gauges()).hasSize(2);
@@ -63,7 +49,7 @@ class TopUsersMetricsTest {
     @Test
     void aRegistryBoundLaterSeesTheUsersAlreadyCountedWithPrometheusNames() {
         TopUsersMetrics metrics = new TopUsersMetrics(new TopUsers(3));
-        metrics.onEvent(ended("alice", 1_000));
+        metrics.onEvent(EndedAllocation.of("alice", 1_000, 0));
         PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         metrics.bindTo(prometheus);
 

@@ -6,15 +6,10 @@ import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.integers;
 import static org.quicktheories.generators.SourceDSL.lists;
 
-import io.turnrelay.api.ClientTransport;
 import io.turnrelay.api.RelayStats;
-import io.turnrelay.api.events.AllocationUsage;
-import io.turnrelay.api.events.DeleteReason;
-import io.turnrelay.api.events.FiveTuple;
+import io.turnrelay.api.events.EndedAllocation;
 import io.turnrelay.api.events.RelayEvent;
 import io.turnrelay.api.metrics.TopUsers.UserBytes;
-import java.net.InetSocketAddress;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
@@ -22,21 +17,13 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class TopUsersTest {
-    private static final FiveTuple CLIENT = new FiveTuple(ClientTransport.UDP, new InetSocketAddress("127.0.0.1", 40000),
-            new InetSocketAddress("127.0.0.1", 3478));
-
-    private static RelayEvent.AllocationDeleted ended(String username, long bytesToPeer, long bytesToClient) {
-        return new RelayEvent.AllocationDeleted(Instant.EPOCH, CLIENT, username, "realm", List.of(), DeleteReason.EXPIRED,
-                new AllocationUsage(1, bytesToPeer, 1, bytesToClient, Duration.ofSeconds(1)));
-    }
-
     @Test
     void addsUpEndedAllocationsPerUserBothWaysAndReportsTheMostFirst() {
         TopUsers top = new TopUsers(2);
-        top.onEvent(ended("alice", 100, 50));
-        top.onEvent(ended("bob", 10, 0));
-        top.onEvent(ended("carol", 0, 120));
-        top.onEvent(ended("alice", 1, 0));
+        top.onEvent(EndedAllocation.of("alice", 100, 50));
+        top.onEvent(EndedAllocation.of("bob", 10, 0));
+        top.onEvent(EndedAllocation.of("carol", 0, 120));
+        top.onEvent(EndedAllocation.of("alice", 1, 0));
         top.onEvent(new RelayEvent.EventsDropped(Instant.EPOCH, 3)); // not usage: ignored
 
         assertThat(top.top()).containsExactly(new UserBytes("alice", 151, 0), new UserBytes("carol", 120, 0));
@@ -46,9 +33,9 @@ class TopUsersTest {
     @Test
     void theUsersOfTurnRestAndFirezoneCredentialsCountAsOne() {
         TopUsers top = new TopUsers(3, TopUsers.WITHOUT_EXPIRY);
-        top.onEvent(ended("1700000000:alice", 100, 0));
-        top.onEvent(ended("1700086400:alice", 100, 0));
-        top.onEvent(ended("bob", 50, 0));
+        top.onEvent(EndedAllocation.of("1700000000:alice", 100, 0));
+        top.onEvent(EndedAllocation.of("1700086400:alice", 100, 0));
+        top.onEvent(EndedAllocation.of("bob", 50, 0));
 
         assertThat(top.top()).containsExactly(new UserBytes("alice", 200, 0), new UserBytes("bob", 50, 0));
         assertThat(TopUsers.WITHOUT_EXPIRY.apply("1:a:b")).isEqualTo("a:b");
@@ -61,10 +48,10 @@ class TopUsersTest {
     void manyOneOffUsersNeitherGrowItNorHideTheHeavyOnes() {
         TopUsers top = new TopUsers(2);
         for (int i = 0; i < 100_000; i++) {
-            top.onEvent(ended("one-off-" + i, 1, 0));
+            top.onEvent(EndedAllocation.of("one-off-" + i, 1, 0));
             if (i % 100 == 0) {
-                top.onEvent(ended("heavy", 1_000, 0));
-                top.onEvent(ended("second", 500, 0));
+                top.onEvent(EndedAllocation.of("heavy", 1_000, 0));
+                top.onEvent(EndedAllocation.of("second", 500, 0));
             }
         }
         List<UserBytes> reported = top.top();
@@ -78,7 +65,7 @@ class TopUsersTest {
     @Test
     void itsMetricsReadTheUsersItReports() {
         TopUsers top = new TopUsers(2);
-        top.onEvent(ended("alice", 100, 50));
+        top.onEvent(EndedAllocation.of("alice", 100, 50));
         assertThat(top.metrics()).containsExactly(top.relayedMetric(), top.overcountMetric());
         assertThat(top.metrics()).extracting(RelayMetric::prometheusName)
                 .containsExactly("turnrelay_top_user_relayed_bytes", "turnrelay_top_user_overcount_bytes");
@@ -119,7 +106,7 @@ class TopUsersTest {
                         // A skewed mix: low user numbers come up far more often.
                         String user = "u" + (draw % 40) * (draw % 40) / 40;
                         long bytes = 1 + draw / 40;
-                        top.onEvent(ended(user, bytes, 0));
+                        top.onEvent(EndedAllocation.of(user, bytes, 0));
                         truth.merge(user, bytes, Long::sum);
                         total += bytes;
                     }

@@ -5,10 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.turnrelay.api.ClientTransport;
 import io.turnrelay.api.ClientTransportStats;
 import io.turnrelay.api.RelayStats;
-import io.turnrelay.api.events.AllocationUsage;
-import io.turnrelay.api.events.DeleteReason;
-import io.turnrelay.api.events.FiveTuple;
-import io.turnrelay.api.events.RelayEvent;
+import io.turnrelay.api.events.EndedAllocation;
 import io.turnrelay.api.metrics.TopUsers;
 import io.turnrelay.cli.portal.PortalState;
 import java.net.InetAddress;
@@ -18,8 +15,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -109,10 +104,8 @@ class OperationsServerTest {
     void withTopUsersTheUsersWhoRelayedTheMostHaveTheirOwnSeries() throws Exception {
         RelayStats stats = new RelayStats(0, 0, 0, 0, 0, 0, 0, Map.of(), Map.of(), 0, Map.of());
         TopUsers top = new TopUsers(2);
-        FiveTuple client = new FiveTuple(ClientTransport.UDP, new InetSocketAddress("127.0.0.1", 40000), new InetSocketAddress("127.0.0.1", 3478));
         for (String user : new String[] {"alice", "bob", "alice", "carol \"quoted\"", "carol \"quoted\""}) {
-            top.onEvent(new RelayEvent.AllocationDeleted(Instant.EPOCH, client, user, "realm", List.of(), DeleteReason.CLIENT_DELETE,
-                    new AllocationUsage(1, 1_000, 1, 500, Duration.ofSeconds(1))));
+            top.onEvent(EndedAllocation.of(user, 1_000, 500));
         }
         try (OperationsServer server = OperationsServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
                 () -> true, () -> null, () -> stats, () -> null, () -> DrainMetrics.NOT_DRAINING, () -> null, top)) {
