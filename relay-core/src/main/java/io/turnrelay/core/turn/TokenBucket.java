@@ -79,6 +79,41 @@ class TokenBucket {
         return true;
     }
 
+    /**
+     * Takes {@code bytes} at {@code now} if the bucket holds them all, so it is not in debt afterwards; whether it did.
+     * For paying in advance, where a debt would let more through than the rate; {@code bytes} at most 1/1024 of the
+     * rate, or a datagram's worth.
+     */
+    boolean tryTakeWhole(long bytes, long now) {
+        return tryTakeLeaving(bytes, now, WINDOW_NANOS);
+    }
+
+    /**
+     * The same, leaving more than three quarters of a second's worth: a capacity far from the half where flows start
+     * to compete, so a grant never moves it there.
+     */
+    boolean tryTakeWholeFarFromContention(long bytes, long now) {
+        return tryTakeLeaving(bytes, now, WINDOW_NANOS / 4 - 1);
+    }
+
+    /** Takes {@code bytes} if afterwards the bucket will be full again within {@code nanos}; whether it did. */
+    private boolean tryTakeLeaving(long bytes, long now, long nanos) {
+        long until = Math.max(fullAt, now) + cost(bytes);
+        if (until - now > nanos) {
+            return false;
+        }
+        fullAt = until;
+        return true;
+    }
+
+    /**
+     * Gives back {@code bytes} taken earlier and not relayed, rounded down so it never gives back more than it took.
+     * Refilling may have made the bucket full since; it then stays full, as it would have.
+     */
+    void giveBack(long bytes) {
+        fullAt -= (bytes * costPerByte) >>> FRACTION_BITS;
+    }
+
     /** Takes {@code bytes} at {@code now}, after {@link #hasTokens}. */
     void take(int bytes, long now) {
         fullAt = Math.max(fullAt, now) + cost(bytes);
@@ -93,7 +128,7 @@ class TokenBucket {
         fullAt = state;
     }
 
-    private long cost(int bytes) {
+    private long cost(long bytes) {
         return (bytes * costPerByte + ROUND_UP) >>> FRACTION_BITS;
     }
 }

@@ -136,33 +136,12 @@ class BandwidthLimitTest {
 
     @Test
     void theCapacityIsSharedEquallyBetweenFlowsThatBothWantMoreThanTheirShare() {
-        TurnHarness h = TurnHarness.with(b -> b.bpsCapacity(100_000));
-        // One sends twice what the other does, both far over half of the capacity: without fair sharing the heavier
-        // would get two thirds.
-        Flow heavier = new Flow(h, TestLinks.udp(address("198.51.100.7", 40000)), "alice", "alice-pw", PEER, 1_000, 400_000);
-        Flow heavy = new Flow(h, TestLinks.tls(address("198.51.100.8", 40000)), "bob", "bob-pw", OTHER_PEER, 1_000, 200_000);
-        warmUpThenRun(h, 5, 60, heavy, heavier);
-
-        for (Flow flow : new Flow[] {heavy, heavier}) {
-            assertThat((double) flow.bytesToPeer / (60 * 50_000)).isCloseTo(1.0, within(0.05));
-            assertThat((double) flow.bytesToClient / (60 * 50_000)).isCloseTo(1.0, within(0.05));
-        }
-        assertThat(heavy.bytesToPeer + heavier.bytesToPeer).isBetween(60 * 99_000L, 60 * 100_000L + 100_000);
-        assertThat(h.server.stats().dropped(DropReason.RELAY_CAPACITY, ClientTransport.TLS)).isPositive();
+        assertSharedEqually(100_000, 1_000, 5, 60);
     }
 
     @Test
     void aFlowBelowItsShareGetsAllItAsksAndTheOtherTheRest() {
-        TurnHarness h = TurnHarness.with(b -> b.bpsCapacity(100_000));
-        Flow heavy = new Flow(h, TestLinks.udp(address("198.51.100.7", 40000)), "alice", "alice-pw", PEER, 1_000, 300_000);
-        Flow light = new Flow(h, TestLinks.udp(address("198.51.100.8", 40000)), "bob", "bob-pw", OTHER_PEER, 1_000, 30_000);
-        warmUpThenRun(h, 5, 60, heavy, light);
-
-        assertThat((double) light.bytesToPeer / (60 * 30_000)).isGreaterThan(0.99);
-        assertThat((double) light.bytesToClient / (60 * 30_000)).isGreaterThan(0.99);
-        // Work-conserving: what the light flow leaves goes to the heavy one.
-        assertThat((double) heavy.bytesToPeer / (60 * 70_000)).isCloseTo(1.0, within(0.03));
-        assertThat((double) heavy.bytesToClient / (60 * 70_000)).isCloseTo(1.0, within(0.03));
+        assertBelowShareGetsAll(100_000, 1_000, 5, 60);
     }
 
     @Test
@@ -218,6 +197,46 @@ class BandwidthLimitTest {
         }
     }
 
+    // At rates of 100 MB/s a flow sends many datagrams a millisecond, and pays for them in advance (FlowBudget's
+    // grants); the limits come out the same.
+
+    @Test
+    void aFastFlowAtTwiceTheLimitPassesHalfItsBytesEachWay() {
+        long rate = 100_000_000;
+        TurnHarness h = TurnHarness.with(b -> b.maxBps(rate));
+        Flow flow = new Flow(h, TestLinks.udp(address("198.51.100.7", 40000)), "alice", "alice-pw", PEER, 10_000, 2 * rate);
+        long start = h.now;
+
+        run(h, 10, flow);
+
+        long earned = rate + (h.now - start) * rate / SECOND;
+        for (long passed : new long[] {flow.bytesToPeer, flow.bytesToClient}) {
+            assertThat(passed).isBetween(earned - (rate >> 10), earned + 10_000 + (rate >> 10));
+        }
+    }
+
+    @Test
+    void aFastFlowWithinItsLimitAndTheCapacityRelaysEverything() {
+        TurnHarness h = TurnHarness.with(b -> b.maxBps(100_000_000).bpsCapacity(1_000_000_000));
+        Flow flow = new Flow(h, TestLinks.tcp(address("198.51.100.7", 40000)), "alice", "alice-pw", PEER, 1_000, 90_000_000);
+
+        run(h, 3, flow);
+
+        assertThat(flow.bytesToPeer).isGreaterThanOrEqualTo(3 * 90_000_000).isEqualTo(flow.bytesToClient);
+        assertThat(h.server.stats().dropped(DropReason.BANDWIDTH_LIMIT)).isZero();
+        assertThat(h.server.stats().dropped(DropReason.RELAY_CAPACITY)).isZero();
+    }
+
+    @Test
+    void theCapacityIsSharedEquallyBetweenFastFlows() {
+        assertSharedEqually(200_000_000, 10_000, 3, 10);
+    }
+
+    @Test
+    void aFastFlowBelowItsShareGetsAllItAsksAndTheOtherTheRest() {
+        assertBelowShareGetsAll(200_000_000, 10_000, 3, 10);
+    }
+
     @Test
     void withoutLimitsEverythingIsRelayed() {
         TurnHarness h = TurnHarness.withDefaults();
@@ -237,6 +256,38 @@ class BandwidthLimitTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("bpsCapacity");
         assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> LongTermCredential.ofPassword("pw").withMaxBps(-1)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxBps");
+    }
+
+    /**
+     * Two flows over a {@code capacity}, one sending twice what the other does, both far over half of it: without fair
+     * sharing the heavier would get two thirds; each gets half.
+     */
+    private static void assertSharedEqually(long capacity, int size, long warmUp, long seconds) {
+        TurnHarness h = TurnHarness.with(b -> b.bpsCapacity(capacity));
+        Flow heavier = new Flow(h, TestLinks.udp(address("198.51.100.7", 40000)), "alice", "alice-pw", PEER, size, 4 * capacity);
+        Flow heavy = new Flow(h, TestLinks.tls(address("198.51.100.8", 40000)), "bob", "bob-pw", OTHER_PEER, size, 2 * capacity);
+        warmUpThenRun(h, warmUp, seconds, heavy, heavier);
+
+        for (Flow flow : new Flow[] {heavy, heavier}) {
+            assertThat((double) flow.bytesToPeer / (seconds * capacity / 2)).isCloseTo(1.0, within(0.05));
+            assertThat((double) flow.bytesToClient / (seconds * capacity / 2)).isCloseTo(1.0, within(0.05));
+        }
+        assertThat(heavy.bytesToPeer + heavier.bytesToPeer).isBetween(seconds * capacity * 99 / 100, seconds * capacity + capacity);
+        assertThat(h.server.stats().dropped(DropReason.RELAY_CAPACITY, ClientTransport.TLS)).isPositive();
+    }
+
+    /** A light flow asking 30 % of a {@code capacity} gets all of it; a heavy one asking three times it gets the rest. */
+    private static void assertBelowShareGetsAll(long capacity, int heavySize, long warmUp, long seconds) {
+        TurnHarness h = TurnHarness.with(b -> b.bpsCapacity(capacity));
+        Flow heavy = new Flow(h, TestLinks.udp(address("198.51.100.7", 40000)), "alice", "alice-pw", PEER, heavySize, 3 * capacity);
+        Flow light = new Flow(h, TestLinks.udp(address("198.51.100.8", 40000)), "bob", "bob-pw", OTHER_PEER, 1_000, capacity * 3 / 10);
+        warmUpThenRun(h, warmUp, seconds, heavy, light);
+
+        assertThat((double) light.bytesToPeer / (seconds * capacity * 3 / 10)).isGreaterThan(0.99);
+        assertThat((double) light.bytesToClient / (seconds * capacity * 3 / 10)).isGreaterThan(0.99);
+        // Work-conserving: what the light flow leaves goes to the heavy one.
+        assertThat((double) heavy.bytesToPeer / (seconds * capacity * 7 / 10)).isCloseTo(1.0, within(0.03));
+        assertThat((double) heavy.bytesToClient / (seconds * capacity * 7 / 10)).isCloseTo(1.0, within(0.03));
     }
 
     /** Runs the flows for {@code warmUp} seconds (the first bucketfuls), then counts afresh over {@code seconds}. */

@@ -104,6 +104,39 @@ class TokenBucketTest {
     }
 
     @Test
+    void aWholeTakeNeverLeavesTheBucketInDebt() {
+        TokenBucket bucket = new TokenBucket(1_000);
+        bucket.take(400, 0); // holds 600
+        assertThat(bucket.tryTakeWhole(601, 0)).as("one byte more than it holds").isFalse();
+        assertThat(bucket.tryTakeWhole(600, 0)).isTrue();
+        assertThat(bucket.hasTokens(0)).isFalse();
+        assertThat(bucket.tryTakeWhole(1, SECOND / 1_000)).as("the byte earned since").isTrue();
+    }
+
+    @Test
+    void farFromContentionMeansMoreThanThreeQuartersLeftAfterwards() {
+        TokenBucket bucket = new TokenBucket(1_000);
+        assertThat(bucket.tryTakeWholeFarFromContention(250, 0)).as("750 would be left").isFalse();
+        assertThat(bucket.tryTakeWholeFarFromContention(249, 0)).isTrue();
+        assertThat(bucket.tryTakeWholeFarFromContention(1, 0)).as("750 would be left").isFalse();
+        assertThat(bucket.tryTakeUncontended(1, 0)).as("still uncontended").isTrue();
+    }
+
+    @Test
+    void whatIsGivenBackCanBeTakenAgainButNeverMore() {
+        TokenBucket bucket = new TokenBucket(1_000);
+        bucket.take(400, 0);
+        bucket.giveBack(400);
+        assertThat(bucket.tryTakeWhole(1_000, 0)).as("full again").isTrue();
+        assertThat(bucket.hasTokens(0)).isFalse();
+
+        TokenBucket odd = new TokenBucket(999_999_937); // a byte costs 1.000000063 ns: rounding in both directions
+        odd.take(1_000, 0);
+        odd.giveBack(1_000);
+        assertThat(odd.state()).as("never given back more than taken").isGreaterThanOrEqualTo(1);
+    }
+
+    @Test
     void aDatagramTheCapacityRefusesCostsTheFlowNothing() {
         SharedCapacity capacity = new SharedCapacity(1_000);
         FlowBudget flow = new FlowBudget(10_000, capacity);
