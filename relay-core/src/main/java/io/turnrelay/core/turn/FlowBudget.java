@@ -12,11 +12,12 @@ import org.jspecify.annotations.Nullable;
  * the budget takes a grant of about a millisecond of the flow's recent bytes from every bucket that applies, if each
  * holds the grant whole and the capacity keeps more than three quarters (far from where flows compete); the datagrams
  * the grant covers then pass on one subtraction, the relay path's only cost of a limit. They would have passed the
- * buckets one by one as well, since a bucket that held their bytes only fills as time goes on. A grant is charged when it is taken, so no
- * bucket ever passes more than its rate; charged early, it may let the flow get ahead of an exact bucket by at most
- * the grant, which is at most 1/1024 of the tighter rate. What is left of a grant when a datagram does not fit is given
- * back. Slow flows, and flows over a limit or competing for the capacity, get no grant: each of their datagrams meets
- * the buckets. An allocation that ends with credit left paid for it; the capacity earns it back within a millisecond.
+ * buckets one by one as well, since a bucket that held their bytes only fills as time goes on. A grant is charged when
+ * it is taken, so no bucket ever passes more than its rate; charged early, it may let the flow get ahead of an exact
+ * bucket by at most the grant, which is at most 1/1024 of the tighter rate. What is left of a grant when a datagram
+ * does not fit is given back. Slow flows, and flows over a limit or competing for the capacity, get no grant: each of
+ * their datagrams meets the buckets. An allocation that ends with credit left paid for it; the capacity earns it back
+ * within a millisecond.
  */
 final class FlowBudget extends TokenBucket {
     /** A grant is at most 1/2^10 of the tighter rate. */

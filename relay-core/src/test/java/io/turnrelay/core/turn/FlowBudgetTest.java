@@ -9,9 +9,9 @@ import org.junit.jupiter.api.Test;
 import org.quicktheories.generators.Generate;
 
 /**
- * A budget's grants: a fast flow pays for about a millisecond of datagrams in advance and relays them on its credit,
- * passing what the buckets alone would pass to within one grant, and never more than its rate; a slow flow never
- * gets one.
+ * A flow's budget: a datagram the capacity refuses costs the flow's own bucket nothing; and its grants, where a fast
+ * flow pays for about a millisecond of datagrams in advance and relays them on its credit, passing what the buckets
+ * alone would pass to within one grant, and never more than its rate, while a slow flow never gets one.
  */
 class FlowBudgetTest {
     private static final long SECOND = 1_000_000_000L;
@@ -102,6 +102,23 @@ class FlowBudgetTest {
         long before = flow.state();
         assertThat(flow.admit(1_000, now)).isEqualTo(DropReason.RELAY_CAPACITY);
         assertThat(flow.state()).as("its own bucket as before, with the credit's rest given back").isLessThanOrEqualTo(before);
+    }
+
+    @Test
+    void aDatagramTheCapacityRefusesCostsTheFlowNothing() {
+        SharedCapacity capacity = new SharedCapacity(1_000);
+        FlowBudget flow = new FlowBudget(10_000, capacity);
+        assertThat(flow.admit(1_000, 0)).as("the capacity's full bucket").isNull();
+
+        for (int i = 0; i < 50; i++) {
+            assertThat(flow.admit(100, 0)).isEqualTo(DropReason.RELAY_CAPACITY);
+        }
+        // Its own bucket (the budget itself) gave back each refused datagram's bytes: 9,000 left of 10,000.
+        int passed = 0;
+        while (flow.tryTake(100, 0)) {
+            passed++;
+        }
+        assertThat(passed).isEqualTo(90);
     }
 
     /**

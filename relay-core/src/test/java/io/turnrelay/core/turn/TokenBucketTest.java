@@ -7,8 +7,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The bucket on its own, where the server-level tests ({@link BandwidthLimitTest}) cannot reach: rates whose byte
- * cost is not a whole number of nanoseconds, the extremes of the rate range, clocks of any origin, rate changes, and
- * a flow's budget when the capacity refuses what its own limit let through.
+ * cost is not a whole number of nanoseconds, the extremes of the rate range, clocks of any origin, rate changes,
+ * whole takes and giving back. A flow's budget of buckets is {@link FlowBudgetTest}'s.
  */
 class TokenBucketTest {
     private static final long SECOND = 1_000_000_000L;
@@ -134,23 +134,6 @@ class TokenBucketTest {
         odd.take(1_000, 0);
         odd.giveBack(1_000);
         assertThat(odd.state()).as("never given back more than taken").isGreaterThanOrEqualTo(1);
-    }
-
-    @Test
-    void aDatagramTheCapacityRefusesCostsTheFlowNothing() {
-        SharedCapacity capacity = new SharedCapacity(1_000);
-        FlowBudget flow = new FlowBudget(10_000, capacity);
-        assertThat(flow.admit(1_000, 0)).as("the capacity's full bucket").isNull();
-
-        for (int i = 0; i < 50; i++) {
-            assertThat(flow.admit(100, 0)).isEqualTo(DropReason.RELAY_CAPACITY);
-        }
-        // Its own bucket (the budget itself) gave back each refused datagram's bytes: 9,000 left of 10,000.
-        int passed = 0;
-        while (flow.tryTake(100, 0)) {
-            passed++;
-        }
-        assertThat(passed).isEqualTo(90);
     }
 
     /** The fewest bytes of datagrams of {@code size} that {@code nanos} at {@code rate} pass: each charged 1 ns more. */
